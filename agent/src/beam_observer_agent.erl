@@ -1,0 +1,152 @@
+%%% BEAM Observer agent: the public entry points.
+%%%
+%%% The agent runs inside the node it observes, so it is started as a
+%%% *temporary* OTP application built from an in-memory application spec:
+%%% this works whether the modules came from a directory (`code:add_patha/1`)
+%%% or were pushed as binaries (`code:load_binary/3`), needs no `.app` file,
+%%% and a crash of the agent never takes the node or a user process with it
+%%% (nothing the agent runs is linked to a user process).
+%%%
+%%% start/0,1 and stop/0 are what the extension (or a user in a shell) calls.
+%%% autostart/0 is what `-s beam_observer_agent autostart` in ERL_AFLAGS calls.
+-module(beam_observer_agent).
+
+-export([start/0, start/1, stop/0, autostart/0, status/0, version/0, modules/0]).
+
+-define(APP, beam_observer_agent).
+-define(VERSION, <<"0.1.0">>).
+
+-type options() :: #{port => inet:port_number(),
+                     bind => inet:ip_address() | string(),
+                     token => binary() | string(),
+                     interval_ms => pos_integer(),
+                     discovery => boolean()}.
+-export_type([options/0]).
+
+%% @doc Start the agent with default options (ephemeral port on 127.0.0.1).
+-spec start() -> {ok, #{port := inet:port_number(), token := binary()}} | {error, term()}.
+start() ->
+    start(#{}).
+
+%% @doc Start the agent. A second start returns the running agent's port and token.
+-spec start(options()) -> {ok, #{port := inet:port_number(), token := binary()}} | {error, term()}.
+start(Opts) when is_map(Opts) ->
+    case status() of
+        {running, Info} -> {ok, Info};
+        stopped -> do_start(Opts)
+    end.
+
+do_start(Opts) ->
+    case beam_observer_ws:crypto_available() of
+        false ->
+            {error, <<"BEAM Observer needs OTP's crypto application (SHA-1 for the "
+                      "WebSocket handshake), and it is not available in this node">>};
+        true ->
+            case beam_observer_config:normalise(Opts) of
+                {ok, Config} -> start_application(Config);
+                {error, _} = Error -> Error
+            end
+    end.
+
+start_application(Config) ->
+    _ = application:load(app_spec()),
+    ok = application:set_env(?APP, config, Config, [{persistent, false}]),
+    case application:start(?APP, temporary) of
+        ok -> wait_running(50);
+        {error, {already_started, ?APP}} -> wait_running(50);
+        {error, Reason} -> {error, Reason}
+    end.
+
+%% The listener publishes its port once the socket is open; start returns
+%% only then, so the caller can connect at once.
+wait_running(0) -> {error, <<"the agent started but its listener did not come up">>};
+wait_running(N) ->
+    case status() of
+        {running, Info} -> {ok, Info};
+        stopped -> timer:sleep(10), wait_running(N - 1)
+    end.
+
+%% @doc Stop the agent and remove its discovery file.
+-spec stop() -> ok.
+stop() ->
+    _ = application:stop(?APP),
+    _ = application:unload(?APP),
+    ok.
+
+%% @doc Port and token of the running agent, or `stopped'.
+-spec status() -> {running, #{port := inet:port_number(), token := binary()}} | stopped.
+status() ->
+    try beam_observer_listener:endpoint() of
+        {ok, Info} -> {running, Info};
+        _ -> stopped
+    catch
+        exit:_ -> stopped
+    end.
+
+%% @doc Called through `-s beam_observer_agent autostart' in ERL_AFLAGS.
+%%
+%% Does nothing unless BEAM_OBSERVER_AUTOSTART=1. It returns at once and
+%% starts the agent from a process of its own after a short delay, so that
+%% boot is not slowed and short-lived VMs (mix compile, escripts, the
+%% launcher's helper VMs) exit before the agent ever opens a socket.
+%% It never prints: failures are reported through `logger' at debug level.
+-spec autostart() -> ok.
+autostart() ->
+    case os:getenv("BEAM_OBSERVER_AUTOSTART") of
+        "1" ->
+            Delay = env_integer("BEAM_OBSERVER_AUTOSTART_DELAY_MS", 300),
+            Opts = autostart_options(),
+            _ = spawn(fun() -> delayed_start(Delay, Opts) end),
+            ok;
+        _ ->
+            ok
+    end.
+
+delayed_start(Delay, Opts) ->
+    timer:sleep(Delay),
+    case start(Opts) of
+        {ok, _} -> ok;
+        {error, Reason} ->
+            logger:debug("BEAM Observer agent did not autostart: ~tp", [Reason])
+    end.
+
+autostart_options() ->
+    case env_integer("BEAM_OBSERVER_PORT", 0) of
+        0 -> #{};
+        Port -> #{port => Port}
+    end.
+
+env_integer(Name, Default) ->
+    case os:getenv(Name) of
+        false -> Default;
+        Text ->
+            try list_to_integer(Text) of
+                N when N >= 0 -> N;
+                _ -> Default
+            catch
+                error:badarg -> Default
+            end
+    end.
+
+%% @doc The agent's version, as reported by `initialize'.
+-spec version() -> binary().
+version() -> ?VERSION.
+
+%% @doc Every module of the agent, in load order (used by loaders that push binaries).
+-spec modules() -> [module()].
+modules() ->
+    [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format,
+     beam_observer_pid, beam_observer_registry, beam_observer_discovery,
+     beam_observer_load, beam_observer_procs, beam_observer_inspect, beam_observer_rpc,
+     beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_app,
+     beam_observer_agent].
+
+app_spec() ->
+    {application, ?APP,
+     [{description, "BEAM Observer runtime agent"},
+      {vsn, binary_to_list(?VERSION)},
+      {modules, modules()},
+      {registered, [beam_observer_sup, beam_observer_listener, beam_observer_procs]},
+      {applications, [kernel, stdlib]},
+      {mod, {beam_observer_app, []}},
+      {env, []}]}.

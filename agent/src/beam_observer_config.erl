@@ -1,0 +1,98 @@
+%%% Validated agent configuration and the limits that protect the node.
+%%%
+%%% Options come from start/1 (a user or the extension), so they are checked
+%%% here once; every other module reads the resulting map through current/0 and value/1.
+-module(beam_observer_config).
+
+-export([normalise/1, current/0, value/1, limits/0, loopback/1]).
+
+-type config() :: #{port := inet:port_number(),
+                    bind := inet:ip_address(),
+                    token := binary(),
+                    interval_ms := pos_integer(),
+                    discovery := boolean(),
+                    loopback := boolean()}.
+-export_type([config/0]).
+
+%% Limits are fixed, documented in docs/protocol.md and reported by `initialize'.
+limits() ->
+    #{max_frame_bytes => 1024 * 1024,     %% a request never needs more
+      max_clients => 8,                   %% connections beyond this get HTTP 503
+      max_inflight => 8,                  %% concurrent requests per connection
+      rate_per_second => 100,             %% sustained requests per connection
+      rate_burst => 200,
+      handshake_timeout_ms => 5000,       %% slowloris protection
+      max_request_head_bytes => 8192,
+      max_list_limit => 1000,             %% rows in processes/list
+      max_mailbox_peek => 10000,          %% queue length above which a peek is refused
+      max_messages_returned => 100,
+      state_timeout_ms => 5000,           %% default for process/state
+      max_state_timeout_ms => 30000,
+      max_state_bytes => 256 * 1024,      %% formatted state text is cut here
+      min_interval_ms => 100,
+      max_interval_ms => 60000}.
+
+-spec normalise(map()) -> {ok, config()} | {error, binary()}.
+normalise(Opts) ->
+    try
+        Bind = bind(maps:get(bind, Opts, {127, 0, 0, 1})),
+        Config = #{port => port(maps:get(port, Opts, 0)),
+                   bind => Bind,
+                   token => token(maps:get(token, Opts, undefined)),
+                   interval_ms => interval(maps:get(interval_ms, Opts, 1000)),
+                   discovery => boolean(discovery, maps:get(discovery, Opts, true)),
+                   loopback => loopback(Bind)},
+        {ok, Config}
+    catch
+        throw:{bad_option, Message} -> {error, Message}
+    end.
+
+%% The running agent's configuration (set by beam_observer_agent:start/1).
+-spec current() -> config().
+current() ->
+    {ok, Config} = application:get_env(beam_observer_agent, config),
+    Config.
+
+-spec value(atom()) -> term().
+value(Key) -> maps:get(Key, current()).
+
+port(P) when is_integer(P), P >= 0, P =< 65535 -> P;
+port(_) -> throw({bad_option, <<"port must be an integer from 0 to 65535">>}).
+
+bind(Address) when is_tuple(Address) ->
+    case inet:ntoa(Address) of
+        {error, _} -> throw({bad_option, <<"bind must be an IP address">>});
+        _ -> Address
+    end;
+bind(Text) when is_list(Text); is_binary(Text) ->
+    case inet:parse_address(unicode:characters_to_list(Text)) of
+        {ok, Address} -> Address;
+        {error, _} -> throw({bad_option, <<"bind must be an IP address such as \"127.0.0.1\"">>})
+    end;
+bind(_) -> throw({bad_option, <<"bind must be an IP address">>}).
+
+token(undefined) ->
+    base64url(crypto:strong_rand_bytes(32));
+token(Text) when is_list(Text) -> token(unicode:characters_to_binary(Text));
+token(Token) when is_binary(Token), byte_size(Token) >= 16, byte_size(Token) =< 256 -> Token;
+token(_) -> throw({bad_option, <<"token must be a string of 16 to 256 bytes">>}).
+
+interval(Ms) when is_integer(Ms), Ms >= 100, Ms =< 60000 -> Ms;
+interval(_) -> throw({bad_option, <<"interval_ms must be an integer from 100 to 60000">>}).
+
+boolean(_, B) when is_boolean(B) -> B;
+boolean(Name, _) ->
+    throw({bad_option, <<(atom_to_binary(Name))/binary, " must be true or false">>}).
+
+-spec loopback(inet:ip_address()) -> boolean().
+loopback({127, _, _, _}) -> true;
+loopback({0, 0, 0, 0, 0, 0, 0, 1}) -> true;
+loopback(_) -> false.
+
+%% URL-safe base64 without padding: safe in headers, URLs and file names.
+base64url(Bytes) ->
+    << <<(url_char(C))>> || <<C>> <= base64:encode(Bytes), C =/= $= >>.
+
+url_char($+) -> $-;
+url_char($/) -> $_;
+url_char(C) -> C.

@@ -1,0 +1,400 @@
+%%% One client connection: HTTP upgrade with its security checks, then
+%%% WebSocket frames carrying JSON-RPC 2.0 messages.
+%%%
+%%% The connection process itself never touches a user process: every request
+%%% except the load subscription runs in a short-lived worker that it
+%%% monitors, so a slow or failing request cannot block the socket, its
+%%% garbage dies with the worker, and a crash becomes an error response.
+-module(beam_observer_conn).
+
+-export([spawn_for/1]).
+%% Exported for tests of the pure checks.
+-export([check_request/2]).
+
+-record(conn, {socket :: gen_tcp:socket(),
+               listener :: reference(),
+               buffer = <<>> :: binary(),
+               assembler :: term(),
+               workers = #{} :: #{pid() => {Id :: term(), reference(), Timer :: reference()}},
+               tokens :: float(),
+               last_refill :: integer(),
+               sampler = undefined :: undefined | pid()}).
+
+-define(REQUEST_TIMEOUT_MS, 60000).
+
+%% Spawned unlinked by the acceptor; it waits to be admitted by the listener.
+-spec spawn_for(gen_tcp:socket()) -> pid().
+spawn_for(Socket) ->
+    spawn(fun() -> await_admission(Socket) end).
+
+await_admission(Socket) ->
+    receive
+        {admitted, Listener} ->
+            ListenerRef = erlang:monitor(process, Listener),
+            handshake(Socket, ListenerRef);
+        {rejected, Status, Message} ->
+            reject(Socket, Status, Message)
+    after 5000 ->
+        gen_tcp:close(Socket)
+    end.
+
+%%% ------------------------------------------------------------------
+%%% Handshake
+%%% ------------------------------------------------------------------
+
+handshake(Socket, ListenerRef) ->
+    Limits = beam_observer_config:limits(),
+    #{handshake_timeout_ms := Timeout, max_request_head_bytes := MaxHead} = Limits,
+    Deadline = erlang:monotonic_time(millisecond) + Timeout,
+    case read_request(Socket, <<>>, MaxHead, Deadline) of
+        {ok, Request, Rest} ->
+            case check_request(Request, beam_observer_config:current()) of
+                {ok, Key} ->
+                    ok = inet:setopts(Socket, [{send_timeout, 5000}, {send_timeout_close, true}]),
+                    case gen_tcp:send(Socket, beam_observer_ws:handshake_response(Key)) of
+                        ok -> open(Socket, ListenerRef, Rest, Limits);
+                        {error, _} -> gen_tcp:close(Socket)
+                    end;
+                {error, Status, Message} ->
+                    reject(Socket, Status, Message)
+            end;
+        {error, timeout} ->
+            reject(Socket, 408, <<"request head not received in time">>);
+        {error, closed} ->
+            gen_tcp:close(Socket);
+        {error, Message} when is_binary(Message) ->
+            reject(Socket, 400, Message);
+        {error, _} ->
+            gen_tcp:close(Socket)
+    end.
+
+read_request(Socket, Buffer, MaxHead, Deadline) ->
+    case beam_observer_ws:parse_request(Buffer, MaxHead) of
+        {ok, Request, Rest} -> {ok, Request, Rest};
+        {error, Message} -> {error, Message};
+        more ->
+            Remaining = Deadline - erlang:monotonic_time(millisecond),
+            case Remaining > 0 andalso gen_tcp:recv(Socket, 0, Remaining) of
+                false -> {error, timeout};
+                {ok, Data} -> read_request(Socket, <<Buffer/binary, Data/binary>>, MaxHead, Deadline);
+                {error, Reason} -> {error, Reason}
+            end
+    end.
+
+%% Security checks, in order: no browser origin, a loopback Host, the token,
+%% then a well-formed WebSocket upgrade.
+-spec check_request(map(), map()) -> {ok, binary()} | {error, integer(), binary()}.
+check_request(#{headers := Headers} = Request, #{token := Token, loopback := Loopback}) ->
+    case Headers of
+        #{<<"origin">> := _} ->
+            {error, 403, <<"requests from web pages (with an Origin header) are refused">>};
+        #{<<"host">> := Host} ->
+            case not Loopback orelse loopback_host(Host) of
+                false -> {error, 403, <<"Host must be a loopback name or address">>};
+                true -> check_token(Request, Token)
+            end;
+        _ ->
+            {error, 400, <<"missing Host header">>}
+    end.
+
+check_token(#{headers := Headers} = Request, Token) ->
+    Presented = case maps:get(<<"authorization">>, Headers, <<>>) of
+                    <<Scheme:6/binary, " ", Rest/binary>> ->
+                        case string:lowercase(Scheme) of
+                            <<"bearer">> -> string:trim(Rest);
+                            _ -> <<>>
+                        end;
+                    _ -> <<>>
+                end,
+    case Presented =/= <<>> andalso token_equal(Presented, Token) of
+        true ->
+            case beam_observer_ws:check_upgrade(Request) of
+                {ok, Key} -> {ok, Key};
+                {error, Status, Message} -> {error, Status, Message}
+            end;
+        false ->
+            {error, 401, <<"missing or wrong token (send Authorization: Bearer <token>)">>}
+    end.
+
+%% Constant time whatever the lengths: compare fixed-size digests.
+token_equal(A, B) ->
+    crypto:hash_equals(crypto:hash(sha256, A), crypto:hash(sha256, B)).
+
+loopback_host(Host) ->
+    Name = host_without_port(string:lowercase(Host)),
+    case Name of
+        <<"localhost">> -> true;
+        <<"::1">> -> true;
+        _ ->
+            case inet:parse_ipv4strict_address(binary_to_list(Name)) of
+                {ok, {127, _, _, _}} -> true;
+                _ -> false
+            end
+    end.
+
+host_without_port(<<"[", Rest/binary>>) ->
+    hd(binary:split(Rest, <<"]">>));
+host_without_port(Host) ->
+    case binary:split(Host, <<":">>, [global]) of
+        [Name, _Port] -> Name;
+        [Name] -> Name;
+        _ -> Host   %% a bare IPv6 address without brackets
+    end.
+
+reject(Socket, Status, Message) ->
+    _ = inet:setopts(Socket, [{send_timeout, 2000}]),
+    _ = gen_tcp:send(Socket, beam_observer_ws:http_error(Status, Message)),
+    gen_tcp:close(Socket).
+
+%%% ------------------------------------------------------------------
+%%% WebSocket loop
+%%% ------------------------------------------------------------------
+
+open(Socket, ListenerRef, Rest, Limits) ->
+    #{max_frame_bytes := MaxFrame, rate_burst := Burst} = Limits,
+    process_flag(trap_exit, true),
+    ok = inet:setopts(Socket, [{active, once}]),
+    Conn = #conn{socket = Socket, listener = ListenerRef,
+                 assembler = beam_observer_ws:new_assembler(MaxFrame),
+                 tokens = float(Burst), last_refill = erlang:monotonic_time(millisecond)},
+    frames(Conn#conn{buffer = Rest}, Limits).
+
+loop(Conn = #conn{socket = Socket}, Limits) ->
+    receive
+        {tcp, Socket, Data} ->
+            ok = inet:setopts(Socket, [{active, once}]),
+            frames(Conn#conn{buffer = <<(Conn#conn.buffer)/binary, Data/binary>>}, Limits);
+        {tcp_closed, Socket} ->
+            finish(Conn);
+        {tcp_error, Socket, _} ->
+            finish(Conn);
+        {response, Worker, Json} ->
+            case maps:take(Worker, Conn#conn.workers) of
+                {{_, Monitor, Timer}, Workers} ->
+                    erlang:demonitor(Monitor, [flush]),
+                    erlang:cancel_timer(Timer),
+                    send_text(Conn, Json),
+                    loop(Conn#conn{workers = Workers}, Limits);
+                error ->
+                    loop(Conn, Limits)
+            end;
+        {load_sample, Json} ->
+            send_text(Conn, Json),
+            loop(Conn, Limits);
+        {'DOWN', Ref, process, _, Reason} when Ref =:= Conn#conn.listener ->
+            close(Conn, 1001, <<"agent stopping">>, Reason);
+        {'DOWN', _, process, Worker, Reason} ->
+            loop(worker_down(Conn, Worker, Reason), Limits);
+        {'EXIT', Sampler, _} when Sampler =:= Conn#conn.sampler ->
+            loop(Conn#conn{sampler = undefined}, Limits);
+        {'EXIT', _, _} ->
+            loop(Conn, Limits);
+        {request_timeout, Worker} ->
+            loop(worker_timeout(Conn, Worker), Limits)
+    end.
+
+frames(Conn = #conn{buffer = Buffer}, Limits = #{max_frame_bytes := Max}) ->
+    case beam_observer_ws:decode_frame(Buffer, Max) of
+        more ->
+            loop(Conn, Limits);
+        {error, Code, Reason} ->
+            close(Conn, Code, Reason, normal);
+        {ok, Frame, Rest} ->
+            case beam_observer_ws:assemble(Frame, Conn#conn.assembler) of
+                {more, Asm} ->
+                    frames(Conn#conn{buffer = Rest, assembler = Asm}, Limits);
+                {message, text, Payload, Asm} ->
+                    Conn1 = request(Payload, Conn#conn{buffer = Rest, assembler = Asm}, Limits),
+                    frames(Conn1, Limits);
+                {message, binary, _, _} ->
+                    close(Conn, 1003, <<"binary frames are not supported; send JSON text">>, normal);
+                {control, ping, Payload, Asm} ->
+                    send(Conn, beam_observer_ws:encode_frame(pong, Payload)),
+                    frames(Conn#conn{buffer = Rest, assembler = Asm}, Limits);
+                {control, pong, _, Asm} ->
+                    frames(Conn#conn{buffer = Rest, assembler = Asm}, Limits);
+                {control, close, Payload, _} ->
+                    Code = case beam_observer_ws:parse_close_payload(Payload) of
+                               {ok, none, _} -> 1000;
+                               {ok, C, _} -> C;
+                               {error, C, _} -> C
+                           end,
+                    close(Conn, Code, <<>>, normal);
+                {error, Code, Reason} ->
+                    close(Conn, Code, Reason, normal)
+            end
+    end.
+
+close(Conn, Code, Reason, ExitReason) ->
+    send(Conn, beam_observer_ws:encode_close(Code, Reason)),
+    finish(Conn),
+    exit(ExitReason).
+
+finish(#conn{socket = Socket, workers = Workers}) ->
+    [exit(Pid, kill) || Pid <- maps:keys(Workers)],
+    gen_tcp:close(Socket),
+    exit(normal).
+
+send(#conn{socket = Socket}, Data) ->
+    case gen_tcp:send(Socket, Data) of
+        ok -> ok;
+        %% A client that stops reading is dropped (send_timeout_close).
+        {error, _} -> exit(normal)
+    end.
+
+send_text(Conn, Json) ->
+    send(Conn, beam_observer_ws:encode_frame(text, Json)).
+
+%%% ------------------------------------------------------------------
+%%% JSON-RPC
+%%% ------------------------------------------------------------------
+
+request(Payload, Conn, Limits) ->
+    case beam_observer_json:decode(Payload) of
+        {error, Reason} ->
+            reply_error(Conn, null, -32700, <<"parse error: ", Reason/binary>>),
+            Conn;
+        {ok, List} when is_list(List) ->
+            reply_error(Conn, null, -32600, <<"batch requests are not supported">>),
+            Conn;
+        {ok, #{<<"jsonrpc">> := <<"2.0">>, <<"method">> := Method} = Message}
+          when is_binary(Method) ->
+            Id = maps:get(<<"id">>, Message, undefined),
+            Params = maps:get(<<"params">>, Message, #{}),
+            case valid_id(Id) of
+                false ->
+                    reply_error(Conn, null, -32600, <<"id must be a string, a number or null">>),
+                    Conn;
+                true ->
+                    admit_request(Id, Method, Params, Conn, Limits)
+            end;
+        {ok, Message} when is_map(Message), is_map_key(<<"result">>, Message);
+                           is_map(Message), is_map_key(<<"error">>, Message) ->
+            %% A response from the client: the agent sends no requests, ignore it.
+            Conn;
+        {ok, Message} ->
+            Id = case is_map(Message) of
+                     true -> maps:get(<<"id">>, Message, null);
+                     false -> null
+                 end,
+            reply_error(Conn, sanitize_id(Id), -32600,
+                        <<"invalid request: expected {\"jsonrpc\": \"2.0\", \"method\": string, ...}">>),
+            Conn
+    end.
+
+valid_id(undefined) -> true;
+valid_id(null) -> true;
+valid_id(Id) -> is_binary(Id) orelse is_number(Id).
+
+sanitize_id(Id) ->
+    case valid_id(Id) andalso Id =/= undefined of
+        true -> Id;
+        false -> null
+    end.
+
+admit_request(Id, Method, Params, Conn, Limits) ->
+    #{rate_per_second := Rate, rate_burst := Burst, max_inflight := MaxInflight} = Limits,
+    Conn1 = refill(Conn, Rate, Burst),
+    if
+        Conn1#conn.tokens < 1.0 ->
+            reply_error(Conn1, Id, -32007, <<"rate limit exceeded: at most 100 requests per second">>),
+            Conn1;
+        map_size(Conn1#conn.workers) >= MaxInflight ->
+            reply_error(Conn1, Id, -32008, <<"too many requests in flight on this connection">>),
+            Conn1#conn{tokens = Conn1#conn.tokens - 1.0};
+        true ->
+            dispatch(Id, Method, Params, Conn1#conn{tokens = Conn1#conn.tokens - 1.0})
+    end.
+
+refill(Conn = #conn{tokens = Tokens, last_refill = Last}, Rate, Burst) ->
+    Now = erlang:monotonic_time(millisecond),
+    Conn#conn{tokens = min(float(Burst), Tokens + (Now - Last) * Rate / 1000),
+              last_refill = Now}.
+
+%% The load subscription belongs to the connection; everything else runs in a worker.
+dispatch(Id, <<"load/subscribe">>, Params, Conn) ->
+    case beam_observer_rpc:subscribe_params(Params) of
+        {ok, IntervalMs} ->
+            stop_sampler(Conn),
+            Self = self(),
+            Sampler = spawn_link(fun() -> beam_observer_load:run(Self, IntervalMs) end),
+            beam_observer_registry:add(Sampler, sampler),
+            reply(Conn, Id, #{intervalMs => IntervalMs}),
+            Conn#conn{sampler = Sampler};
+        {error, Code, Message} ->
+            reply_error(Conn, Id, Code, Message),
+            Conn
+    end;
+dispatch(Id, <<"load/unsubscribe">>, _Params, Conn) ->
+    stop_sampler(Conn),
+    reply(Conn, Id, #{}),
+    Conn#conn{sampler = undefined};
+dispatch(Id, Method, Params, Conn = #conn{workers = Workers}) ->
+    Self = self(),
+    {Pid, Monitor} = spawn_monitor(fun() -> worker(Self, Id, Method, Params) end),
+    Timer = erlang:send_after(?REQUEST_TIMEOUT_MS, self(), {request_timeout, Pid}),
+    Conn#conn{workers = Workers#{Pid => {Id, Monitor, Timer}}}.
+
+worker(Conn, Id, Method, Params) ->
+    beam_observer_registry:add(self(), worker),
+    Start = erlang:monotonic_time(microsecond),
+    Response = case beam_observer_rpc:handle(Method, Params) of
+                   {ok, Result} -> response(Id, Result);
+                   {error, Code, Message} -> error_response(Id, Code, Message)
+               end,
+    beam_observer_registry:add_busy_us(erlang:monotonic_time(microsecond) - Start),
+    beam_observer_registry:remove(self()),
+    %% Notifications (no id) get no response.
+    case Id of
+        undefined -> ok;
+        _ -> Conn ! {response, self(), Response}
+    end.
+
+worker_down(Conn = #conn{workers = Workers}, Worker, Reason) ->
+    case maps:take(Worker, Workers) of
+        {{Id, _, Timer}, Rest} ->
+            erlang:cancel_timer(Timer),
+            beam_observer_registry:remove(Worker),
+            Reason =/= normal andalso
+                reply_error(Conn, Id, -32603, <<"internal error in the agent: ",
+                                                (beam_observer_format:short(Reason))/binary>>),
+            Conn#conn{workers = Rest};
+        error ->
+            Conn
+    end.
+
+worker_timeout(Conn = #conn{workers = Workers}, Worker) ->
+    case maps:take(Worker, Workers) of
+        {{Id, Monitor, _}, Rest} ->
+            erlang:demonitor(Monitor, [flush]),
+            exit(Worker, kill),
+            beam_observer_registry:remove(Worker),
+            reply_error(Conn, Id, -32003, <<"the request did not finish within 60 s">>),
+            Conn#conn{workers = Rest};
+        error ->
+            Conn
+    end.
+
+stop_sampler(#conn{sampler = undefined}) -> ok;
+stop_sampler(#conn{sampler = Pid}) ->
+    unlink(Pid),
+    exit(Pid, kill),
+    beam_observer_registry:remove(Pid),
+    ok.
+
+reply(_Conn, undefined, _Result) -> ok;
+reply(Conn, Id, Result) -> send_text(Conn, response(Id, Result)).
+
+reply_error(_Conn, undefined, _Code, _Message) -> ok;
+reply_error(Conn, Id, Code, Message) -> send_text(Conn, error_response(Id, Code, Message)).
+
+response(Id, Result) ->
+    iolist_to_binary(beam_observer_json:encode(#{jsonrpc => <<"2.0">>, id => Id, result => Result})).
+
+error_response(Id, Code, Message) ->
+    iolist_to_binary(beam_observer_json:encode(
+        #{jsonrpc => <<"2.0">>, id => json_id(Id),
+          error => #{code => Code, message => Message}})).
+
+json_id(undefined) -> null;
+json_id(Id) -> Id.

@@ -1,0 +1,40 @@
+%%% PIDs as they travel in the protocol: the node's own text form "<0.123.0>".
+%%%
+%%% Parsing never creates atoms, and refuses a pid whose first number is not
+%%% 0: that number is the index of *another* node as seen from whichever node
+%%% printed it, so resolving it here could name the wrong process.
+-module(beam_observer_pid).
+
+-export([parse/1, to_binary/1]).
+
+-spec parse(term()) -> {ok, pid()} | {error, integer(), binary()}.
+parse(Text) when is_binary(Text), byte_size(Text) =< 64 ->
+    Plain = case Text of
+                <<"#PID", Rest/binary>> -> Rest;   %% Elixir's inspect form
+                _ -> Text
+            end,
+    case re:run(Plain, <<"^<(\\d{1,10})\\.(\\d{1,10})\\.(\\d{1,10})>$">>,
+                [{capture, all_but_first, list}]) of
+        {match, ["0", _, _]} ->
+            try {ok, list_to_pid(binary_to_list(Plain))}
+            catch error:badarg -> invalid(Text)
+            end;
+        {match, [Node, _, _]} ->
+            {error, -32006,
+             <<"pid ", Text/binary, " belongs to another node (node index ",
+               (list_to_binary(Node))/binary, " as seen from the node that printed it); "
+               "this agent only resolves its own node's pids, which start with <0.">>};
+        nomatch ->
+            invalid(Text)
+    end;
+parse(Text) when is_binary(Text) ->
+    invalid(<<(binary:part(Text, 0, 64))/binary, "...">>);
+parse(_) ->
+    {error, -32602, <<"pid must be a string such as \"<0.123.0>\"">>}.
+
+invalid(Text) ->
+    {error, -32602, <<"not a pid: \"", Text/binary, "\" (expected the form \"<0.123.0>\")">>}.
+
+-spec to_binary(pid() | port()) -> binary().
+to_binary(Pid) when is_pid(Pid) -> list_to_binary(pid_to_list(Pid));
+to_binary(Port) when is_port(Port) -> list_to_binary(port_to_list(Port)).

@@ -1,0 +1,270 @@
+%%% Process ranking: the top N processes by reductions, memory or message
+%%% queue, in the spirit of Observer's Processes tab and recon's proc_window.
+%%%
+%%% What a sweep may ask every process is what it costs (measured in
+%%% docs/performance.md): `reductions' and `message_queue_len' are read
+%%% without involving the target; `memory', `current_function' and friends
+%%% are answered *by the target* (two context switches each, queued behind
+%%% busy schedulers), so they are asked only of the rows returned. Ranking by
+%%% memory uses an estimate from `garbage_collection_info' (heap blocks plus
+%%% heap fragments, read without a signal), then the exact `memory' of the
+%%% candidates decides the order.
+%%%
+%%% The ranking keeps only the top N in a bounded set while folding over
+%%% the pids, so the sweep's garbage does not grow with the node. Reduction
+%%% counts of the previous sweep are kept to report the change over the
+%%% window, as Observer does; a process new since then counts its total.
+%%% One server, so sweeps never run concurrently; it hibernates between
+%%% requests to give its heap back.
+-module(beam_observer_procs).
+-behaviour(gen_server).
+
+-export([start_link/0, list/1]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
+%% Pure parts, exported for tests.
+-export([top_new/1, top_add/3, top_list/1, matches/2, is_agent_process/2]).
+
+-type sort_key() :: reductions | memory | message_queue_len.
+-type request() :: #{sort_by := sort_key(), limit := pos_integer(), filter := binary() | none}.
+
+-record(state, {prev = #{} :: #{pid() => {non_neg_integer(), term()}},
+                prev_time :: integer() | undefined}).
+
+start_link() ->
+    gen_server:start_link({local, ?MODULE}, ?MODULE, [], [{hibernate_after, 1000}]).
+
+-spec list(request()) -> {ok, map()}.
+list(Request) ->
+    gen_server:call(?MODULE, {list, Request}, 55000).
+
+init([]) ->
+    beam_observer_registry:add(self(), procs),
+    {ok, #state{}}.
+
+handle_call({list, Request}, _From, State) ->
+    Start = erlang:monotonic_time(microsecond),
+    {Result, State1} = sweep(Request, State),
+    Us = erlang:monotonic_time(microsecond) - Start,
+    beam_observer_registry:add_busy_us(Us),
+    {reply, {ok, Result#{sweepMs => round(Us / 100) / 10}}, State1, hibernate}.
+
+handle_cast(_Msg, State) -> {noreply, State}.
+handle_info(_Msg, State) -> {noreply, State}.
+
+%%% ------------------------------------------------------------------
+%%% The sweep
+%%% ------------------------------------------------------------------
+
+sweep(#{sort_by := SortBy, limit := Limit, filter := Filter},
+      State = #state{prev = Prev, prev_time = PrevTime}) ->
+    Now = erlang:monotonic_time(millisecond),
+    Items = sweep_items(SortBy, Filter),
+    %% Memory candidates are over-selected: the estimate only approximates `memory'.
+    Keep = case SortBy of memory -> Limit * 2; _ -> Limit end,
+    Fold = fun(Pid, Acc = {Top, Next, Scanned}) ->
+                   case erlang:process_info(Pid, Items) of
+                       undefined -> Acc;
+                       Info ->
+                           {Reds, Cached} = reductions_and_cache(Info, Pid, Prev),
+                           {Selected, Cached1} = filter(Filter, Pid, Info, Cached),
+                           Next1 = Next#{Pid => {Reds, Cached1}},
+                           case Selected of
+                               true ->
+                                   Key = sort_value(SortBy, Info, Reds, Pid, Prev),
+                                   {top_add(Key, Pid, Top), Next1, Scanned + 1};
+                               false ->
+                                   {Top, Next1, Scanned + 1}
+                           end
+                   end
+           end,
+    {Top, Next, Scanned} = lists:foldl(Fold, {top_new(Keep), #{}, 0}, erlang:processes()),
+    Rows0 = [row(Pid, Next, Prev) || {_, Pid} <- top_list(Top)],
+    Rows1 = [R || R <- Rows0, R =/= undefined],
+    Rows = lists:sublist(order_rows(SortBy, Rows1), Limit),
+    %% Rows carry the resolved initial call; remember it for the next filter.
+    Next2 = lists:foldl(fun remember_initial_call/2, Next, Rows),
+    Result = #{rows => [maps:remove(pid_term, R) || R <- Rows],
+               scanned => Scanned,
+               total => erlang:system_info(process_count),
+               sortBy => sort_name(SortBy),
+               windowMs => case PrevTime of undefined -> null; _ -> Now - PrevTime end},
+    {Result, State#state{prev = Next2, prev_time = Now}}.
+
+sweep_items(SortBy, Filter) ->
+    Base = case SortBy of
+               reductions -> [reductions];
+               message_queue_len -> [reductions, message_queue_len];
+               memory -> [reductions, garbage_collection_info]
+           end,
+    case Filter of
+        none -> Base;
+        _ -> Base ++ [registered_name, initial_call]
+    end.
+
+reductions_and_cache([{reductions, Reds} | _], Pid, Prev) ->
+    case Prev of
+        #{Pid := {_, Cached}} -> {Reds, Cached};
+        _ -> {Reds, undefined}
+    end.
+
+%% Reductions over the window; a process new since the last sweep counts its total.
+sort_value(reductions, _Info, Reds, Pid, Prev) ->
+    window_reductions(Reds, Pid, Prev);
+sort_value(message_queue_len, Info, _Reds, _Pid, _Prev) ->
+    {message_queue_len, Len} = lists:keyfind(message_queue_len, 1, Info),
+    Len;
+sort_value(memory, Info, _Reds, _Pid, _Prev) ->
+    {garbage_collection_info, Gc} = lists:keyfind(garbage_collection_info, 1, Info),
+    Words = proplists:get_value(heap_block_size, Gc, 0)
+        + proplists:get_value(old_heap_block_size, Gc, 0)
+        + proplists:get_value(mbuf_size, Gc, 0),
+    Words * erlang:system_info(wordsize).
+
+window_reductions(Reds, Pid, Prev) ->
+    case Prev of
+        #{Pid := {PrevReds, _}} when PrevReds =< Reds -> Reds - PrevReds;
+        _ -> Reds
+    end.
+
+%% What a filter is matched against: the pid, the registered name and the
+%% initial call (the real one for proc_lib processes, looked up once and
+%% then cached with the reductions, since a process's initial call never changes).
+filter(none, _Pid, _Info, Cached) ->
+    {true, Cached};
+filter(Filter, Pid, Info, Cached) ->
+    Name = case lists:keyfind(registered_name, 1, Info) of
+               {registered_name, N} when is_atom(N), N =/= [] -> [atom_to_binary(N)];
+               _ -> []
+           end,
+    Initial = case {Cached, lists:keyfind(initial_call, 1, Info)} of
+                  {{_, _, _}, _} -> Cached;
+                  {_, {initial_call, {proc_lib, _, _} = Raw}} ->
+                      case proc_lib_initial_call(Pid) of
+                          undefined -> Raw;
+                          Resolved -> Resolved
+                      end;
+                  {_, {initial_call, Raw}} -> Raw
+              end,
+    Texts = [beam_observer_pid:to_binary(Pid), mfa_text(Initial) | Name],
+    {matches(Filter, Texts), Initial}.
+
+mfa_text({M, F, A}) -> mfa_text(M, F, A);
+mfa_text(_) -> <<>>.
+
+mfa_text(M, F, A) ->
+    <<(atom_to_binary(M))/binary, ":", (atom_to_binary(F))/binary, "/",
+      (integer_to_binary(A))/binary>>.
+
+%% Case-insensitive substring match; Elixir module names match with or
+%% without their "Elixir." prefix because the prefix is part of the text.
+-spec matches(binary(), [binary()]) -> boolean().
+matches(Filter, Texts) ->
+    Needle = string:lowercase(Filter),
+    lists:any(fun(T) -> binary:match(string:lowercase(T), Needle) =/= nomatch end, Texts).
+
+%%% ------------------------------------------------------------------
+%%% Rows: the expensive items, for the selected processes only
+%%% ------------------------------------------------------------------
+
+row(Pid, Next, Prev) ->
+    Items = [registered_name, initial_call, current_function, memory,
+             message_queue_len, reductions, status],
+    case erlang:process_info(Pid, Items) of
+        undefined -> undefined;
+        Info ->
+            [{registered_name, Name}, {initial_call, Initial}, {current_function, Current},
+             {memory, Memory}, {message_queue_len, Queue}, {reductions, Reds},
+             {status, Status}] = Info,
+            InitialCall = resolved_initial_call(Pid, Initial, Next),
+            #{pid => beam_observer_pid:to_binary(Pid),
+              pid_term => Pid,
+              name => case Name of [] -> null; _ -> Name end,
+              initialCall => beam_observer_format:mfa(InitialCall),
+              currentFunction => beam_observer_format:mfa(Current),
+              reductions => window_reductions(Reds, Pid, Prev),
+              reductionsTotal => Reds,
+              memory => Memory,
+              messageQueueLen => Queue,
+              status => Status,
+              agent => is_agent_process(Pid, {Name, InitialCall})}
+    end.
+
+resolved_initial_call(Pid, {proc_lib, _, _} = Raw, Next) ->
+    case Next of
+        #{Pid := {_, {_, _, _} = Cached}} -> Cached;
+        _ ->
+            case proc_lib_initial_call(Pid) of
+                undefined -> Raw;
+                Resolved -> Resolved
+            end
+    end;
+resolved_initial_call(_Pid, Raw, _Next) ->
+    Raw.
+
+%% proc_lib keeps the real initial call in the process dictionary.
+proc_lib_initial_call(Pid) ->
+    case erlang:process_info(Pid, dictionary) of
+        {dictionary, Dict} ->
+            case lists:keyfind('$initial_call', 1, Dict) of
+                {_, {M, F, A}} when is_atom(M), is_atom(F), is_integer(A) -> {M, F, A};
+                _ -> undefined
+            end;
+        undefined -> undefined
+    end.
+
+remember_initial_call(#{pid_term := Pid, initialCall := #{module := M, function := F, arity := A}},
+                      Next) ->
+    case Next of
+        #{Pid := {Reds, _}} -> Next#{Pid := {Reds, {M, F, A}}};
+        _ -> Next
+    end;
+remember_initial_call(_, Next) ->
+    Next.
+
+%% The agent's own processes are marked so the UI can tell them apart.
+-spec is_agent_process(pid(), {atom() | [], term()}) -> boolean().
+is_agent_process(Pid, {Name, InitialCall}) ->
+    agent_atom(Name) orelse
+        case InitialCall of
+            {M, _, _} -> agent_atom(M);
+            _ -> false
+        end orelse beam_observer_registry:is_agent(Pid).
+
+agent_atom(Atom) when is_atom(Atom) ->
+    case atom_to_binary(Atom) of
+        <<"beam_observer_", _/binary>> -> true;
+        _ -> false
+    end;
+agent_atom(_) -> false.
+
+order_rows(reductions, Rows) -> sort_desc(reductions, Rows);
+order_rows(memory, Rows) -> sort_desc(memory, Rows);
+order_rows(message_queue_len, Rows) -> sort_desc(messageQueueLen, Rows).
+
+sort_desc(Key, Rows) ->
+    lists:sort(fun(A, B) -> maps:get(Key, A) >= maps:get(Key, B) end, Rows).
+
+sort_name(reductions) -> <<"reductions">>;
+sort_name(memory) -> <<"memory">>;
+sort_name(message_queue_len) -> <<"messageQueueLen">>.
+
+%%% ------------------------------------------------------------------
+%%% A bounded "top K" set
+%%% ------------------------------------------------------------------
+
+-spec top_new(pos_integer()) -> {non_neg_integer(), pos_integer(), gb_sets:set()}.
+top_new(K) -> {0, K, gb_sets:empty()}.
+
+-spec top_add(number(), pid(), Top) -> Top when Top :: {non_neg_integer(), pos_integer(), gb_sets:set()}.
+top_add(Key, Pid, {Size, K, Set}) when Size < K ->
+    {Size + 1, K, gb_sets:add({Key, Pid}, Set)};
+top_add(Key, Pid, Top = {Size, K, Set}) ->
+    {MinKey, _} = Smallest = gb_sets:smallest(Set),
+    case Key > MinKey of
+        true -> {Size, K, gb_sets:add({Key, Pid}, gb_sets:delete(Smallest, Set))};
+        false -> Top
+    end.
+
+%% Largest first.
+-spec top_list({non_neg_integer(), pos_integer(), gb_sets:set()}) -> [{number(), pid()}].
+top_list({_, _, Set}) -> lists:reverse(gb_sets:to_list(Set)).

@@ -1,0 +1,53 @@
+%%% Which processes belong to the agent.
+%%%
+%%% A public ETS table owned by the agent's supervisor. It lets the process
+%%% views mark the agent's own processes, lets process/state refuse them, and
+%%% lets the sampler report what the agent itself costs (its reductions and
+%%% the time its work took) in every load sample.
+-module(beam_observer_registry).
+
+-export([create/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0]).
+
+-define(TAB, beam_observer_registry).
+
+-spec create() -> ok.
+create() ->
+    _ = ets:new(?TAB, [named_table, public, set, {write_concurrency, true}]),
+    true = ets:insert(?TAB, {busy_us, 0}),
+    ok.
+
+-spec add(pid(), atom()) -> ok.
+add(Pid, Role) ->
+    catch ets:insert(?TAB, {Pid, Role}),
+    ok.
+
+-spec remove(pid()) -> ok.
+remove(Pid) ->
+    catch ets:delete(?TAB, Pid),
+    ok.
+
+-spec is_agent(pid()) -> boolean().
+is_agent(Pid) ->
+    try ets:member(?TAB, Pid)
+    catch error:badarg -> false
+    end.
+
+%% Agent processes that are still alive.
+-spec pids() -> [pid()].
+pids() ->
+    try ets:select(?TAB, [{{'$1', '_'}, [{is_pid, '$1'}], ['$1']}])
+    catch error:badarg -> []
+    end.
+
+%% Wall time spent in agent work (sampling, sweeps, inspection), accumulated
+%% in microseconds. That work is CPU-bound, so this approximates its CPU time.
+-spec add_busy_us(integer()) -> ok.
+add_busy_us(Us) ->
+    catch ets:update_counter(?TAB, busy_us, Us),
+    ok.
+
+-spec busy_us() -> non_neg_integer().
+busy_us() ->
+    try ets:lookup_element(?TAB, busy_us, 2)
+    catch error:badarg -> 0
+    end.

@@ -1,0 +1,235 @@
+/**
+ * One connection to one agent: a WebSocket carrying JSON-RPC, typed by the
+ * shared protocol module. The extension keeps one AgentClient per node and
+ * every view reads from it; the tests drive the real agent through it too.
+ */
+import WebSocket from 'ws';
+import {
+  AbstractMessageReader,
+  AbstractMessageWriter,
+  DataCallback,
+  Disposable,
+  Emitter,
+  Message,
+  MessageConnection,
+  MessageReader,
+  MessageWriter,
+  ResponseError,
+  createMessageConnection,
+} from 'vscode-jsonrpc/node';
+import {
+  Initialize,
+  InitializeResult,
+  LoadSample,
+  LoadSampleNotification,
+  LoadSubscribe,
+  LoadUnsubscribe,
+  PidText,
+  ProcessInfo,
+  ProcessInfoRequest,
+  ProcessMessages,
+  ProcessMessagesRequest,
+  ProcessState,
+  ProcessStateRequest,
+  ProcessesList,
+  ProcessesListParams,
+  ProcessesListResult,
+} from '../protocol/agentProtocol';
+
+export interface AgentEndpoint {
+  host?: string;
+  port: number;
+  token: string;
+}
+
+/** Why a connection attempt failed, in words a user can act on. */
+export class AgentConnectError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+}
+
+/** Reads one JSON-RPC message per WebSocket text frame. */
+class WebSocketReader extends AbstractMessageReader implements MessageReader {
+  private callback: DataCallback | undefined;
+  private readonly buffered: Message[] = [];
+
+  constructor(socket: WebSocket) {
+    super();
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.fireError(new Error('the agent sent a binary frame'));
+        return;
+      }
+      let message: Message;
+      try {
+        message = JSON.parse(data.toString()) as Message;
+      } catch (error) {
+        this.fireError(error);
+        return;
+      }
+      if (this.callback) this.callback(message);
+      else this.buffered.push(message);
+    });
+    socket.on('close', () => this.fireClose());
+    socket.on('error', (error) => this.fireError(error));
+  }
+
+  listen(callback: DataCallback): Disposable {
+    this.callback = callback;
+    for (const message of this.buffered.splice(0)) callback(message);
+    return { dispose: () => (this.callback = undefined) };
+  }
+}
+
+/** Writes each JSON-RPC message as one text frame. */
+class WebSocketWriter extends AbstractMessageWriter implements MessageWriter {
+  constructor(private readonly socket: WebSocket) {
+    super();
+    socket.on('close', () => this.fireClose());
+  }
+
+  write(message: Message): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.socket.readyState !== WebSocket.OPEN) {
+        const error = new Error('the connection to the agent is closed');
+        this.fireError(error, message, 1);
+        reject(error);
+        return;
+      }
+      this.socket.send(JSON.stringify(message), (error) => {
+        if (error) {
+          this.fireError(error, message, 1);
+          reject(error);
+        } else {
+          resolve();
+        }
+      });
+    });
+  }
+
+  end(): void {
+    this.socket.close();
+  }
+}
+
+/** Open the WebSocket, with the token, and report refusals precisely. */
+export function openAgentSocket(endpoint: AgentEndpoint, timeoutMs = 5000): Promise<WebSocket> {
+  const host = endpoint.host ?? '127.0.0.1';
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${endpoint.port}/`;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${endpoint.token}` },
+      handshakeTimeout: timeoutMs,
+      maxPayload: 64 * 1024 * 1024,
+    });
+    socket.once('open', () => resolve(socket));
+    socket.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => {
+        socket.terminate();
+        const reason = body.trim() || response.statusMessage || 'refused';
+        reject(new AgentConnectError(`agent refused the connection (HTTP ${response.statusCode}): ${reason}`,
+          response.statusCode));
+      });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      const message = error.code === 'ECONNREFUSED'
+        ? `no agent listens on ${host}:${endpoint.port}`
+        : `cannot reach the agent on ${host}:${endpoint.port}: ${error.message}`;
+      reject(new AgentConnectError(message));
+    });
+  });
+}
+
+export class AgentClient implements Disposable {
+  private readonly closeEmitter = new Emitter<void>();
+  private readonly sampleEmitter = new Emitter<LoadSample>();
+  private closed = false;
+
+  /** Fired once when the connection ends, whoever ended it. */
+  readonly onClose = this.closeEmitter.event;
+  /** Every load/sample notification, while subscribed. */
+  readonly onSample = this.sampleEmitter.event;
+
+  private constructor(
+    private readonly socket: WebSocket,
+    private readonly connection: MessageConnection,
+    readonly info: InitializeResult,
+  ) {
+    connection.onNotification(LoadSampleNotification, (sample) => this.sampleEmitter.fire(sample));
+    connection.onClose(() => this.markClosed());
+    socket.on('close', () => this.markClosed());
+  }
+
+  /** Connect, then ask the agent who it is. */
+  static async connect(endpoint: AgentEndpoint, timeoutMs = 5000): Promise<AgentClient> {
+    const socket = await openAgentSocket(endpoint, timeoutMs);
+    const connection = createMessageConnection(new WebSocketReader(socket), new WebSocketWriter(socket));
+    connection.listen();
+    try {
+      const info = await withTimeout(connection.sendRequest(Initialize), timeoutMs, 'initialize');
+      return new AgentClient(socket, connection, info);
+    } catch (error) {
+      connection.dispose();
+      socket.terminate();
+      throw error;
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  subscribeLoad(intervalMs?: number): Promise<{ intervalMs: number }> {
+    return this.connection.sendRequest(LoadSubscribe, intervalMs === undefined ? {} : { intervalMs });
+  }
+
+  unsubscribeLoad(): Promise<void> {
+    return this.connection.sendRequest(LoadUnsubscribe).then(() => undefined);
+  }
+
+  listProcesses(params: ProcessesListParams): Promise<ProcessesListResult> {
+    return this.connection.sendRequest(ProcessesList, params);
+  }
+
+  processInfo(pid: PidText): Promise<ProcessInfo> {
+    return this.connection.sendRequest(ProcessInfoRequest, { pid });
+  }
+
+  processState(pid: PidText, timeoutMs?: number): Promise<ProcessState> {
+    return this.connection.sendRequest(ProcessStateRequest, timeoutMs === undefined ? { pid } : { pid, timeoutMs });
+  }
+
+  processMessages(pid: PidText, limit?: number): Promise<ProcessMessages> {
+    return this.connection.sendRequest(ProcessMessagesRequest, limit === undefined ? { pid } : { pid, limit });
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeEmitter.fire();
+  }
+
+  dispose(): void {
+    this.connection.dispose();
+    this.socket.close();
+    this.markClosed();
+  }
+}
+
+/** The agent's error code, when a request failed with a JSON-RPC error. */
+export function agentErrorCode(error: unknown): number | undefined {
+  return error instanceof ResponseError ? error.code : undefined;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new AgentConnectError(`the agent did not answer ${what} within ${ms} ms`)), ms);
+    promise.then(
+      (value) => { clearTimeout(timer); resolve(value); },
+      (error) => { clearTimeout(timer); reject(error); },
+    );
+  });
+}

@@ -1,0 +1,334 @@
+/**
+ * The agent protocol: every JSON-RPC method, notification, parameter, result
+ * and error code exchanged between the BEAM Observer agent (agent/src) and its
+ * clients. The extension, the webview and the tests import this module; its
+ * prose twin is docs/protocol.md, which the Erlang side follows. Rename a
+ * field here and there, nowhere else.
+ *
+ * Transport: WebSocket (RFC 6455) on loopback, one JSON-RPC 2.0 message per
+ * text frame, `Authorization: Bearer <token>` on the upgrade request.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+/** A pid in the node's own text form, e.g. "<0.123.0>". */
+export type PidText = string;
+
+/** A module, function and arity. Elixir modules keep their "Elixir." prefix. */
+export interface Mfa {
+  module: string;
+  function: string;
+  arity: number;
+}
+
+// ---------------------------------------------------------------------------
+// initialize
+
+export interface SchedulerCounts {
+  total: number;
+  online: number;
+  dirtyCpu: number;
+  dirtyCpuOnline: number;
+  dirtyIo: number;
+}
+
+export interface AgentLimits {
+  maxFrameBytes: number;
+  maxClients: number;
+  maxInflight: number;
+  ratePerSecond: number;
+  maxListLimit: number;
+  maxMailboxPeek: number;
+  maxMessagesReturned: number;
+  maxStateBytes: number;
+  maxStateTimeoutMs: number;
+}
+
+export type Capability = 'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages';
+
+export interface InitializeResult {
+  node: string;
+  otpRelease: string;
+  ertsVersion: string;
+  elixirVersion: string | null;
+  /** The language state dumps are formatted in: Elixir when Elixir runs in the node. */
+  language: 'elixir' | 'erlang';
+  schedulers: SchedulerCounts;
+  processLimit: number;
+  osPid: number;
+  wordSize: number;
+  agentVersion: string;
+  capabilities: Capability[];
+  limits: AgentLimits;
+}
+
+export const Initialize = new RequestType0<InitializeResult, void>('initialize');
+
+// ---------------------------------------------------------------------------
+// load
+
+export interface LoadSubscribeParams {
+  /** Sample interval, 100 to 60000 ms; default: the agent's interval_ms (1000). */
+  intervalMs?: number;
+}
+export interface LoadSubscribeResult {
+  intervalMs: number;
+}
+export const LoadSubscribe = new RequestType<LoadSubscribeParams, LoadSubscribeResult, void>('load/subscribe');
+export const LoadUnsubscribe = new RequestType0<Record<string, never>, void>('load/unsubscribe');
+
+export interface RunQueueStats {
+  /** Average over the interval's readings. */
+  avg: number;
+  max: number;
+}
+
+export interface LoadSample {
+  /** Wall clock, ms since the epoch, when the sample was taken. */
+  timestamp: number;
+  /** Length of the interval the deltas cover. */
+  intervalMs: number;
+  schedulers: SchedulerCounts;
+  /** Busy fraction 0..1 per scheduler over the interval (scheduler_wall_time deltas). */
+  utilisation: {
+    normal: number[];
+    dirtyCpu: number[];
+    dirtyIo: number[];
+    normalAvg: number;
+    dirtyCpuAvg: number;
+  };
+  /** Run-queue lengths, read several times per interval. */
+  runQueue: {
+    readings: number;
+    normal: { avg: number[]; max: number[] };
+    dirtyCpu: RunQueueStats;
+    dirtyIo: RunQueueStats;
+    /** Sum of the normal queues, averaged over the readings, and its maximum. */
+    totalAvg: number;
+    totalMax: number;
+  };
+  /** Bytes, as erlang:memory/0 reports them. */
+  memory: {
+    total: number;
+    processes: number;
+    processesUsed: number;
+    binary: number;
+    ets: number;
+    atom: number;
+    atomUsed: number;
+    code: number;
+    system: number;
+  };
+  /** Bytes through ports during the interval. */
+  io: { inBytes: number; outBytes: number };
+  processes: { count: number; limit: number };
+  ports: { count: number; limit: number };
+  atoms: { count: number; limit: number };
+  /** Reductions executed during the interval, node-wide. */
+  reductions: number;
+  garbageCollections: { count: number; wordsReclaimed: number };
+  /** CPU of the VM's OS process (Linux /proc/self/stat); null elsewhere. */
+  osCpu: { cores: number; share: number; logicalCpus: number } | null;
+  /** What the agent itself cost during the interval. */
+  agent: { reductions: number; busyUs: number };
+}
+
+export const LoadSampleNotification = new NotificationType<LoadSample>('load/sample');
+
+// ---------------------------------------------------------------------------
+// processes/list
+
+export type SortKey = 'reductions' | 'memory' | 'messageQueueLen';
+export const SORT_KEYS: readonly SortKey[] = ['reductions', 'memory', 'messageQueueLen'];
+
+export interface ProcessesListParams {
+  sortBy?: SortKey;
+  /** 1..1000, default 200. */
+  limit?: number;
+  /** Case-insensitive substring of the pid, registered name or initial call. */
+  filter?: string | null;
+}
+
+export type ProcessStatus =
+  | 'exiting' | 'garbage_collecting' | 'waiting' | 'running' | 'runnable' | 'suspended';
+
+export interface ProcessRow {
+  pid: PidText;
+  name: string | null;
+  /** proc_lib processes show the real initial call (e.g. MyServer:init/1). */
+  initialCall: Mfa | null;
+  currentFunction: Mfa | null;
+  /** Reductions since the previous sweep (a process new since then: its total). */
+  reductions: number;
+  reductionsTotal: number;
+  /** Bytes. */
+  memory: number;
+  messageQueueLen: number;
+  status: ProcessStatus;
+  /** One of the agent's own processes. */
+  agent: boolean;
+}
+
+export interface ProcessesListResult {
+  rows: ProcessRow[];
+  /** Processes looked at (those alive during the sweep that passed the filter or not). */
+  scanned: number;
+  /** process_count when the sweep ended. */
+  total: number;
+  sortBy: SortKey;
+  /** Time since the previous sweep (the reductions window); null on the first. */
+  windowMs: number | null;
+  sweepMs: number;
+}
+
+export const ProcessesList = new RequestType<ProcessesListParams, ProcessesListResult, void>('processes/list');
+
+// ---------------------------------------------------------------------------
+// process/info
+
+export interface PidParams {
+  pid: PidText;
+}
+
+export interface StackFrame extends Mfa {
+  file: string | null;
+  line: number | null;
+}
+
+export type MonitorEntry =
+  | { type: 'process'; pid: PidText }
+  | { type: 'process'; name: string; node: string }
+  | { type: 'port'; port: string }
+  | { type: string; description: string };
+
+export interface ProcessInfo {
+  pid: PidText;
+  name: string | null;
+  status: ProcessStatus;
+  initialCall: Mfa | null;
+  currentFunction: Mfa | null;
+  stacktrace: StackFrame[];
+  /** Linked pids and ports, as text. */
+  links: string[];
+  monitors: MonitorEntry[];
+  monitoredBy: string[];
+  trapExit: boolean;
+  groupLeader: PidText;
+  priority: 'low' | 'normal' | 'high' | 'max';
+  wordSize: number;
+  /** Words. */
+  heapSize: number;
+  stackSize: number;
+  totalHeapSize: number;
+  /** Bytes. */
+  memory: number;
+  messageQueueLen: number;
+  reductions: number;
+  garbageCollection: Record<string, unknown>;
+  /** Formatted keys and values, at most 100 entries. */
+  dictionary: { key: string; value: string }[];
+  otp: { isOtp: boolean; behaviour: string | null; sysAware: boolean };
+  agent: boolean;
+}
+
+export const ProcessInfoRequest = new RequestType<PidParams, ProcessInfo, void>('process/info');
+
+// ---------------------------------------------------------------------------
+// process/state
+
+export interface ProcessStateParams extends PidParams {
+  /** 1..30000, default 5000. */
+  timeoutMs?: number;
+}
+
+export interface ProcessState {
+  pid: PidText;
+  behaviour: string;
+  language: 'elixir' | 'erlang';
+  text: string;
+  /** The text was cut or shows elisions ("..."); a hint, see docs/protocol.md. */
+  truncated: boolean;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export const ProcessStateRequest = new RequestType<ProcessStateParams, ProcessState, void>('process/state');
+
+// ---------------------------------------------------------------------------
+// process/messages
+
+export interface ProcessMessagesParams extends PidParams {
+  /** 1..100, default 20. */
+  limit?: number;
+}
+
+export interface ProcessMessages {
+  pid: PidText;
+  /** Messages in the queue when it was copied. */
+  total: number;
+  language: 'elixir' | 'erlang';
+  messages: { text: string; truncated: boolean }[];
+}
+
+export const ProcessMessagesRequest = new RequestType<ProcessMessagesParams, ProcessMessages, void>('process/messages');
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/** JSON-RPC error codes the agent returns, with what each means. */
+export const ErrorCodes = {
+  /** The frame was not valid JSON. */
+  ParseError: -32700,
+  /** Valid JSON but not a JSON-RPC 2.0 request (or a batch, which is not supported). */
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  /** A parameter is missing, of the wrong type or out of range. */
+  InvalidParams: -32602,
+  /** A bug or crash inside the agent; the message says what. */
+  InternalError: -32603,
+  /** The process is not alive. */
+  ProcessNotFound: -32001,
+  /** The process does not run an OTP loop that can report its state. */
+  NotOtpProcess: -32002,
+  /** The process (or the request) did not answer in time. */
+  Timeout: -32003,
+  /** The mailbox is longer than the peek cap. */
+  MailboxTooLarge: -32004,
+  /** The process belongs to the agent itself. */
+  AgentProcess: -32005,
+  /** The pid's first number is not 0: it names a process of another node. */
+  OtherNodePid: -32006,
+  RateLimited: -32007,
+  TooManyInflight: -32008,
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** HTTP statuses the agent answers an upgrade request with, instead of 101. */
+export const HandshakeStatus = {
+  BadRequest: 400,
+  /** Missing or wrong token. */
+  Unauthorized: 401,
+  /** An Origin header (a web page) or a Host that is not loopback. */
+  Forbidden: 403,
+  MethodNotAllowed: 405,
+  /** The request head did not arrive within 5 s. */
+  RequestTimeout: 408,
+  /** Not a WebSocket upgrade, or not version 13. */
+  UpgradeRequired: 426,
+  /** More than maxClients connections. */
+  ServiceUnavailable: 503,
+} as const;
+
+/** The discovery file `<dir>/<osPid>.json` written by every running agent. */
+export interface DiscoveryFile {
+  node: string;
+  osPid: number;
+  port: number;
+  token: string;
+  cwd: string | null;
+  otpRelease: string;
+  elixirVersion: string | null;
+  agentVersion: string;
+  startedAt: number;
+}
+

@@ -1,0 +1,105 @@
+/**
+ * Real BEAM nodes for the integration tests: an `erl` node running
+ * test/fixtures/observer_fixture.erl, or an `elixir` node running
+ * test/fixtures/elixir_fixture.exs, each with the built agent on its code
+ * path. The fixture prints one JSON line (port, token, pids) and then
+ * answers commands sent as lines on its standard input.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = resolve(__dirname, '..', '..', '..');
+export const AGENT_EBIN = join(ROOT, 'agent', 'ebin');
+export const FIXTURE_EBIN = join(ROOT, 'out', 'fixtures-ebin');
+
+let fixturesCompiled = false;
+export function compileFixtures(): void {
+  if (fixturesCompiled) return;
+  mkdirSync(FIXTURE_EBIN, { recursive: true });
+  execFileSync('erlc', ['-o', FIXTURE_EBIN, join(ROOT, 'test', 'fixtures', 'observer_fixture.erl')]);
+  fixturesCompiled = true;
+}
+
+/** A private discovery directory, so tests never see each other's agents. */
+export function tempDiscoveryDir(): string {
+  return mkdtempSync(join(tmpdir(), 'beam-observer-test-'));
+}
+
+export interface FixtureNode {
+  port: number;
+  token: string;
+  osPid: number;
+  pids: Record<string, string>;
+  child: ChildProcess;
+  /** Send one command line, resolve with the node's one-line JSON answer. */
+  command<T = Record<string, unknown>>(line: string): Promise<T>;
+  /** Everything the node wrote to stderr so far. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  extraArgs?: string[];
+}
+
+export function startErlangFixture(options: StartOptions = {}): Promise<FixtureNode> {
+  compileFixtures();
+  return startFixture('erl', [
+    '-noshell', '-pa', AGENT_EBIN, '-pa', FIXTURE_EBIN, ...(options.extraArgs ?? []),
+    '-eval', 'observer_fixture:main()',
+  ], options);
+}
+
+export function startElixirFixture(options: StartOptions = {}): Promise<FixtureNode> {
+  return startFixture('elixir', [
+    '--erl', `-pa ${AGENT_EBIN}`, join(ROOT, 'test', 'fixtures', 'elixir_fixture.exs'),
+  ], options);
+}
+
+function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
+  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: tempDiscoveryDir(), ...options.env };
+  delete env.ERL_AFLAGS;
+  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: ((line: string) => void)[] = [];
+  const early: string[] = [];
+  lines.on('line', (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+    else early.push(line);
+  });
+  const nextLine = (timeoutMs: number) =>
+    new Promise<string>((resolveLine, reject) => {
+      const queued = early.shift();
+      if (queued !== undefined) return resolveLine(queued);
+      const timer = setTimeout(() => reject(new Error(`${command} fixture: no answer within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+      waiting.push((line) => { clearTimeout(timer); resolveLine(line); });
+    });
+
+  return nextLine(20000).then((first) => {
+    const hello = JSON.parse(first) as { port: number; token: string; osPid: number; pids: Record<string, string> };
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    return {
+      ...hello,
+      child,
+      stderr: () => stderr,
+      async command<T>(line: string): Promise<T> {
+        child.stdin!.write(line + '\n');
+        return JSON.parse(await nextLine(10000)) as T;
+      },
+      async stop() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.stdin!.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  });
+}
