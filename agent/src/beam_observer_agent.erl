@@ -1,11 +1,19 @@
 %%% BEAM Observer agent: the public entry points.
 %%%
-%%% The agent runs inside the node it observes, so it is started as a
-%%% *temporary* OTP application built from an in-memory application spec:
-%%% this works whether the modules came from a directory (`code:add_patha/1`)
-%%% or were pushed as binaries (`code:load_binary/3`), needs no `.app` file,
-%%% and a crash of the agent never takes the node or a user process with it
-%%% (nothing the agent runs is linked to a user process).
+%%% The agent runs inside the node it observes. Its supervisor is a
+%%% *temporary* child of kernel's `kernel_safe_sup' (the supervisor OTP keeps
+%%% for processes that may fail without consequence), so:
+%%% - nothing the agent runs is linked to a user process, and the
+%%%   short-lived process that started it (a shell, a debugger's evaluation)
+%%%   may exit;
+%%% - a crash of the agent is never restarted into a loop and never takes the
+%%%   node or a user process with it;
+%%% - a normal VM shutdown (init:stop/0, System.stop/0) shuts it down in
+%%%   order, which removes its discovery file.
+%%% It is deliberately not an OTP application: it needs no `.app' file, works
+%%% the same whether its modules came from a directory (`code:add_patha/1')
+%%% or were pushed as binaries (`code:load_binary/3'), and starting or
+%%% stopping it logs nothing in the user's console.
 %%%
 %%% start/0,1 and stop/0 are what the extension (or a user in a shell) calls.
 %%% autostart/0 is what `-s beam_observer_agent autostart` in ERL_AFLAGS calls.
@@ -13,7 +21,6 @@
 
 -export([start/0, start/1, stop/0, autostart/0, status/0, version/0, modules/0]).
 
--define(APP, beam_observer_agent).
 -define(VERSION, <<"0.1.0">>).
 
 -type options() :: #{port => inet:port_number(),
@@ -43,34 +50,36 @@ do_start(Opts) ->
                       "WebSocket handshake), and it is not available in this node">>};
         true ->
             case beam_observer_config:normalise(Opts) of
-                {ok, Config} -> start_application(Config);
+                {ok, Config} -> start_supervisor(Config);
                 {error, _} = Error -> Error
             end
     end.
 
-start_application(Config) ->
-    _ = application:load(app_spec()),
-    ok = application:set_env(?APP, config, Config, [{persistent, false}]),
-    case application:start(?APP, temporary) of
-        ok -> wait_running(50);
-        {error, {already_started, ?APP}} -> wait_running(50);
+start_supervisor(Config) ->
+    Spec = #{id => beam_observer_sup,
+             start => {beam_observer_sup, start_link, [Config]},
+             restart => temporary,
+             shutdown => infinity,
+             type => supervisor},
+    case supervisor:start_child(kernel_safe_sup, Spec) of
+        {ok, _} -> status_or_error();
+        {error, {already_started, _}} -> status_or_error();
+        {error, {shutdown, {failed_to_start_child, _, Reason}}} -> {error, Reason};
         {error, Reason} -> {error, Reason}
     end.
 
-%% The listener publishes its port once the socket is open; start returns
-%% only then, so the caller can connect at once.
-wait_running(0) -> {error, <<"the agent started but its listener did not come up">>};
-wait_running(N) ->
+%% The listener opened its socket during the supervisor's start, so the
+%% agent is reachable as soon as this returns.
+status_or_error() ->
     case status() of
         {running, Info} -> {ok, Info};
-        stopped -> timer:sleep(10), wait_running(N - 1)
+        stopped -> {error, <<"the agent started but its listener is not running">>}
     end.
 
 %% @doc Stop the agent and remove its discovery file.
 -spec stop() -> ok.
 stop() ->
-    _ = application:stop(?APP),
-    _ = application:unload(?APP),
+    _ = supervisor:terminate_child(kernel_safe_sup, beam_observer_sup),
     ok.
 
 %% @doc Port and token of the running agent, or `stopped'.
@@ -138,15 +147,4 @@ modules() ->
     [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format,
      beam_observer_pid, beam_observer_registry, beam_observer_discovery,
      beam_observer_load, beam_observer_procs, beam_observer_inspect, beam_observer_rpc,
-     beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_app,
-     beam_observer_agent].
-
-app_spec() ->
-    {application, ?APP,
-     [{description, "BEAM Observer runtime agent"},
-      {vsn, binary_to_list(?VERSION)},
-      {modules, modules()},
-      {registered, [beam_observer_sup, beam_observer_listener, beam_observer_procs]},
-      {applications, [kernel, stdlib]},
-      {mod, {beam_observer_app, []}},
-      {env, []}]}.
+     beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_agent].

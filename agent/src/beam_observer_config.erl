@@ -50,8 +50,7 @@ normalise(Opts) ->
 %% The running agent's configuration (set by beam_observer_agent:start/1).
 -spec current() -> config().
 current() ->
-    {ok, Config} = application:get_env(beam_observer_agent, config),
-    Config.
+    beam_observer_registry:config().
 
 -spec value(atom()) -> term().
 value(Key) -> maps:get(Key, current()).

@@ -3,18 +3,23 @@
 %%% A public ETS table owned by the agent's supervisor. It lets the process
 %%% views mark the agent's own processes, lets process/state refuse them, and
 %%% lets the sampler report what the agent itself costs (its reductions and
-%%% the time its work took) in every load sample.
+%%% the time its work took) in every load sample. It also holds the running
+%%% agent's configuration.
 -module(beam_observer_registry).
 
--export([create/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0]).
+-export([create/1, config/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0]).
 
 -define(TAB, beam_observer_registry).
 
--spec create() -> ok.
-create() ->
+-spec create(map()) -> ok.
+create(Config) ->
     _ = ets:new(?TAB, [named_table, public, set, {write_concurrency, true}]),
-    true = ets:insert(?TAB, {busy_us, 0}),
+    true = ets:insert(?TAB, [{busy_us, 0}, {config, Config}]),
     ok.
+
+-spec config() -> map().
+config() ->
+    ets:lookup_element(?TAB, config, 2).
 
 -spec add(pid(), atom()) -> ok.
 add(Pid, Role) ->

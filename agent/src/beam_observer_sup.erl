@@ -1,20 +1,21 @@
 %%% The agent's supervision tree.
 %%%
-%%% one_for_all: the listener publishes the port and token that the process
-%%% registry and the ranking server are reached through; if either dies the
-%%% agent restarts as a whole, and after too many restarts the (temporary)
-%%% application stops without touching anything else in the node.
+%%% one_for_all: if the listener or the ranking server dies, the agent
+%%% restarts as a whole; after too many restarts the supervisor gives up and
+%%% the agent stops, touching nothing else in the node (it is linked to no
+%%% user process: beam_observer_agent:start/1 unlinks it from its caller).
 -module(beam_observer_sup).
 -behaviour(supervisor).
 
--export([start_link/0, init/1]).
+-export([start_link/1, init/1]).
 
-start_link() ->
-    supervisor:start_link({local, ?MODULE}, ?MODULE, []).
+start_link(Config) ->
+    supervisor:start_link({local, ?MODULE}, ?MODULE, Config).
 
-init([]) ->
-    %% The supervisor owns the registry table, so it outlives any child crash.
-    beam_observer_registry:create(),
+init(Config) ->
+    %% The supervisor owns the registry table (which also holds the
+    %% configuration), so both outlive any child crash.
+    beam_observer_registry:create(Config),
     beam_observer_registry:add(self(), supervisor),
     Children =
         [#{id => procs, start => {beam_observer_procs, start_link, []},

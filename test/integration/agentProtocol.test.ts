@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, LoadSample, ProcessRow } from '../../extension/src/protocol/agentProtocol';
 import { FixtureNode, startErlangFixture } from '../support/beamNode';
+import { sleep, waitFor } from '../support/wait';
 
 async function rejectsWithCode(promise: Promise<unknown>, code: number, messagePattern?: RegExp) {
   await assert.rejects(promise, (error: Error) => {
@@ -229,17 +230,5 @@ describe('agent protocol (erl node)', () => {
 function assertSorted(rows: ProcessRow[], key: (r: ProcessRow) => number) {
   for (let i = 1; i < rows.length; i++) {
     assert.ok(key(rows[i - 1]) >= key(rows[i]), `rows not sorted at ${i}`);
-  }
-}
-
-export function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitFor(condition: () => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
   }
 }

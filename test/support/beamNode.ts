@@ -70,6 +70,8 @@ function startFixture(command: string, args: string[], options: StartOptions): P
   const waiting: ((line: string) => void)[] = [];
   const early: string[] = [];
   lines.on('line', (line) => {
+    // The node's logger may print reports (a killed agent is a crash); answers are JSON lines.
+    if (!line.startsWith('{')) return;
     const next = waiting.shift();
     if (next) next(line);
     else early.push(line);

@@ -1,0 +1,132 @@
+%%% EUnit tests for the agent's pure parts outside the codecs: load
+%%% arithmetic, the bounded top-K set, filters, pid parsing, formatting
+%%% bounds and the upgrade request's security checks.
+-module(beam_observer_pure_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+%%% beam_observer_load
+
+utilisation_splits_normal_dirty_cpu_and_dirty_io_test() ->
+    Prev = [{1, 0, 1000}, {2, 0, 1000}, {3, 0, 1000}, {4, 0, 1000}],
+    Cur = [{2, 250, 2000}, {1, 1000, 2000}, {3, 0, 2000}, {4, 100, 2000}],
+    U = beam_observer_load:utilisation(Prev, Cur, {2, 1}),
+    ?assertEqual([1.0, 0.25], maps:get(normal, U)),
+    ?assertEqual([0.0], maps:get(dirtyCpu, U)),
+    ?assertEqual([0.1], maps:get(dirtyIo, U)),
+    ?assertEqual(0.625, maps:get(normalAvg, U)),
+    ?assertEqual(0.0, maps:get(dirtyCpuAvg, U)).
+
+utilisation_without_elapsed_time_is_zero_test() ->
+    Same = [{1, 5, 10}],
+    ?assertMatch(#{normal := [0.0]}, beam_observer_load:utilisation(Same, Same, {1, 0})).
+
+run_queue_stats_average_and_max_test() ->
+    %% Two normal queues, then dirty CPU and dirty IO.
+    Readings = [[4, 0, 1, 0], [0, 0, 0, 0], [2, 2, 1, 0]],
+    S = beam_observer_load:run_queue_stats(Readings),
+    ?assertEqual(3, maps:get(readings, S)),
+    ?assertEqual(#{avg => [2.0, 0.6667], max => [4, 2]}, maps:get(normal, S)),
+    ?assertEqual(#{avg => 0.6667, max => 1}, maps:get(dirtyCpu, S)),
+    ?assertEqual(#{avg => 0.0, max => 0}, maps:get(dirtyIo, S)),
+    %% Totals per reading are 4, 0 and 4: a single reading could show 0.
+    ?assertEqual(2.6667, maps:get(totalAvg, S)),
+    ?assertEqual(4, maps:get(totalMax, S)).
+
+os_cpu_ticks_handles_spaces_in_the_command_name_test() ->
+    Stat = <<"1234 (beam.smp odd) name) S 1 2 3 4 5 6 7 8 9 10 111 222 13 14 15">>,
+    ?assertEqual(333, beam_observer_load:os_cpu_ticks(Stat)),
+    ?assertEqual(undefined, beam_observer_load:os_cpu_ticks(<<"garbage">>)),
+    ?assertEqual(undefined, beam_observer_load:os_cpu_ticks(undefined)).
+
+%%% beam_observer_procs
+
+top_keeps_the_k_largest_test() ->
+    Pids = [list_to_pid("<0." ++ integer_to_list(N) ++ ".0>") || N <- lists:seq(1, 100)],
+    Keys = [rand_key(N) || N <- lists:seq(1, 100)],
+    Top = lists:foldl(fun({K, P}, T) -> beam_observer_procs:top_add(K, P, T) end,
+                      beam_observer_procs:top_new(5), lists:zip(Keys, Pids)),
+    Expected = lists:sublist(lists:reverse(lists:sort(lists:zip(Keys, Pids))), 5),
+    ?assertEqual(Expected, beam_observer_procs:top_list(Top)).
+
+rand_key(N) -> (N * 7919) rem 101.
+
+filter_matches_case_insensitively_test() ->
+    ?assert(beam_observer_procs:matches(<<"Counter">>, [<<"<0.1.0>">>, <<"fixture_counter">>])),
+    ?assert(beam_observer_procs:matches(<<"myapp.worker">>, [<<"Elixir.MyApp.Worker:init/1">>])),
+    ?assertNot(beam_observer_procs:matches(<<"nope">>, [<<"<0.1.0>">>, <<"code_server">>])).
+
+agent_processes_are_recognised_by_name_and_initial_call_test() ->
+    Self = self(),
+    ?assert(beam_observer_procs:is_agent_process(Self, {beam_observer_listener, undefined})),
+    ?assert(beam_observer_procs:is_agent_process(Self, {[], {beam_observer_conn, loop, 2}})),
+    ?assertNot(beam_observer_procs:is_agent_process(Self, {code_server, {erlang, apply, 2}})).
+
+%%% beam_observer_pid
+
+pid_parse_test_() ->
+    Own = pid_to_list(self()),
+    [?_assertEqual({ok, self()}, beam_observer_pid:parse(list_to_binary(Own))),
+     ?_assertEqual({ok, self()}, beam_observer_pid:parse(list_to_binary("#PID" ++ Own))),
+     ?_assertMatch({error, -32006, <<"pid <5.1.0> belongs to another node", _/binary>>},
+                   beam_observer_pid:parse(<<"<5.1.0>">>)),
+     ?_assertMatch({error, -32602, <<"not a pid", _/binary>>}, beam_observer_pid:parse(<<"<0.1>">>)),
+     ?_assertMatch({error, -32602, _}, beam_observer_pid:parse(<<"<0.99999999999.0>">>)),
+     ?_assertMatch({error, -32602, _}, beam_observer_pid:parse(binary:copy(<<"<">>, 1000))),
+     ?_assertMatch({error, -32602, <<"pid must be a string", _/binary>>}, beam_observer_pid:parse(42))].
+
+pid_parse_creates_no_atoms_test() ->
+    Before = erlang:system_info(atom_count),
+    [beam_observer_pid:parse(<<"<", (integer_to_binary(N))/binary, ".1.0>">>) || N <- lists:seq(1, 500)],
+    ?assertEqual(Before, erlang:system_info(atom_count)).
+
+%%% beam_observer_format
+
+format_is_bounded_whatever_the_term_test() ->
+    Big = [{row, N, <<"payload">>} || N <- lists:seq(1, 200000)],
+    {Text, Truncated} = beam_observer_format:term(Big, #{language => erlang, max_bytes => 4096}),
+    ?assert(byte_size(Text) =< 4096),
+    ?assert(Truncated),
+    {Small, false} = beam_observer_format:term(#{a => 1}, #{language => erlang}),
+    ?assertEqual(<<"#{a => 1}">>, Small).
+
+format_cuts_on_a_character_boundary_test() ->
+    Term = unicode:characters_to_binary(lists:duplicate(3000, $é)),
+    {Text, true} = beam_observer_format:term(Term, #{language => erlang, max_bytes => 1001}),
+    ?assert(is_binary(unicode:characters_to_binary(Text))),
+    ?assert(byte_size(Text) =< 1001).
+
+%%% beam_observer_conn:check_request/2
+
+request(Headers) ->
+    Base = #{<<"host">> => <<"127.0.0.1:4000">>, <<"upgrade">> => <<"websocket">>,
+             <<"connection">> => <<"Upgrade">>, <<"sec-websocket-version">> => <<"13">>,
+             <<"sec-websocket-key">> => <<"dGhlIHNhbXBsZSBub25jZQ==">>,
+             <<"authorization">> => <<"Bearer secret-token-0123456789">>},
+    #{method => <<"GET">>, path => <<"/">>, version => <<"HTTP/1.1">>,
+      headers => maps:merge(Base, Headers)}.
+
+config() -> #{token => <<"secret-token-0123456789">>, loopback => true}.
+
+check_request_test_() ->
+    Check = fun(H) -> beam_observer_conn:check_request(request(H), config()) end,
+    [?_assertEqual({ok, <<"dGhlIHNhbXBsZSBub25jZQ==">>}, Check(#{})),
+     ?_assertMatch({ok, _}, Check(#{<<"host">> => <<"localhost">>})),
+     ?_assertMatch({ok, _}, Check(#{<<"host">> => <<"[::1]:80">>})),
+     ?_assertMatch({ok, _}, Check(#{<<"authorization">> => <<"bearer secret-token-0123456789">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"origin">> => <<"https://evil.example">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"evil.example:4000">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"127.0.0.1.evil.example">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Bearer wrong">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Basic c2VjcmV0">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<>>})),
+     ?_assertMatch({error, 426, _}, Check(#{<<"upgrade">> => <<"h2c">>}))].
+
+missing_host_is_a_bad_request_test() ->
+    #{headers := H} = R = request(#{}),
+    ?assertMatch({error, 400, _},
+                 beam_observer_conn:check_request(R#{headers := maps:remove(<<"host">>, H)}, config())).
+
+any_host_when_bound_beyond_loopback_test() ->
+    ?assertMatch({ok, _}, beam_observer_conn:check_request(request(#{<<"host">> => <<"10.0.0.5:4000">>}),
+                                                           #{token => <<"secret-token-0123456789">>,
+                                                             loopback => false})).

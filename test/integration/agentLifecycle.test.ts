@@ -1,0 +1,207 @@
+/**
+ * The agent's life in a real node: discovery files, autostart through
+ * ERL_AFLAGS, stop and restart, a crash of the agent that leaves user
+ * processes alive, and an Elixir node.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentClient } from '../../extension/src/agent/agentClient';
+import { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
+import { AGENT_EBIN, startElixirFixture, startErlangFixture, tempDiscoveryDir } from '../support/beamNode';
+import { sleep, waitFor } from '../support/wait';
+
+function discoveryFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.json'));
+}
+
+describe('discovery file', () => {
+  it('is written on start with its fields and private modes, and removed on stop', async () => {
+    const dir = tempDiscoveryDir();
+    const node = await startErlangFixture({ env: { BEAM_OBSERVER_DIR: join(dir, 'nested') } });
+    try {
+      const nested = join(dir, 'nested');
+      const file = join(nested, `${node.osPid}.json`);
+      assert.ok(existsSync(file), 'discovery file exists');
+      assert.equal(statSync(nested).mode & 0o777, 0o700);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const info = JSON.parse(readFileSync(file, 'utf8')) as DiscoveryFile;
+      assert.equal(info.port, node.port);
+      assert.equal(info.token, node.token);
+      assert.equal(info.osPid, node.osPid);
+      assert.equal(info.node, 'nonode@nohost');
+      assert.equal(info.cwd, process.cwd());
+      assert.match(info.otpRelease, /^\d+$/);
+      assert.equal(info.elixirVersion, null);
+      assert.ok(Math.abs(info.startedAt - Date.now()) < 60_000);
+
+      await node.command('stop_agent');
+      assert.ok(!existsSync(file), 'removed on stop');
+      assert.deepEqual(await node.command('status'), { running: false });
+
+      const restarted = await node.command<{ port: number; token: string }>('start_agent');
+      assert.ok(existsSync(file), 'written again on restart');
+      const client = await AgentClient.connect(restarted);
+      assert.equal(client.info.osPid, node.osPid);
+      client.dispose();
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('a second start returns the running agent', async () => {
+    const node = await startErlangFixture();
+    try {
+      const again = await node.command<{ port: number; token: string }>('start_agent');
+      assert.equal(again.port, node.port);
+      assert.equal(again.token, node.token);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('is removed when the VM shuts down normally, and stale files are pruned', async () => {
+    const dir = tempDiscoveryDir();
+    // A file left by a VM that died without cleaning up (a pid that cannot exist).
+    writeFileSync(join(dir, '999999999.json'), '{}');
+    const node = await startErlangFixture({ env: { BEAM_OBSERVER_DIR: dir } });
+    assert.deepEqual(discoveryFiles(dir), [`${node.osPid}.json`], 'stale file pruned on start');
+    await node.command('init_stop');
+    await waitFor(() => node.child.exitCode !== null, 10_000);
+    assert.deepEqual(discoveryFiles(dir), [], 'removed on init:stop()');
+  });
+});
+
+describe('autostart through ERL_AFLAGS', () => {
+  const aflags = `-pa ${AGENT_EBIN} -s beam_observer_agent autostart`;
+
+  it('starts the agent in a node started with BEAM_OBSERVER_AUTOSTART=1, silently', async () => {
+    const dir = tempDiscoveryDir();
+    const child = spawn('erl', ['-noshell', '-eval', 'io:format("ready~n"), timer:sleep(infinity).'], {
+      env: { ...process.env, ERL_AFLAGS: aflags, BEAM_OBSERVER_AUTOSTART: '1', BEAM_OBSERVER_DIR: dir },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    try {
+      await waitFor(() => discoveryFiles(dir).length === 1, 10_000);
+      const info = JSON.parse(readFileSync(join(dir, discoveryFiles(dir)[0]), 'utf8')) as DiscoveryFile;
+      assert.equal(info.osPid, child.pid);
+      const client = await AgentClient.connect(info);
+      const rows = await client.listProcesses({ filter: 'beam_observer_listener', limit: 5 });
+      assert.equal(rows.rows.length, 1);
+      client.dispose();
+      assert.equal(stdout, 'ready\n', 'the agent printed nothing to standard output');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('does nothing without BEAM_OBSERVER_AUTOSTART=1', async () => {
+    const dir = tempDiscoveryDir();
+    const result = spawnSync('erl', ['-noshell', '-eval', 'timer:sleep(800), io:format("~p~n", [whereis(beam_observer_sup)]), halt().'], {
+      env: { ...process.env, ERL_AFLAGS: aflags, BEAM_OBSERVER_DIR: dir },
+      encoding: 'utf8',
+    });
+    assert.equal(result.stdout.trim(), 'undefined');
+    assert.deepEqual(discoveryFiles(dir), []);
+  });
+
+  it('is harmless in a short-lived VM: no delay, no file left behind', async () => {
+    const dir = tempDiscoveryDir();
+    const env = { ...process.env, BEAM_OBSERVER_AUTOSTART: '1', BEAM_OBSERVER_DIR: dir };
+    const time = (extra: NodeJS.ProcessEnv) => {
+      const started = Date.now();
+      const result = spawnSync('erl', ['-noshell', '-eval', 'halt().'], { env: { ...env, ...extra }, encoding: 'utf8' });
+      assert.equal(result.status, 0);
+      assert.equal(result.stdout, '');
+      return Date.now() - started;
+    };
+    const baseline = Math.min(time({}), time({}));
+    const withAgent = Math.min(time({ ERL_AFLAGS: aflags }), time({ ERL_AFLAGS: aflags }));
+    assert.ok(withAgent - baseline < 150, `boot took ${withAgent} ms with the agent vs ${baseline} ms without`);
+    assert.deepEqual(discoveryFiles(dir), []);
+  });
+
+  it('works in an Elixir VM (elixir -e)', async () => {
+    const dir = tempDiscoveryDir();
+    const child = spawn('elixir', ['-e', ':timer.sleep(:infinity)'], {
+      env: { ...process.env, ERL_AFLAGS: aflags, BEAM_OBSERVER_AUTOSTART: '1', BEAM_OBSERVER_DIR: dir },
+    });
+    try {
+      await waitFor(() => discoveryFiles(dir).length === 1, 15_000);
+      const info = JSON.parse(readFileSync(join(dir, discoveryFiles(dir)[0]), 'utf8')) as DiscoveryFile;
+      assert.match(info.elixirVersion ?? '', /^1\.\d+/);
+      const client = await AgentClient.connect(info);
+      assert.equal(client.info.language, 'elixir');
+      client.dispose();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('agent failures never hurt the node', () => {
+  it('a killed agent leaves user processes alive, clients see the close, and it can start again', async () => {
+    const node = await startErlangFixture();
+    try {
+      const client = await AgentClient.connect({ port: node.port, token: node.token });
+      let closed = false;
+      client.onClose(() => (closed = true));
+      const before = await node.command<Record<string, boolean>>('alive');
+      await node.command('crash_agent');
+      await waitFor(() => closed, 3000);
+      const after = await node.command<Record<string, boolean>>('alive');
+      assert.deepEqual(after, before);
+      assert.ok(Object.values(after).every(Boolean));
+      assert.deepEqual(await node.command('bump'), { count: 1 }, 'user gen_server still answers');
+      assert.deepEqual(await node.command('status'), { running: false });
+
+      const restarted = await node.command<{ port: number; token: string }>('start_agent');
+      const again = await AgentClient.connect(restarted);
+      const list = await again.listProcesses({ filter: 'fixture_counter', limit: 1 });
+      assert.equal(list.rows[0].pid, node.pids.counter);
+      again.dispose();
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('a client that disconnects mid-request leaves the agent serving others', async () => {
+    const node = await startErlangFixture();
+    try {
+      const first = await AgentClient.connect({ port: node.port, token: node.token });
+      void first.processState(node.pids.stuck, 2000).catch(() => undefined);
+      await sleep(50);
+      first.dispose();
+      const second = await AgentClient.connect({ port: node.port, token: node.token });
+      const info = await second.processInfo(node.pids.counter);
+      assert.equal(info.name, 'fixture_counter');
+      second.dispose();
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
+describe('Elixir node', () => {
+  it('formats state with inspect and honours the application\'s Inspect redactions', async () => {
+    const node = await startElixirFixture();
+    try {
+      const client = await AgentClient.connect({ port: node.port, token: node.token });
+      assert.match(client.info.elixirVersion ?? '', /^1\.\d+/);
+      assert.equal(client.info.language, 'elixir');
+      const state = await client.processState(node.pids.account);
+      assert.equal(state.language, 'elixir');
+      assert.match(state.text, /#ObserverFixture\.Account<user: "ada", balance: 42, \.\.\.>/);
+      assert.doesNotMatch(state.text, /s3cr3t-pw/, 'the redacted field stays hidden');
+      const rows = await client.listProcesses({ filter: 'ObserverFixture.Server', limit: 5 });
+      assert.equal(rows.rows[0]?.pid, node.pids.account);
+      assert.equal(rows.rows[0].initialCall?.module, 'Elixir.ObserverFixture.Server');
+      client.dispose();
+    } finally {
+      await node.stop();
+    }
+  });
+});
