@@ -74,6 +74,40 @@ describe('discovery file', () => {
   });
 });
 
+describe('loading into a running node', () => {
+  it('works from binaries pushed with code:load_binary, without the agent on the code path', async () => {
+    const dir = tempDiscoveryDir();
+    // What a remote loader does: read each module's .beam and load it by binary, in order.
+    const load = [
+      `Dir = "${AGENT_EBIN}",`,
+      `Mods = [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format, beam_observer_pid,`,
+      ` beam_observer_registry, beam_observer_discovery, beam_observer_load, beam_observer_procs, beam_observer_inspect,`,
+      ` beam_observer_rpc, beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_agent],`,
+      `[begin F = filename:join(Dir, atom_to_list(M) ++ ".beam"), {ok, B} = file:read_file(F),`,
+      ` {module, M} = code:load_binary(M, F, B) end || M <- Mods],`,
+      `false = lists:member(Dir, code:get_path()),`,
+      `Mods = beam_observer_agent:modules(),`,
+      `{ok, #{port := P, token := T}} = beam_observer_agent:start(),`,
+      `io:format("~b ~s~n", [P, T]), timer:sleep(infinity).`,
+    ].join('');
+    const child = spawn('erl', ['-noshell', '-eval', load], { env: { ...process.env, BEAM_OBSERVER_DIR: dir } });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('\n')) resolve(out.trim()); });
+        child.once('exit', () => reject(new Error(`node exited: ${out}`)));
+      });
+      const [port, token] = line.split(' ');
+      const client = await AgentClient.connect({ port: Number(port), token });
+      const state = await client.listProcesses({ filter: 'code_server', limit: 1 });
+      assert.equal(state.rows[0].name, 'code_server');
+      client.dispose();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('autostart through ERL_AFLAGS', () => {
   const aflags = `-pa ${AGENT_EBIN} -s beam_observer_agent autostart`;
 
