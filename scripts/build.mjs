@@ -1,7 +1,8 @@
 // `npm run build`: the agent (erlc), the TypeScript (type check and test
-// output with tsc) and the extension bundle (esbuild).
+// output with tsc) and the bundles (esbuild): dist/extension.js for the
+// extension host, dist/webview.js (+ .css) for the load charts.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCommands, ERLANG } from './prerequisites.mjs';
@@ -20,11 +21,41 @@ export function buildAgent() {
 }
 
 export async function buildTypeScript() {
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+  // The webview runs in a browser: its own config, with the DOM library, type check only.
+  if (existsSync(join(root, 'webview', 'tsconfig.json'))) run(process.execPath, [tsc, '-p', 'webview/tsconfig.json']);
+}
+
+export async function bundle() {
+  const esbuild = await import('esbuild');
+  const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+  if (existsSync(join(root, 'extension', 'src', 'extension.ts'))) {
+    await esbuild.build({
+      ...common,
+      entryPoints: ['extension/src/extension.ts'],
+      outfile: 'dist/extension.js',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+    });
+  }
+  if (existsSync(join(root, 'webview', 'src', 'main.ts'))) {
+    await esbuild.build({
+      ...common,
+      entryPoints: ['webview/src/main.ts'],
+      outfile: 'dist/webview.js',
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+    });
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   buildAgent();
   await buildTypeScript();
+  await bundle();
   console.log('[build] done');
 }

@@ -10,12 +10,13 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ELIXIR, ERLANG, ensureCommands } from './prerequisites.mjs';
-import { buildAgent, buildTypeScript } from './build.mjs';
+import { buildAgent, buildTypeScript, bundle } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureCommands([ERLANG, ELIXIR]);
 buildAgent();
 await buildTypeScript();
+await bundle();
 
 const totals = { passed: 0, failed: 0 };
 
