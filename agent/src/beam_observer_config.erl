@@ -17,7 +17,8 @@
 %% Limits are fixed, documented in docs/protocol.md and reported by `initialize'.
 limits() ->
     #{max_frame_bytes => 1024 * 1024,     %% a request never needs more
-      max_clients => 8,                   %% connections beyond this get HTTP 503
+      max_clients => 8,                   %% authenticated clients beyond this get HTTP 503
+      max_pending_handshakes => 32,       %% unauthenticated sockets beyond this get HTTP 503
       max_inflight => 8,                  %% concurrent requests per connection
       rate_per_second => 100,             %% sustained requests per connection
       rate_burst => 200,

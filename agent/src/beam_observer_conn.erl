@@ -31,7 +31,7 @@ await_admission(Socket) ->
     receive
         {admitted, Listener} ->
             ListenerRef = erlang:monitor(process, Listener),
-            handshake(Socket, ListenerRef);
+            handshake(Socket, Listener, ListenerRef);
         {rejected, Status, Message} ->
             reject(Socket, Status, Message)
     after 5000 ->
@@ -42,7 +42,7 @@ await_admission(Socket) ->
 %%% Handshake
 %%% ------------------------------------------------------------------
 
-handshake(Socket, ListenerRef) ->
+handshake(Socket, Listener, ListenerRef) ->
     Limits = beam_observer_config:limits(),
     #{handshake_timeout_ms := Timeout, max_request_head_bytes := MaxHead} = Limits,
     Deadline = erlang:monotonic_time(millisecond) + Timeout,
@@ -50,10 +50,15 @@ handshake(Socket, ListenerRef) ->
         {ok, Request, Rest} ->
             case check_request(Request, beam_observer_config:current()) of
                 {ok, Key} ->
-                    ok = inet:setopts(Socket, [{send_timeout, 5000}, {send_timeout_close, true}]),
-                    case gen_tcp:send(Socket, beam_observer_ws:handshake_response(Key)) of
-                        ok -> open(Socket, ListenerRef, Rest, Limits);
-                        {error, _} -> gen_tcp:close(Socket)
+                    case beam_observer_listener:authenticated(Listener) of
+                        ok ->
+                            ok = inet:setopts(Socket, [{send_timeout, 5000}, {send_timeout_close, true}]),
+                            case gen_tcp:send(Socket, beam_observer_ws:handshake_response(Key)) of
+                                ok -> open(Socket, ListenerRef, Rest, Limits);
+                                {error, _} -> gen_tcp:close(Socket)
+                            end;
+                        full ->
+                            reject(Socket, 503, <<"too many clients">>)
                     end;
                 {error, Status, Message} ->
                     reject(Socket, Status, Message)
@@ -132,8 +137,17 @@ loopback_host(Host) ->
             end
     end.
 
-host_without_port(<<"[", Rest/binary>>) ->
-    hd(binary:split(Rest, <<"]">>));
+host_without_port(<<"[", Rest/binary>> = Host) ->
+    %% "[::1]" or "[::1]:port", nothing else after the bracket.
+    case binary:split(Rest, <<"]">>) of
+        [Address, <<>>] -> Address;
+        [Address, <<":", Port/binary>>] when Port =/= <<>> ->
+            case lists:all(fun(C) -> C >= $0 andalso C =< $9 end, binary_to_list(Port)) of
+                true -> Address;
+                false -> Host
+            end;
+        _ -> Host
+    end;
 host_without_port(Host) ->
     case binary:split(Host, <<":">>, [global]) of
         [Name, _Port] -> Name;

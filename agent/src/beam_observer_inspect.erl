@@ -87,7 +87,28 @@ frame({M, F, A, Location}) ->
                       undefined -> null;
                       File -> unicode:characters_to_binary(File)
                   end,
-          line => proplists:get_value(line, Location, null)}.
+          line => proplists:get_value(line, Location, null),
+          source => module_source(M)}.
+
+%% An absolute path to the module's source, so an editor can open it: stack
+%% frames only carry a path relative to where the compiler ran. Prefer the
+%% path it was compiled from; when that is gone (OTP built elsewhere, a
+%% release), look beside its .beam in ../src.
+module_source(M) ->
+    Compiled = try proplists:get_value(source, M:module_info(compile))
+               catch _:_ -> undefined
+               end,
+    Beside = case code:which(M) of
+                 Beam when is_list(Beam) ->
+                     filename:join([filename:dirname(filename:dirname(Beam)), "src",
+                                    atom_to_list(M) ++ ".erl"]);
+                 _ -> undefined
+             end,
+    case [P || P <- [Compiled, Beside], is_list(P), filelib:is_regular(P)] of
+        [Path | _] -> unicode:characters_to_binary(Path);
+        [] when is_list(Compiled) -> unicode:characters_to_binary(Compiled);
+        [] -> null
+    end.
 
 monitor_entry({process, Pid}) when is_pid(Pid) ->
     #{type => process, pid => beam_observer_pid:to_binary(Pid)};

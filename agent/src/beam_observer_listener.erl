@@ -1,5 +1,8 @@
 %%% The TCP listener: owns the listening socket and the discovery file,
-%%% admits connections up to the client cap.
+%%% and enforces two caps: connections still in their handshake (so a flood
+%%% of idle sockets is bounded), and authenticated clients. Only a client
+%%% that presented the token counts against the client cap, so local
+%%% processes without the token cannot lock the extension out.
 %%%
 %%% An acceptor process (linked) blocks in accept/1 and hands each socket to a
 %%% new connection process. Connection processes are not linked to anything:
@@ -8,14 +11,15 @@
 -module(beam_observer_listener).
 -behaviour(gen_server).
 
--export([start_link/0, endpoint/0, connections/0]).
+-export([start_link/0, endpoint/0, connections/0, authenticated/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {socket :: gen_tcp:socket(),
                 port :: inet:port_number(),
                 token :: binary(),
                 acceptor :: pid(),
-                conns = #{} :: #{reference() => pid()}}).
+                %% Every connection, and whether it has authenticated.
+                conns = #{} :: #{pid() => {reference(), pending | client}}}).
 
 start_link() ->
     gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
@@ -25,9 +29,15 @@ start_link() ->
 endpoint() ->
     gen_server:call(?MODULE, endpoint, 5000).
 
+%% Authenticated clients.
 -spec connections() -> non_neg_integer().
 connections() ->
     gen_server:call(?MODULE, connections, 5000).
+
+%% A connection presented the token: count it as a client, if there is room.
+-spec authenticated(pid()) -> ok | full.
+authenticated(Listener) ->
+    gen_server:call(Listener, {authenticated, self()}, 5000).
 
 init([]) ->
     process_flag(trap_exit, true),
@@ -50,24 +60,35 @@ init([]) ->
 handle_call(endpoint, _From, S = #state{port = Port, token = Token}) ->
     {reply, {ok, #{port => Port, token => Token}}, S};
 handle_call(connections, _From, S) ->
-    {reply, map_size(S#state.conns), S};
+    {reply, count(client, S), S};
 handle_call({admit, Conn}, _From, S = #state{conns = Conns}) ->
-    #{max_clients := Max} = beam_observer_config:limits(),
-    case map_size(Conns) < Max of
+    #{max_pending_handshakes := Max} = beam_observer_config:limits(),
+    case count(pending, S) < Max of
         true ->
             Ref = erlang:monitor(process, Conn),
             beam_observer_registry:add(Conn, connection),
-            {reply, {ok, self()}, S#state{conns = Conns#{Ref => Conn}}};
+            {reply, {ok, self()}, S#state{conns = Conns#{Conn => {Ref, pending}}}};
         false ->
             {reply, full, S}
+    end;
+handle_call({authenticated, Conn}, _From, S = #state{conns = Conns}) ->
+    #{max_clients := Max} = beam_observer_config:limits(),
+    case {Conns, count(client, S) < Max} of
+        {#{Conn := {Ref, pending}}, true} ->
+            {reply, ok, S#state{conns = Conns#{Conn := {Ref, client}}}};
+        _ ->
+            {reply, full, S}
     end.
+
+count(Kind, #state{conns = Conns}) ->
+    length([K || {_, K} <- maps:values(Conns), K =:= Kind]).
 
 handle_cast(_Msg, S) ->
     {noreply, S}.
 
-handle_info({'DOWN', Ref, process, Pid, _}, S = #state{conns = Conns}) ->
+handle_info({'DOWN', _Ref, process, Pid, _}, S = #state{conns = Conns}) ->
     beam_observer_registry:remove(Pid),
-    {noreply, S#state{conns = maps:remove(Ref, Conns)}};
+    {noreply, S#state{conns = maps:remove(Pid, Conns)}};
 handle_info({'EXIT', Acceptor, Reason}, S = #state{acceptor = Acceptor}) ->
     {stop, {acceptor_exited, Reason}, S};
 handle_info(_Msg, S) ->
@@ -87,12 +108,22 @@ write_discovery(Port, Token) ->
              otpRelease => list_to_binary(erlang:system_info(otp_release)),
              elixirVersion => beam_observer_format:elixir_version(),
              agentVersion => beam_observer_agent:version(),
-             startedAt => erlang:system_time(millisecond)},
+             startedAt => erlang:system_time(millisecond),
+             launchedBy => launched_by()},
     case beam_observer_discovery:write(Info) of
         ok -> true;
         {error, Reason} ->
             logger:warning("BEAM Observer could not write its discovery file: ~tp", [Reason]),
             true
+    end.
+
+%% Set by whoever started this VM to find its agent again (the extension puts
+%% "debug:<id>" in a debug session's environment, "terminal" in terminals).
+launched_by() ->
+    case os:getenv("BEAM_OBSERVER_LAUNCHED_BY") of
+        Value when is_list(Value), Value =/= "", length(Value) =< 200 ->
+            unicode:characters_to_binary(Value);
+        _ -> null
     end.
 
 cwd() ->
@@ -122,7 +153,7 @@ admit(Client) ->
         ok ->
             case gen_server:call(?MODULE, {admit, Conn}, 5000) of
                 {ok, Listener} -> Conn ! {admitted, Listener};
-                full -> Conn ! {rejected, 503, <<"too many clients">>}
+                full -> Conn ! {rejected, 503, <<"too many connections in their handshake">>}
             end;
         {error, _} ->
             exit(Conn, kill),

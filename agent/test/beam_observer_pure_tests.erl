@@ -116,6 +116,8 @@ check_request_test_() ->
      ?_assertMatch({error, 403, _}, Check(#{<<"origin">> => <<"https://evil.example">>})),
      ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"evil.example:4000">>})),
      ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"127.0.0.1.evil.example">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"[::1]evil.example.com">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"[::1]:80x">>})),
      ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Bearer wrong">>})),
      ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Basic c2VjcmV0">>})),
      ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<>>})),

@@ -190,8 +190,11 @@ export interface PidParams {
 }
 
 export interface StackFrame extends Mfa {
+  /** The file as the stack trace names it (often relative to where it was compiled). */
   file: string | null;
   line: number | null;
+  /** Absolute path of the module's source when it was compiled (module_info(compile)). */
+  source: string | null;
 }
 
 export type MonitorEntry =
@@ -315,7 +318,7 @@ export const HandshakeStatus = {
   RequestTimeout: 408,
   /** Not a WebSocket upgrade, or not version 13. */
   UpgradeRequired: 426,
-  /** More than maxClients connections. */
+  /** maxClients authenticated clients already, or 32 connections still in their handshake. */
   ServiceUnavailable: 503,
 } as const;
 
@@ -330,5 +333,7 @@ export interface DiscoveryFile {
   elixirVersion: string | null;
   agentVersion: string;
   startedAt: number;
+  /** $BEAM_OBSERVER_LAUNCHED_BY of the VM: "debug:<id>" for a debug session, "terminal" for a VS Code terminal. */
+  launchedBy: string | null;
 }
 
