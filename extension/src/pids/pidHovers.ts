@@ -1,0 +1,36 @@
+/**
+ * Hovers on PIDs in logs, plain text, Output channels and Elixir/Erlang
+ * files: a live summary with links to reveal the process or inspect its state.
+ */
+import * as vscode from 'vscode';
+import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { summarisePid } from './pidSummary';
+import { isLocalPid, pidAt } from './pidText';
+
+export const PID_HOVER_SELECTOR: vscode.DocumentSelector = [
+  { language: 'log' },
+  { language: 'plaintext' },
+  { language: 'elixir' },
+  { language: 'erlang' },
+  { scheme: 'output' },
+];
+
+export class PidHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly registry: NodeRegistry) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    const line = document.lineAt(position.line).text;
+    const match = pidAt(line, position.character);
+    if (!match) return undefined;
+    const summary = await summarisePid(this.registry, match);
+    const markdown = new vscode.MarkdownString(summary.markdown);
+    if (summary.alive && isLocalPid(match)) {
+      const arg = encodeURIComponent(JSON.stringify([match.pid]));
+      markdown.appendMarkdown(`\n\n[Reveal in Process Tree](command:beamObserver.revealProcess?${arg}) · ` +
+        `[Inspect State](command:beamObserver.inspectState?${arg})`);
+      markdown.isTrusted = { enabledCommands: ['beamObserver.revealProcess', 'beamObserver.inspectState'] };
+    }
+    const range = new vscode.Range(position.line, match.start, position.line, match.end);
+    return new vscode.Hover(markdown, range);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The live one-glance summary of a pid, shared by hovers and terminal links.
+ */
+import { agentErrorCode } from '../agent/agentClient';
+import { ErrorCodes } from '../protocol/agentProtocol';
+import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { formatBytes, formatCount, formatMfa, formatName } from '../views/format';
+import { escapeMarkdown } from '../views/processDetails';
+import { PidMatch, isLocalPid, otherNodeMessage } from './pidText';
+
+export interface PidSummary {
+  /** Markdown, without command links. */
+  markdown: string;
+  /** One line, for plain tooltips. */
+  plain: string;
+  /** The process exists on the observed node. */
+  alive: boolean;
+}
+
+export async function summarisePid(registry: NodeRegistry, match: PidMatch): Promise<PidSummary> {
+  if (!isLocalPid(match)) {
+    const message = otherNodeMessage(match);
+    return { markdown: escapeMarkdown(message), plain: message, alive: false };
+  }
+  const node = registry.selected;
+  const client = registry.client;
+  if (!node || !client) {
+    const message = 'BEAM Observer is not connected to a node.';
+    return { markdown: message, plain: message, alive: false };
+  }
+  try {
+    const info = await client.processInfo(match.pid);
+    const name = info.name ? formatName(info.name) : formatMfa(info.initialCall);
+    const plain = `${match.pid} ${name} · ${info.status} · ${formatMfa(info.currentFunction)} · ` +
+      `${formatBytes(info.memory)} · queue ${formatCount(info.messageQueueLen)}`;
+    const markdown = [
+      `**${escapeMarkdown(name)}** \`${match.pid}\` on \`${node.name}\``,
+      '',
+      `${info.status} in \`${formatMfa(info.currentFunction)}\``,
+      '',
+      `Memory ${formatBytes(info.memory)} · Queue ${formatCount(info.messageQueueLen)} · Reductions ${formatCount(info.reductions)}` +
+        (info.otp.behaviour ? ` · ${info.otp.behaviour}` : ''),
+    ].join('\n');
+    return { markdown, plain, alive: true };
+  } catch (error) {
+    const dead = agentErrorCode(error) === ErrorCodes.ProcessNotFound;
+    const message = dead ? `${match.pid} is not alive on ${node.name}.` : `${match.pid}: ${(error as Error).message}`;
+    return { markdown: escapeMarkdown(message), plain: message, alive: false };
+  }
+}

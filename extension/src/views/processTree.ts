@@ -1,0 +1,346 @@
+/**
+ * The process tree in the Run and Debug sidebar: the selected node's top N
+ * processes by the chosen key, each expandable into its info, links,
+ * monitors, stack (frames open the source) and state (dumped inline, lazily).
+ *
+ * It refreshes with the node's sample interval while visible and not at all
+ * while hidden or paused. Everything it shows comes from the node registry's
+ * client; it opens no connection of its own.
+ */
+import * as vscode from 'vscode';
+import { agentErrorCode } from '../agent/agentClient';
+import { ErrorCodes, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
+import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { rowLabel, SORT_LABELS } from './format';
+import { frameLabel, infoLines, rowDescription, rowTooltip, stateLines, statusIcon } from './processDetails';
+
+export type TreeNode =
+  | { kind: 'process'; id: string; pid: string; row?: ProcessRow }
+  | { kind: 'group'; id: string; pid: string; group: 'info' | 'links' | 'monitors' | 'stack' }
+  | { kind: 'detail'; id: string; label: string; description: string; tooltip?: string }
+  | { kind: 'frame'; id: string; frame: StackFrame }
+  | { kind: 'state'; id: string; pid: string }
+  | { kind: 'stateLine'; id: string; text: string }
+  | { kind: 'openState'; id: string; pid: string; more: number }
+  | { kind: 'message'; id: string; text: string; icon?: string };
+
+export interface TreeSettings {
+  limit: () => number;
+}
+
+export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+
+  private rows: ProcessRow[] = [];
+  private windowMs: number | null = null;
+  private listError: string | undefined;
+  private loading = false;
+  private timer: NodeJS.Timeout | undefined;
+  private visible = false;
+  private readonly infoCache = new Map<string, Promise<ProcessInfo>>();
+  private readonly stateCache = new Map<string, Promise<string>>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  sortBy: SortKey = 'reductions';
+  filter: string | undefined;
+  paused = false;
+
+  constructor(private readonly registry: NodeRegistry, private readonly settings: TreeSettings) {
+    this.disposables.push(
+      registry.onDidChangeSelection(() => {
+        this.rows = [];
+        this.stateCache.clear();
+        this.refresh();
+      }),
+      registry.onDidChangeNodes(() => this.schedule()),
+    );
+  }
+
+  /** The tree view calls this as it is shown or hidden. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) this.refresh();
+    else this.stopTimer();
+  }
+
+  setSort(sortBy: SortKey): void {
+    this.sortBy = sortBy;
+    void vscode.commands.executeCommand('setContext', 'beamObserver.sortBy', sortBy);
+    this.refresh();
+  }
+
+  setFilter(filter: string | undefined): void {
+    this.filter = filter && filter.trim() ? filter.trim() : undefined;
+    void vscode.commands.executeCommand('setContext', 'beamObserver.filtered', this.filter !== undefined);
+    this.refresh();
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    void vscode.commands.executeCommand('setContext', 'beamObserver.paused', paused);
+    if (paused) this.stopTimer();
+    else this.refresh();
+  }
+
+  /** Re-fetch the list now (and the expanded processes' details and states). */
+  refresh(forgetStates = false): void {
+    if (forgetStates) this.stateCache.clear();
+    this.stopTimer();
+    void this.load();
+  }
+
+  forgetState(pid: string): void {
+    this.stateCache.delete(pid);
+  }
+
+  /** Current rows (for the quick pick). */
+  get currentRows(): readonly ProcessRow[] {
+    return this.rows;
+  }
+
+  get title(): string {
+    const node = this.registry.selected;
+    const sort = SORT_LABELS[this.sortBy];
+    const filtered = this.filter ? ` · filter "${this.filter}"` : '';
+    return node ? `${node.name} · by ${sort}${filtered}${this.paused ? ' · paused' : ''}` : '';
+  }
+
+  private async load(): Promise<void> {
+    const client = this.registry.client;
+    if (!client || !this.visible) {
+      this.rows = [];
+      this.changeEmitter.fire(undefined);
+      return;
+    }
+    if (this.loading) return;
+    this.loading = true;
+    try {
+      const result = await client.listProcesses({ sortBy: this.sortBy, limit: this.settings.limit(), filter: this.filter ?? null });
+      this.rows = result.rows;
+      this.windowMs = result.windowMs;
+      this.listError = undefined;
+    } catch (error) {
+      this.listError = error instanceof Error ? error.message : String(error);
+    } finally {
+      this.loading = false;
+    }
+    this.infoCache.clear();
+    this.changeEmitter.fire(undefined);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.paused || !this.visible) return;
+    const node = this.registry.selected;
+    if (node?.state !== 'connected') return;
+    const interval = node.history.latest()[0]?.intervalMs ?? 1000;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.load();
+    }, Math.max(500, interval));
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private info(pid: string): Promise<ProcessInfo> {
+    let cached = this.infoCache.get(pid);
+    if (!cached) {
+      const client = this.registry.client;
+      cached = client ? client.processInfo(pid) : Promise.reject(new Error('not connected'));
+      this.infoCache.set(pid, cached);
+    }
+    return cached;
+  }
+
+  /** The state text of a process, fetched once until refreshed. */
+  state(pid: string): Promise<string> {
+    let cached = this.stateCache.get(pid);
+    if (!cached) {
+      const client = this.registry.client;
+      cached = client
+        ? client.processState(pid).then((s) => s.text)
+        : Promise.reject(new Error('not connected'));
+      this.stateCache.set(pid, cached);
+      cached.catch(() => this.stateCache.delete(pid));
+    }
+    return cached;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'process':
+        return this.processItem(node);
+      case 'group': {
+        const labels = { info: 'Info', links: 'Links', monitors: 'Monitors', stack: 'Stack trace' };
+        const item = new vscode.TreeItem(labels[node.group], vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon({ info: 'info', links: 'link', monitors: 'eye', stack: 'list-tree' }[node.group]);
+        return item;
+      }
+      case 'detail': {
+        const item = new vscode.TreeItem(node.label);
+        item.id = node.id;
+        item.description = node.description;
+        item.tooltip = node.tooltip ?? `${node.label}: ${node.description}`;
+        return item;
+      }
+      case 'frame': {
+        const { label, description } = frameLabel(node.frame);
+        const item = new vscode.TreeItem(label);
+        item.id = node.id;
+        item.description = description;
+        item.iconPath = new vscode.ThemeIcon('symbol-method');
+        item.contextValue = 'beamFrame';
+        item.command = { command: 'beamObserver.openFrame', title: 'Open Source', arguments: [node.frame] };
+        return item;
+      }
+      case 'state': {
+        const item = new vscode.TreeItem('State', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('symbol-variable');
+        item.tooltip = 'The process state, formatted by the agent (bounded). Expand to fetch it.';
+        item.contextValue = 'beamState';
+        return item;
+      }
+      case 'stateLine': {
+        const item = new vscode.TreeItem(node.text.replace(/\t/g, '  ') || ' ');
+        item.id = node.id;
+        item.tooltip = node.text;
+        return item;
+      }
+      case 'openState': {
+        const label = node.more > 0 ? `… ${node.more} more lines: Open in Editor` : 'Open in Editor';
+        const item = new vscode.TreeItem(label);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('go-to-file');
+        item.command = { command: 'beamObserver.inspectState', title: 'Open in Editor', arguments: [node.pid] };
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text);
+        item.id = node.id;
+        item.iconPath = node.icon ? new vscode.ThemeIcon(node.icon) : undefined;
+        item.tooltip = node.text;
+        return item;
+      }
+    }
+  }
+
+  private processItem(node: Extract<TreeNode, { kind: 'process' }>): vscode.TreeItem {
+    const row = node.row;
+    const item = new vscode.TreeItem(row ? rowLabel(row) : node.pid, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    if (row) {
+      item.description = `${rowDescription(row, this.sortBy, this.windowMs)}  ${row.pid}`;
+      const tooltip = new vscode.MarkdownString(rowTooltip(row, this.windowMs));
+      item.tooltip = tooltip;
+      item.iconPath = new vscode.ThemeIcon(row.agent ? 'eye' : statusIcon(row.status, row.messageQueueLen));
+    } else {
+      item.description = node.pid;
+      item.iconPath = new vscode.ThemeIcon('circle-outline');
+    }
+    item.contextValue = row?.agent ? 'beamProcess.agent' : 'beamProcess';
+    return item;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.rootChildren();
+    try {
+      switch (node.kind) {
+        case 'process':
+          return this.processChildren(node);
+        case 'group':
+          return await this.groupChildren(node);
+        case 'state':
+          return await this.stateChildren(node);
+        default:
+          return [];
+      }
+    } catch (error) {
+      return [this.errorNode(node.id, error)];
+    }
+  }
+
+  private rootChildren(): TreeNode[] {
+    const node = this.registry.selected;
+    if (!node) return []; // the welcome view explains how to start
+    if (node.state !== 'connected') {
+      const text = node.state === 'lost' ? `${node.name}: connection lost, reconnecting…`
+        : node.state === 'connecting' ? `${node.name}: connecting…` : `${node.name}: disconnected`;
+      return [{ kind: 'message', id: 'status', text, icon: node.state === 'disconnected' ? 'debug-disconnect' : 'loading~spin' }];
+    }
+    if (this.listError) return [{ kind: 'message', id: 'error', text: this.listError, icon: 'error' }];
+    if (this.rows.length === 0 && this.filter) {
+      return [{ kind: 'message', id: 'empty', text: `No process matches "${this.filter}"`, icon: 'filter' }];
+    }
+    return this.rows.map((row) => ({ kind: 'process', id: `p:${row.pid}`, pid: row.pid, row }));
+  }
+
+  private processChildren(node: Extract<TreeNode, { kind: 'process' }>): TreeNode[] {
+    const groups: TreeNode[] = (['info', 'links', 'monitors', 'stack'] as const).map((group) => ({
+      kind: 'group', id: `${node.id}/${group}`, pid: node.pid, group,
+    }));
+    return node.row?.agent ? groups : [...groups, { kind: 'state', id: `${node.id}/state`, pid: node.pid }];
+  }
+
+  private async groupChildren(node: Extract<TreeNode, { kind: 'group' }>): Promise<TreeNode[]> {
+    const info = await this.info(node.pid);
+    switch (node.group) {
+      case 'info':
+        return infoLines(info).map((line, i) => ({ kind: 'detail', id: `${node.id}/${i}`, ...line }));
+      case 'links': {
+        if (info.links.length === 0) return [{ kind: 'message', id: `${node.id}/none`, text: 'No links' }];
+        const byPid = new Map(this.rows.map((r) => [r.pid, r]));
+        return info.links.map((pid) => pid.startsWith('#Port')
+          ? { kind: 'detail', id: `${node.id}/${pid}`, label: pid, description: 'port' }
+          : { kind: 'process', id: `${node.id}/p:${pid}`, pid, row: byPid.get(pid) });
+      }
+      case 'monitors': {
+        const lines = [
+          ...info.monitors.map((m) => `monitors ${'pid' in m ? m.pid : 'name' in m ? `${m.name} on ${m.node}` : 'port' in m ? m.port : m.description}`),
+          ...info.monitoredBy.map((p) => `monitored by ${p}`),
+        ];
+        if (lines.length === 0) return [{ kind: 'message', id: `${node.id}/none`, text: 'No monitors' }];
+        return lines.map((text, i) => ({ kind: 'message', id: `${node.id}/${i}`, text }));
+      }
+      case 'stack':
+        return info.stacktrace.map((frame, i) => ({ kind: 'frame', id: `${node.id}/${i}`, frame }));
+    }
+  }
+
+  private async stateChildren(node: Extract<TreeNode, { kind: 'state' }>): Promise<TreeNode[]> {
+    const text = await this.state(node.pid);
+    const { lines, more } = stateLines(text);
+    return [
+      ...lines.map((line, i): TreeNode => ({ kind: 'stateLine', id: `${node.id}/${i}`, text: line })),
+      { kind: 'openState', id: `${node.id}/open`, pid: node.pid, more },
+    ];
+  }
+
+  private errorNode(parentId: string, error: unknown): TreeNode {
+    const code = agentErrorCode(error);
+    const text = error instanceof Error ? error.message : String(error);
+    const icon = code === ErrorCodes.ProcessNotFound ? 'debug-disconnect'
+      : code === ErrorCodes.Timeout ? 'watch' : code === ErrorCodes.NotOtpProcess ? 'info' : 'error';
+    return { kind: 'message', id: `${parentId}/error`, text, icon };
+  }
+
+  /** The row for a pid in the current list, if it is there. */
+  rowFor(pid: string): ProcessRow | undefined {
+    return this.rows.find((r) => r.pid === pid);
+  }
+
+  getParent(): undefined {
+    return undefined; // reveal is only used on root rows
+  }
+
+  dispose(): void {
+    this.stopTimer();
+    this.disposables.forEach((d) => d.dispose());
+    this.changeEmitter.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The status bar item while connected: node, average scheduler utilisation
+ * and run queue; a warning colour when the run queue stays above half the
+ * online schedulers (the "overloaded" rule of thumb) for several samples.
+ */
+import * as vscode from 'vscode';
+import type { LoadSample } from '../protocol/agentProtocol';
+import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { formatPercent } from './format';
+
+/** Consecutive samples above the threshold before warning. */
+export const OVERLOAD_SAMPLES = 3;
+
+/** Is the run queue above half the online schedulers in each of the last samples? */
+export function overloaded(samples: LoadSample[], consecutive = OVERLOAD_SAMPLES): boolean {
+  if (samples.length < consecutive) return false;
+  return samples.slice(-consecutive).every((s) => s.runQueue.totalAvg > s.schedulers.online / 2);
+}
+
+export class LoadStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('beamObserver.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly registry: NodeRegistry) {
+    this.item.name = 'BEAM Observer';
+    this.item.command = 'beamObserver.openLoadCharts';
+    this.disposables.push(
+      registry.onSample(({ node }) => { if (node === registry.selected) this.update(); }),
+      registry.onDidChangeSelection(() => this.update()),
+      registry.onDidChangeNodes(() => this.update()),
+    );
+    this.update();
+  }
+
+  private update(): void {
+    const node = this.registry.selected;
+    if (!node) {
+      this.item.hide();
+      return;
+    }
+    if (node.state !== 'connected') {
+      this.item.text = `$(debug-disconnect) ${node.name}: ${node.state === 'lost' ? 'reconnecting' : node.state}`;
+      this.item.backgroundColor = undefined;
+      this.item.tooltip = node.lastError ?? `BEAM Observer: ${node.state}`;
+      this.item.show();
+      return;
+    }
+    const samples = node.history.latest(OVERLOAD_SAMPLES);
+    const last = samples[samples.length - 1];
+    if (!last) {
+      this.item.text = `$(pulse) ${node.name}`;
+    } else {
+      const util = formatPercent(last.utilisation.normalAvg);
+      const dirty = last.utilisation.dirtyCpuAvg > 0.05 ? ` dirty ${formatPercent(last.utilisation.dirtyCpuAvg)}` : '';
+      this.item.text = `$(pulse) ${node.name} ${util}${dirty} rq ${last.runQueue.totalAvg.toFixed(1)}`;
+      const hot = overloaded(samples);
+      this.item.backgroundColor = hot ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      this.item.tooltip = new vscode.MarkdownString(
+        `**${node.name}** — schedulers ${last.schedulers.online} online of ${last.schedulers.total}\n\n` +
+        `Utilisation ${util} (dirty CPU ${formatPercent(last.utilisation.dirtyCpuAvg)}), ` +
+        `run queue ${last.runQueue.totalAvg.toFixed(1)} avg / ${last.runQueue.totalMax} max` +
+        (hot ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_SAMPLES} samples: the node is overloaded.` : '') +
+        '\n\nClick to open the load charts.', true);
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+    this.item.dispose();
+  }
+}

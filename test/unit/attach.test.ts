@@ -1,0 +1,44 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { agentEnvironment, agentErlFlags } from '../../extension/src/agent/agentInstall';
+import {
+  AGENT_MODULES, SESSION_MARKER_KEY, injectionExpression, parseInjectionResult, withAgent,
+} from '../../extension/src/attach/debugSessions';
+
+const install = { ebin: '/store/agent-0.1.0/ebin', src: '/store/agent-0.1.0/src' };
+
+describe('attach strategies', () => {
+  it('builds ERL_AFLAGS that keep the user\'s own flags', () => {
+    assert.equal(agentErlFlags(install), '-pa /store/agent-0.1.0/ebin -s beam_observer_agent autostart');
+    assert.equal(agentErlFlags({ ...install, ebin: '/a b/ebin' }), '-pa "/a b/ebin" -s beam_observer_agent autostart');
+    const env = agentEnvironment(install, '/tmp/d', '+S 4');
+    assert.equal(env.ERL_AFLAGS, '-pa /store/agent-0.1.0/ebin -s beam_observer_agent autostart +S 4');
+    assert.equal(env.BEAM_OBSERVER_AUTOSTART, '1');
+    assert.equal(env.BEAM_OBSERVER_DIR, '/tmp/d');
+  });
+
+  it('adds the agent to a mix_task launch and excludes its modules from interpretation', () => {
+    const config = withAgent({ type: 'mix_task', name: 'run', request: 'launch', env: { ERL_AFLAGS: '+P 5000000', FOO: '1' },
+      excludeModules: ['Some.Module'] }, install, '/tmp/d', 'abc');
+    assert.equal(config.env.FOO, '1');
+    assert.match(config.env.ERL_AFLAGS, /^-pa \S+ -s beam_observer_agent autostart \+P 5000000$/);
+    assert.equal(config.env.BEAM_OBSERVER_LAUNCHED_BY, 'debug:abc');
+    assert.equal(config[SESSION_MARKER_KEY], 'abc');
+    assert.ok(config.excludeModules.includes('Some.Module'));
+    for (const m of AGENT_MODULES) assert.ok(config.excludeModules.includes(`:${m}`), m);
+  });
+
+  it('leaves Erlang launches without ElixirLS options', () => {
+    const config = withAgent({ type: 'erlang-edb', name: 'x', request: 'launch' }, install, '/tmp/d', 'id');
+    assert.equal(config.excludeModules, undefined);
+    assert.ok(config.env.ERL_AFLAGS.includes('beam_observer_agent autostart'));
+  });
+
+  it('writes injection expressions for both languages and reads their answers', () => {
+    assert.match(injectionExpression('elixir', install), /^\(Code\.append_path\("\/store\/agent-0\.1\.0\/ebin"\);/);
+    assert.match(injectionExpression('erlang', install), /code:add_patha\("\/store\/agent-0\.1\.0\/ebin"\)/);
+    assert.deepEqual(parseInjectionResult('"beam_observer 4040 abc_DEF-123"'), { port: 4040, token: 'abc_DEF-123' });
+    assert.deepEqual(parseInjectionResult('"beam_observer_error :eaddrinuse"'), { error: ':eaddrinuse' });
+    assert.match((parseInjectionResult('nonsense') as { error: string }).error, /unexpected answer/);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ProcessRow } from '../../extension/src/protocol/agentProtocol';
+import { formatBytes, formatCount, formatMfa, rowFigure, rowLabel } from '../../extension/src/views/format';
+import { infoLines, rowTooltip, stateLines } from '../../extension/src/views/processDetails';
+
+const row: ProcessRow = {
+  pid: '<0.250.0>', name: null,
+  initialCall: { module: 'Elixir.Demo.Mailbox', function: 'init', arity: 1 },
+  currentFunction: { module: 'gen_server', function: 'loop', arity: 7 },
+  reductions: 5000, reductionsTotal: 123456, memory: 3 * 1024 * 1024, messageQueueLen: 42, status: 'waiting', agent: false,
+};
+
+describe('formatting', () => {
+  it('renders MFAs in the language of the module', () => {
+    assert.equal(formatMfa(row.initialCall), 'Demo.Mailbox.init/1');
+    assert.equal(formatMfa(row.currentFunction), 'gen_server:loop/7');
+    assert.equal(formatMfa({ module: 'Elixir.Foo', function: 'handle_call', arity: 3 }), 'Foo.handle_call/3');
+    assert.equal(formatMfa({ module: 'My-Mod', function: 'Go', arity: 0 }), "'My-Mod':'Go'/0");
+    assert.equal(formatMfa(null), '');
+  });
+
+  it('renders sizes and counts compactly', () => {
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(1536), '1.5 KB');
+    assert.equal(formatBytes(3 * 1024 * 1024), '3.0 MB');
+    assert.equal(formatBytes(5 * 1024 ** 3), '5.00 GB');
+    assert.equal(formatCount(999), '999');
+    assert.equal(formatCount(1500), '1.5k');
+    assert.equal(formatCount(2_500_000), '2.5M');
+  });
+
+  it('labels a row by name, else initial call, else pid', () => {
+    assert.equal(rowLabel(row), 'Demo.Mailbox.init/1');
+    assert.equal(rowLabel({ ...row, name: 'Elixir.Demo.Mailbox' }), 'Demo.Mailbox');
+    assert.equal(rowLabel({ ...row, name: 'code_server' }), 'code_server');
+    assert.equal(rowLabel({ ...row, initialCall: null }), '<0.250.0>');
+  });
+
+  it('shows the figure of the sort key, reductions per second over the window', () => {
+    assert.equal(rowFigure(row, 'reductions', 500), '10k reds/s');
+    assert.equal(rowFigure(row, 'reductions', 2000), '2.5k reds/s');
+    assert.equal(rowFigure(row, 'reductions', null), '123k reds');
+    assert.equal(rowFigure(row, 'memory', 1000), '3.0 MB');
+    assert.equal(rowFigure(row, 'messageQueueLen', 1000), '42 msgs');
+  });
+
+  it('builds a tooltip table and escapes Markdown in names', () => {
+    const tooltip = rowTooltip({ ...row, name: 'weird_*name*' }, 1000);
+    assert.match(tooltip, /\*\*weird\\_\\\*name\\\*\*\*/);
+    assert.match(tooltip, /\| Message queue \| 42 \|/);
+  });
+
+  it('caps state lines in the tree', () => {
+    const text = Array.from({ length: 250 }, (_, i) => `line ${i}`).join('\n');
+    const { lines, more } = stateLines(text);
+    assert.equal(lines.length, 200);
+    assert.equal(more, 50);
+    assert.deepEqual(stateLines('a\nb'), { lines: ['a', 'b'], more: 0 });
+  });
+
+  it('lists info lines with sizes in bytes from words', () => {
+    const lines = infoLines({
+      pid: '<0.1.0>', name: 'Elixir.Demo', status: 'waiting', initialCall: null, currentFunction: null, stacktrace: [],
+      links: [], monitors: [], monitoredBy: [], trapExit: true, groupLeader: '<0.2.0>', priority: 'normal', wordSize: 8,
+      heapSize: 128, stackSize: 16, totalHeapSize: 256, memory: 4096, messageQueueLen: 0, reductions: 10,
+      garbageCollection: {}, dictionary: [], otp: { isOtp: true, behaviour: 'gen_server', sysAware: true }, agent: false,
+    });
+    const get = (label: string) => lines.find((l) => l.label === label)?.description;
+    assert.equal(get('Registered name'), 'Demo');
+    assert.equal(get('Heap'), '1.0 KB (total 2.0 KB)');
+    assert.equal(get('Behaviour'), 'gen_server');
+    assert.equal(get('Trap exit'), 'true');
+  });
+});
