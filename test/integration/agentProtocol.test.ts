@@ -153,6 +153,7 @@ describe('agent protocol (erl node)', () => {
     assert.equal(info.stacktrace[0].module, 'gen_server');
     assert.match(info.stacktrace[0].file ?? '', /gen_server\.erl$/);
     assert.ok((info.stacktrace[0].line ?? 0) > 0);
+    assert.match(info.stacktrace[0].source ?? '', /^\/.*\/gen_server\.erl$/, 'absolute source path');
     assert.ok(info.memory > 0 && info.heapSize > 0 && info.totalHeapSize >= info.heapSize);
     assert.ok(info.dictionary.some((e) => e.key === "'$initial_call'"), 'dictionary is formatted');
     assert.ok(!('messages' in info));
