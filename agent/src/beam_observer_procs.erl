@@ -14,8 +14,13 @@
 %%% the pids, so the sweep's garbage does not grow with the node. Reduction
 %%% counts of the previous sweep are kept to report the change over the
 %%% window, as Observer does; a process new since then counts its total.
-%%% One server, so sweeps never run concurrently; it hibernates between
-%%% requests to give its heap back.
+%%% They live in a private ETS table, not in the server's heap: one
+%%% `ets:update_counter/4' per process reads the previous count and stores
+%%% the new one (measured: a map insert and lookup per process cost five
+%%% times the process_info call itself), and a table of 100k entries is never
+%%% copied by a garbage collection, which would pause the scheduler for
+%%% milliseconds. The table also caches resolved proc_lib initial calls.
+%%% One server, so sweeps never run concurrently.
 -module(beam_observer_procs).
 -behaviour(gen_server).
 
@@ -27,7 +32,10 @@
 -type sort_key() :: reductions | memory | message_queue_len.
 -type request() :: #{sort_by := sort_key(), limit := pos_integer(), filter := binary() | none}.
 
--record(state, {prev = #{} :: #{pid() => {non_neg_integer(), term()}},
+%% Table rows: {Pid, Reductions, Generation, InitialCall | undefined}; rows of
+%% processes not seen in the latest sweep (a generation behind) are deleted.
+-record(state, {table :: ets:tid(),
+                generation = 0 :: non_neg_integer(),
                 prev_time :: integer() | undefined}).
 
 start_link() ->
@@ -39,14 +47,14 @@ list(Request) ->
 
 init([]) ->
     beam_observer_registry:add(self(), procs),
-    {ok, #state{}}.
+    {ok, #state{table = ets:new(beam_observer_prev, [set, private])}}.
 
+%% The time is accounted to the agent by the request's worker, not here.
 handle_call({list, Request}, _From, State) ->
     Start = erlang:monotonic_time(microsecond),
     {Result, State1} = sweep(Request, State),
     Us = erlang:monotonic_time(microsecond) - Start,
-    beam_observer_registry:add_busy_us(Us),
-    {reply, {ok, Result#{sweepMs => round(Us / 100) / 10}}, State1, hibernate}.
+    {reply, {ok, Result#{sweepMs => round(Us / 100) / 10}}, State1}.
 
 handle_cast(_Msg, State) -> {noreply, State}.
 handle_info(_Msg, State) -> {noreply, State}.
@@ -56,39 +64,38 @@ handle_info(_Msg, State) -> {noreply, State}.
 %%% ------------------------------------------------------------------
 
 sweep(#{sort_by := SortBy, limit := Limit, filter := Filter},
-      State = #state{prev = Prev, prev_time = PrevTime}) ->
+      State = #state{table = Tab, generation = Gen0, prev_time = PrevTime}) ->
     Now = erlang:monotonic_time(millisecond),
+    Gen = Gen0 + 1,
     Items = sweep_items(SortBy, Filter),
     %% Memory candidates are over-selected: the estimate only approximates `memory'.
     Keep = case SortBy of memory -> Limit * 2; _ -> Limit end,
-    Fold = fun(Pid, Acc = {Top, Next, Scanned}) ->
+    Fold = fun(Pid, Acc = {Top, Scanned}) ->
                    case erlang:process_info(Pid, Items) of
                        undefined -> Acc;
-                       Info ->
-                           {Reds, Cached} = reductions_and_cache(Info, Pid, Prev),
-                           {Selected, Cached1} = filter(Filter, Pid, Info, Cached),
-                           Next1 = Next#{Pid => {Reds, Cached1}},
-                           case Selected of
+                       [{reductions, Reds} | _] = Info ->
+                           Window = window_reductions(Tab, Pid, Reds, Gen),
+                           case Filter =:= none orelse matches(Filter, filter_texts(Tab, Pid, Info)) of
                                true ->
-                                   Key = sort_value(SortBy, Info, Reds, Pid, Prev),
-                                   {top_add(Key, Pid, Top), Next1, Scanned + 1};
+                                   Key = sort_value(SortBy, Info, Window),
+                                   {top_add(Key, {Pid, Window}, Top), Scanned + 1};
                                false ->
-                                   {Top, Next1, Scanned + 1}
+                                   {Top, Scanned + 1}
                            end
                    end
            end,
-    {Top, Next, Scanned} = lists:foldl(Fold, {top_new(Keep), #{}, 0}, erlang:processes()),
-    Rows0 = [row(Pid, Next, Prev) || {_, Pid} <- top_list(Top)],
-    Rows1 = [R || R <- Rows0, R =/= undefined],
-    Rows = lists:sublist(order_rows(SortBy, Rows1), Limit),
-    %% Rows carry the resolved initial call; remember it for the next filter.
-    Next2 = lists:foldl(fun remember_initial_call/2, Next, Rows),
-    Result = #{rows => [maps:remove(pid_term, R) || R <- Rows],
+    {Top, Scanned} = lists:foldl(Fold, {top_new(Keep), 0}, erlang:processes()),
+    %% Processes gone since the previous sweep; select_delete yields, so a
+    %% large table does not block the scheduler.
+    _ = ets:select_delete(Tab, [{{'_', '_', '$1', '_'}, [{'=/=', '$1', Gen}], [true]}]),
+    Rows0 = [row(Pid, Window, Tab) || {_, {Pid, Window}} <- top_list(Top)],
+    Rows = lists:sublist(order_rows(SortBy, [R || R <- Rows0, R =/= undefined]), Limit),
+    Result = #{rows => Rows,
                scanned => Scanned,
                total => erlang:system_info(process_count),
                sortBy => sort_name(SortBy),
                windowMs => case PrevTime of undefined -> null; _ -> Now - PrevTime end},
-    {Result, State#state{prev = Next2, prev_time = Now}}.
+    {Result, State#state{generation = Gen, prev_time = Now}}.
 
 sweep_items(SortBy, Filter) ->
     Base = case SortBy of
@@ -101,52 +108,57 @@ sweep_items(SortBy, Filter) ->
         _ -> Base ++ [registered_name, initial_call]
     end.
 
-reductions_and_cache([{reductions, Reds} | _], Pid, Prev) ->
-    case Prev of
-        #{Pid := {_, Cached}} -> {Reds, Cached};
-        _ -> {Reds, undefined}
+%% Reductions since the previous sweep, recording the new count and this
+%% sweep's generation in one table operation. A process new since then
+%% (inserted with 0) counts its total.
+window_reductions(Tab, Pid, Reds, Gen) ->
+    %% {Pos, 0, -1, Value} always sets Value: the old value plus 0 exceeds -1.
+    [Old, _, _] = ets:update_counter(Tab, Pid, [{2, 0}, {2, 0, -1, Reds}, {3, 0, -1, Gen}],
+                                     {Pid, 0, 0, undefined}),
+    case Old =< Reds of
+        true -> Reds - Old;
+        false -> Reds
     end.
 
-%% Reductions over the window; a process new since the last sweep counts its total.
-sort_value(reductions, _Info, Reds, Pid, Prev) ->
-    window_reductions(Reds, Pid, Prev);
-sort_value(message_queue_len, Info, _Reds, _Pid, _Prev) ->
+sort_value(reductions, _Info, Window) ->
+    Window;
+sort_value(message_queue_len, Info, _Window) ->
     {message_queue_len, Len} = lists:keyfind(message_queue_len, 1, Info),
     Len;
-sort_value(memory, Info, _Reds, _Pid, _Prev) ->
+sort_value(memory, Info, _Window) ->
     {garbage_collection_info, Gc} = lists:keyfind(garbage_collection_info, 1, Info),
     Words = proplists:get_value(heap_block_size, Gc, 0)
         + proplists:get_value(old_heap_block_size, Gc, 0)
         + proplists:get_value(mbuf_size, Gc, 0),
     Words * erlang:system_info(wordsize).
 
-window_reductions(Reds, Pid, Prev) ->
-    case Prev of
-        #{Pid := {PrevReds, _}} when PrevReds =< Reds -> Reds - PrevReds;
-        _ -> Reds
-    end.
-
 %% What a filter is matched against: the pid, the registered name and the
-%% initial call (the real one for proc_lib processes, looked up once and
-%% then cached with the reductions, since a process's initial call never changes).
-filter(none, _Pid, _Info, Cached) ->
-    {true, Cached};
-filter(Filter, Pid, Info, Cached) ->
+%% initial call (the real one for proc_lib processes).
+filter_texts(Tab, Pid, Info) ->
     Name = case lists:keyfind(registered_name, 1, Info) of
                {registered_name, N} when is_atom(N), N =/= [] -> [atom_to_binary(N)];
                _ -> []
            end,
-    Initial = case {Cached, lists:keyfind(initial_call, 1, Info)} of
-                  {{_, _, _}, _} -> Cached;
-                  {_, {initial_call, {proc_lib, _, _} = Raw}} ->
-                      case proc_lib_initial_call(Pid) of
-                          undefined -> Raw;
-                          Resolved -> Resolved
-                      end;
-                  {_, {initial_call, Raw}} -> Raw
-              end,
-    Texts = [beam_observer_pid:to_binary(Pid), mfa_text(Initial) | Name],
-    {matches(Filter, Texts), Initial}.
+    {initial_call, Raw} = lists:keyfind(initial_call, 1, Info),
+    [beam_observer_pid:to_binary(Pid), mfa_text(initial_call(Tab, Pid, Raw)) | Name].
+
+%% proc_lib processes all start in proc_lib:init_p/5; the real initial call
+%% is in their dictionary. Reading the dictionary costs the process a signal,
+%% so the answer is cached in the table (an initial call never changes).
+initial_call(Tab, Pid, {proc_lib, _, _} = Raw) ->
+    case ets:lookup_element(Tab, Pid, 4) of
+        undefined ->
+            Resolved = case proc_lib_initial_call(Pid) of
+                           undefined -> Raw;
+                           MFA -> MFA
+                       end,
+            ets:update_element(Tab, Pid, {4, Resolved}),
+            Resolved;
+        Cached ->
+            Cached
+    end;
+initial_call(_Tab, _Pid, Raw) ->
+    Raw.
 
 mfa_text({M, F, A}) -> mfa_text(M, F, A);
 mfa_text(_) -> <<>>.
@@ -166,40 +178,27 @@ matches(Filter, Texts) ->
 %%% Rows: the expensive items, for the selected processes only
 %%% ------------------------------------------------------------------
 
-row(Pid, Next, Prev) ->
+row(Pid, Window, Tab) ->
     Items = [registered_name, initial_call, current_function, memory,
              message_queue_len, reductions, status],
     case erlang:process_info(Pid, Items) of
         undefined -> undefined;
         Info ->
-            [{registered_name, Name}, {initial_call, Initial}, {current_function, Current},
+            [{registered_name, Name}, {initial_call, Raw}, {current_function, Current},
              {memory, Memory}, {message_queue_len, Queue}, {reductions, Reds},
              {status, Status}] = Info,
-            InitialCall = resolved_initial_call(Pid, Initial, Next),
+            InitialCall = initial_call(Tab, Pid, Raw),
             #{pid => beam_observer_pid:to_binary(Pid),
-              pid_term => Pid,
               name => case Name of [] -> null; _ -> Name end,
               initialCall => beam_observer_format:mfa(InitialCall),
               currentFunction => beam_observer_format:mfa(Current),
-              reductions => window_reductions(Reds, Pid, Prev),
+              reductions => Window,
               reductionsTotal => Reds,
               memory => Memory,
               messageQueueLen => Queue,
               status => Status,
               agent => is_agent_process(Pid, {Name, InitialCall})}
     end.
-
-resolved_initial_call(Pid, {proc_lib, _, _} = Raw, Next) ->
-    case Next of
-        #{Pid := {_, {_, _, _} = Cached}} -> Cached;
-        _ ->
-            case proc_lib_initial_call(Pid) of
-                undefined -> Raw;
-                Resolved -> Resolved
-            end
-    end;
-resolved_initial_call(_Pid, Raw, _Next) ->
-    Raw.
 
 %% proc_lib keeps the real initial call in the process dictionary.
 proc_lib_initial_call(Pid) ->
@@ -211,15 +210,6 @@ proc_lib_initial_call(Pid) ->
             end;
         undefined -> undefined
     end.
-
-remember_initial_call(#{pid_term := Pid, initialCall := #{module := M, function := F, arity := A}},
-                      Next) ->
-    case Next of
-        #{Pid := {Reds, _}} -> Next#{Pid := {Reds, {M, F, A}}};
-        _ -> Next
-    end;
-remember_initial_call(_, Next) ->
-    Next.
 
 %% The agent's own processes are marked so the UI can tell them apart.
 -spec is_agent_process(pid(), {atom() | [], term()}) -> boolean().
@@ -255,7 +245,7 @@ sort_name(message_queue_len) -> <<"messageQueueLen">>.
 -spec top_new(pos_integer()) -> {non_neg_integer(), pos_integer(), gb_sets:set()}.
 top_new(K) -> {0, K, gb_sets:empty()}.
 
--spec top_add(number(), pid(), Top) -> Top when Top :: {non_neg_integer(), pos_integer(), gb_sets:set()}.
+-spec top_add(number(), term(), Top) -> Top when Top :: {non_neg_integer(), pos_integer(), gb_sets:set()}.
 top_add(Key, Pid, {Size, K, Set}) when Size < K ->
     {Size + 1, K, gb_sets:add({Key, Pid}, Set)};
 top_add(Key, Pid, Top = {Size, K, Set}) ->
@@ -266,5 +256,5 @@ top_add(Key, Pid, Top = {Size, K, Set}) ->
     end.
 
 %% Largest first.
--spec top_list({non_neg_integer(), pos_integer(), gb_sets:set()}) -> [{number(), pid()}].
+-spec top_list({non_neg_integer(), pos_integer(), gb_sets:set()}) -> [{number(), term()}].
 top_list({_, _, Set}) -> lists:reverse(gb_sets:to_list(Set)).
