@@ -27,3 +27,5 @@ export function ensureCommands(needs) {
 
 export const ERLANG = { command: 'erlc', pkg: 'erlang' };
 export const ELIXIR = { command: 'elixir', pkg: 'elixir' };
+// Debian's Chromium: the webview and end-to-end tests drive it with playwright-core.
+export const CHROMIUM = { command: 'chromium', pkg: 'chromium' };

@@ -14,7 +14,7 @@
 
 -export([run/2, sample/1, first_reading/0]).
 %% Pure parts, exported for tests.
--export([utilisation/3, run_queue_stats/1, os_cpu_ticks/1]).
+-export([utilisation/4, run_queue_stats/1, os_cpu_ticks/1]).
 
 -define(CLOCK_TICKS_PER_SECOND, 100).   %% USER_HZ on Linux
 
@@ -76,7 +76,8 @@ sample(Prev) ->
     Normal = erlang:system_info(schedulers),
     DirtyCpu = erlang:system_info(dirty_cpu_schedulers),
     DirtyIo = erlang:system_info(dirty_io_schedulers),
-    Util = utilisation(maps:get(wall, Prev), maps:get(wall, Cur), {Normal, DirtyCpu}),
+    Online = {erlang:system_info(schedulers_online), erlang:system_info(dirty_cpu_schedulers_online)},
+    Util = utilisation(maps:get(wall, Prev), maps:get(wall, Cur), {Normal, DirtyCpu}, Online),
     Queues = run_queue_stats(maps:get(queues, Prev, [])),
     Memory = maps:from_list(erlang:memory()),
     Logical = logical_cpus(),
@@ -124,9 +125,12 @@ sample(Prev) ->
 delta(Key, Prev, Cur) -> max(0, maps:get(Key, Cur) - maps:get(Key, Prev)).
 
 %% Utilisation per scheduler from two `scheduler_wall_time_all' readings.
-%% Ids 1..N are normal schedulers, then dirty CPU, then dirty IO ones.
--spec utilisation([tuple()], [tuple()], {pos_integer(), non_neg_integer()}) -> map().
-utilisation(Prev, Cur, {Normal, DirtyCpu}) ->
+%% Ids 1..N are normal schedulers, then dirty CPU, then dirty IO ones. The
+%% averages cover the online schedulers only (the lowest ids): offline ones
+%% read 0 and would make a saturated node look partly idle.
+-spec utilisation([tuple()], [tuple()], {pos_integer(), non_neg_integer()},
+                  {pos_integer(), non_neg_integer()}) -> map().
+utilisation(Prev, Cur, {Normal, DirtyCpu}, {NormalOnline, DirtyCpuOnline}) ->
     PrevById = maps:from_list([{Id, {A, T}} || {Id, A, T} <- Prev]),
     Per = [begin
                {A0, T0} = maps:get(Id, PrevById, {A, T}),
@@ -135,7 +139,8 @@ utilisation(Prev, Cur, {Normal, DirtyCpu}) ->
     {NormalU, Rest} = lists:split(min(Normal, length(Per)), [U || {_, U} <- Per]),
     {DirtyCpuU, DirtyIoU} = lists:split(min(DirtyCpu, length(Rest)), Rest),
     #{normal => NormalU, dirtyCpu => DirtyCpuU, dirtyIo => DirtyIoU,
-      normalAvg => average(NormalU), dirtyCpuAvg => average(DirtyCpuU)}.
+      normalAvg => average(lists:sublist(NormalU, NormalOnline)),
+      dirtyCpuAvg => average(lists:sublist(DirtyCpuU, DirtyCpuOnline))}.
 
 ratio(_, Total) when Total =< 0 -> 0.0;
 ratio(Active, Total) -> round4(min(1.0, max(0.0, Active / Total))).

@@ -9,7 +9,7 @@
 utilisation_splits_normal_dirty_cpu_and_dirty_io_test() ->
     Prev = [{1, 0, 1000}, {2, 0, 1000}, {3, 0, 1000}, {4, 0, 1000}],
     Cur = [{2, 250, 2000}, {1, 1000, 2000}, {3, 0, 2000}, {4, 100, 2000}],
-    U = beam_observer_load:utilisation(Prev, Cur, {2, 1}),
+    U = beam_observer_load:utilisation(Prev, Cur, {2, 1}, {2, 1}),
     ?assertEqual([1.0, 0.25], maps:get(normal, U)),
     ?assertEqual([0.0], maps:get(dirtyCpu, U)),
     ?assertEqual([0.1], maps:get(dirtyIo, U)),
@@ -18,7 +18,15 @@ utilisation_splits_normal_dirty_cpu_and_dirty_io_test() ->
 
 utilisation_without_elapsed_time_is_zero_test() ->
     Same = [{1, 5, 10}],
-    ?assertMatch(#{normal := [0.0]}, beam_observer_load:utilisation(Same, Same, {1, 0})).
+    ?assertMatch(#{normal := [0.0]}, beam_observer_load:utilisation(Same, Same, {1, 0}, {1, 0})).
+
+%% Like ElixirLS: 4 schedulers, 3 online and saturated; the average is 100%, not 75%.
+utilisation_average_covers_online_schedulers_only_test() ->
+    Prev = [{I, 0, 0} || I <- lists:seq(1, 4)],
+    Cur = [{1, 100, 100}, {2, 100, 100}, {3, 100, 100}, {4, 0, 100}],
+    U = beam_observer_load:utilisation(Prev, Cur, {4, 0}, {3, 0}),
+    ?assertEqual([1.0, 1.0, 1.0, 0.0], maps:get(normal, U)),
+    ?assertEqual(1.0, maps:get(normalAvg, U)).
 
 run_queue_stats_average_and_max_test() ->
     %% Two normal queues, then dirty CPU and dirty IO.

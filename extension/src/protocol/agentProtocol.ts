@@ -93,6 +93,7 @@ export interface LoadSample {
     normal: number[];
     dirtyCpu: number[];
     dirtyIo: number[];
+    /** Average over the online normal schedulers (offline ones read 0 and are left out). */
     normalAvg: number;
     dirtyCpuAvg: number;
   };

@@ -6,15 +6,13 @@
 import * as vscode from 'vscode';
 import type { LoadSample } from '../protocol/agentProtocol';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { OVERLOAD_MIN_SAMPLES, queueAboveGuide } from '../protocol/overloadRule';
 import { formatPercent } from './format';
 
-/** Consecutive samples above the threshold before warning. */
-export const OVERLOAD_SAMPLES = 3;
-
-/** Is the run queue above half the online schedulers in each of the last samples? */
-export function overloaded(samples: LoadSample[], consecutive = OVERLOAD_SAMPLES): boolean {
+/** Is the run queue above the guide in each of the last samples? */
+export function overloaded(samples: LoadSample[], consecutive = OVERLOAD_MIN_SAMPLES): boolean {
   if (samples.length < consecutive) return false;
-  return samples.slice(-consecutive).every((s) => s.runQueue.totalAvg > s.schedulers.online / 2);
+  return samples.slice(-consecutive).every((s) => queueAboveGuide(s.runQueue.totalAvg, s.schedulers.online));
 }
 
 export class LoadStatusBar implements vscode.Disposable {
@@ -45,7 +43,7 @@ export class LoadStatusBar implements vscode.Disposable {
       this.item.show();
       return;
     }
-    const samples = node.history.latest(OVERLOAD_SAMPLES);
+    const samples = node.history.latest(OVERLOAD_MIN_SAMPLES);
     const last = samples[samples.length - 1];
     if (!last) {
       this.item.text = `$(pulse) ${node.name}`;
@@ -59,7 +57,7 @@ export class LoadStatusBar implements vscode.Disposable {
         `**${node.name}** — schedulers ${last.schedulers.online} online of ${last.schedulers.total}\n\n` +
         `Utilisation ${util} (dirty CPU ${formatPercent(last.utilisation.dirtyCpuAvg)}), ` +
         `run queue ${last.runQueue.totalAvg.toFixed(1)} avg / ${last.runQueue.totalMax} max` +
-        (hot ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_SAMPLES} samples: the node is overloaded.` : '') +
+        (hot ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_MIN_SAMPLES} samples: the node is overloaded.` : '') +
         '\n\nClick to open the load charts.', true);
     }
     this.item.show();

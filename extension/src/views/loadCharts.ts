@@ -1,0 +1,177 @@
+/**
+ * The load charts in two places: a compact WebviewView in the Run and Debug
+ * sidebar (view `beamObserver.loadCharts`) and a roomy editor WebviewPanel
+ * (command `beamObserver.openLoadCharts`, one panel, reused). Both show the
+ * selected node and only forward what the registry already has: a `reset`
+ * with its history when the node changes or the webview (re)loads, then each
+ * of its samples. Nothing is posted while a webview is hidden; it gets a
+ * fresh reset when shown again. Messages: protocol/webviewProtocol.ts.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { NodeRegistry, ObservedNode } from '../nodes/nodeRegistry';
+import type { LoadSample } from '../protocol/agentProtocol';
+import type { ChartNode, HostToWebview, WebviewToHost } from '../protocol/webviewProtocol';
+import { chartsHtml, newNonce, type ChartsSurface } from './loadChartsHtml';
+
+export const LOAD_CHARTS_VIEW = 'beamObserver.loadCharts';
+export const OPEN_LOAD_CHARTS_COMMAND = 'beamObserver.openLoadCharts';
+const PANEL_TYPE = 'beamObserver.loadChartsPanel';
+
+export function registerLoadCharts(context: vscode.ExtensionContext, registry: NodeRegistry): vscode.Disposable {
+  const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+  let panel: { panel: vscode.WebviewPanel; charts: ChartsWebview } | undefined;
+
+  const openPanel = () => {
+    if (panel) {
+      panel.panel.reveal(undefined, false);
+      return;
+    }
+    const created = vscode.window.createWebviewPanel(PANEL_TYPE, panelTitle(registry.selected),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      { enableScripts: true, localResourceRoots: [dist] });
+    const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
+    const current = { panel: created, charts };
+    panel = current;
+    created.onDidChangeViewState(() => charts.visibilityChanged());
+    const retitle = registry.onDidChangeSelection((node) => (created.title = panelTitle(node)));
+    created.onDidDispose(() => {
+      retitle.dispose();
+      charts.dispose();
+      if (panel === current) panel = undefined;
+    });
+  };
+
+  const provider: vscode.WebviewViewProvider = {
+    resolveWebviewView(view) {
+      const charts = new ChartsWebview(view.webview, 'sidebar', registry, dist, () => view.visible, openPanel);
+      view.onDidChangeVisibility(() => charts.visibilityChanged());
+      view.onDidDispose(() => charts.dispose());
+    },
+  };
+
+  return vscode.Disposable.from(
+    vscode.window.registerWebviewViewProvider(LOAD_CHARTS_VIEW, provider),
+    vscode.commands.registerCommand(OPEN_LOAD_CHARTS_COMMAND, openPanel),
+    { dispose: () => panel?.panel.dispose() },
+  );
+}
+
+function panelTitle(node: ObservedNode | undefined): string {
+  return node ? `BEAM Load: ${node.name}` : 'BEAM Load';
+}
+
+/** What the webview needs to know about a node, from what the registry has. */
+export function chartNode(node: ObservedNode): ChartNode {
+  const latest: LoadSample | undefined = node.history.latest(1)[0];
+  return {
+    id: node.id,
+    name: node.name,
+    otpRelease: node.info?.otpRelease ?? '?',
+    schedulers: node.info?.schedulers ?? latest?.schedulers ?? { total: 0, online: 0, dirtyCpu: 0, dirtyCpuOnline: 0, dirtyIo: 0 },
+    state: node.state,
+  };
+}
+
+/**
+ * One webview showing the charts, whichever the surface: its HTML, and the
+ * messages both ways, following the registry's selected node.
+ */
+class ChartsWebview implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The page has loaded and asked for data; false again once hidden (VS Code unloads hidden webviews). */
+  private ready = false;
+  private shown: { id: string; state: ObservedNode['state'] } | undefined;
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    surface: ChartsSurface,
+    private readonly registry: NodeRegistry,
+    dist: vscode.Uri,
+    private readonly isVisible: () => boolean,
+    private readonly openPanel: () => void,
+  ) {
+    webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    webview.html = chartsHtml({
+      cspSource: webview.cspSource,
+      nonce: newNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+      surface,
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((message: WebviewToHost) => this.received(message)),
+      registry.onDidChangeSelection((node) => this.selectionChanged(node)),
+      registry.onSample(({ node, sample }) => {
+        if (node.id === this.shown?.id) this.post({ type: 'sample', nodeId: node.id, sample });
+      }),
+    );
+  }
+
+  /**
+   * VS Code deallocates a hidden webview's document (no retainContextWhenHidden:
+   * the charts rebuild from a reset in milliseconds) and recreates it when
+   * shown, and the new page asks with `ready`. So: stop posting on hide, and
+   * let `ready` bring the fresh reset.
+   */
+  visibilityChanged(): void {
+    if (!this.isVisible()) this.ready = false;
+  }
+
+  private selectionChanged(node: ObservedNode | undefined): void {
+    if (node?.id !== this.shown?.id) this.reset();
+    else if (node && node.state !== this.shown?.state) {
+      this.shown = { id: node.id, state: node.state };
+      this.post({ type: 'state', nodeId: node.id, state: node.state });
+    }
+  }
+
+  private reset(): void {
+    const node = this.registry.selected;
+    this.shown = node ? { id: node.id, state: node.state } : undefined;
+    this.post({ type: 'reset', node: node ? chartNode(node) : null, samples: node ? node.history.toArray() : [] });
+  }
+
+  private post(message: HostToWebview): void {
+    if (!this.ready || !this.isVisible()) return;
+    void this.webview.postMessage(message);
+  }
+
+  private received(message: WebviewToHost): void {
+    switch (message?.type) {
+      case 'ready':
+        this.ready = true;
+        this.reset();
+        break;
+      case 'openPanel':
+        this.openPanel();
+        break;
+      case 'export':
+        void exportSamples(message).catch((error: Error) =>
+          vscode.window.showErrorMessage(`Exporting the load samples failed: ${error.message}`));
+        break;
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Ask where, then write what the webview formatted. */
+async function exportSamples(message: Extract<WebviewToHost, { type: 'export' }>): Promise<void> {
+  if ((message.format !== 'json' && message.format !== 'csv') || typeof message.content !== 'string') return;
+  // The name comes from the webview: keep only a plain file name.
+  const fileName = path.basename(String(message.fileName || `beam-load.${message.format}`)).replace(/[^\w.@-]+/g, '_');
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined,
+    filters: message.format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+    saveLabel: 'Export Samples',
+    title: 'Export BEAM Load Samples',
+  });
+  if (!target) return;
+  await vscode.workspace.fs.writeFile(target, Buffer.from(message.content, 'utf8'));
+  const open = await vscode.window.showInformationMessage(`Load samples saved to ${vscode.workspace.asRelativePath(target)}.`, 'Open');
+  if (open) await vscode.window.showTextDocument(target);
+}

@@ -1,0 +1,60 @@
+/**
+ * The load-charts page as the extension host serves it: a bare document with
+ * a strict Content-Security-Policy, one stylesheet and one nonce-tagged
+ * script (dist/webview.css, dist/webview.js). Nothing from a node's data is
+ * ever written here; the webview builds everything visible from messages.
+ * No `vscode` import, so the headless-Chromium tests serve exactly this page.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type ChartsSurface = 'sidebar' | 'panel';
+
+export interface ChartsPage {
+  /** webview.cspSource in VS Code; the test server's origin in tests. */
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  surface: ChartsSurface;
+  /** A fresh one per load; see newNonce(). */
+  nonce: string;
+  /** Extra stylesheets, after ours: the test pages' stand-in for VS Code's theme variables. */
+  extraStyleUris?: string[];
+  /** Body classes, as VS Code sets them (vscode-dark, vscode-light, vscode-high-contrast). */
+  bodyClass?: string;
+}
+
+export function newNonce(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** Content-Security-Policy of the charts page: nothing but our own script (by nonce) and styles. */
+export function chartsCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource}`,
+    `img-src ${cspSource}`,
+    `font-src ${cspSource}`,
+  ].join('; ');
+}
+
+export function chartsHtml(page: ChartsPage): string {
+  const attr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const styles = [page.styleUri, ...(page.extraStyleUris ?? [])]
+    .map((uri) => `<link rel="stylesheet" href="${attr(uri)}">`).join('\n    ');
+  return `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta http-equiv="Content-Security-Policy" content="${attr(chartsCsp(page.cspSource, page.nonce))}">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    ${styles}
+    <title>BEAM Load</title>
+  </head>
+  <body data-surface="${page.surface}"${page.bodyClass ? ` class="${attr(page.bodyClass)}"` : ''}>
+    <div id="app"></div>
+    <script nonce="${attr(page.nonce)}" src="${attr(page.scriptUri)}"></script>
+  </body>
+</html>
+`;
+}
