@@ -27,9 +27,9 @@ export async function buildTypeScript() {
   if (existsSync(join(root, 'webview', 'tsconfig.json'))) run(process.execPath, [tsc, '-p', 'webview/tsconfig.json']);
 }
 
-export async function bundle() {
+export async function bundle({ minify = false } = {}) {
   const esbuild = await import('esbuild');
-  const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+  const common = { bundle: true, sourcemap: true, minify, logLevel: 'warning', absWorkingDir: root };
   if (existsSync(join(root, 'extension', 'src', 'extension.ts'))) {
     await esbuild.build({
       ...common,

@@ -1,0 +1,42 @@
+// `npm run package`: the .vsix, with @vscode/vsce. It holds the bundled
+// extension, the webview bundle, the compiled agent (and its sources, for
+// nodes whose OTP refuses the compiled files) and nothing else:
+// .vscodeignore lists what goes in, and this script checks the result.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildAgent, bundle } from './build.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function packageExtension() {
+  buildAgent();
+  await bundle({ minify: true });
+  const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const vsix = join(root, `${name}-${version}.vsix`);
+  const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+  // Everything is bundled by esbuild, so node_modules stays out.
+  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix],
+    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  checkContents(vsce, vsix);
+  return vsix;
+}
+
+/** Fail when the package holds anything but what the extension needs. */
+function checkContents(vsce, vsix) {
+  const listing = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
+    .split('\n').map((l) => l.trim()).filter(Boolean);
+  const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.erl|media\/icon\.(png|svg))$/;
+  const unexpected = listing.filter((f) => !allowed.test(f));
+  const required = ['dist/extension.js', 'dist/webview.js', 'agent/ebin/beam_observer_agent.beam', 'agent/src/beam_observer_agent.erl'];
+  const missing = required.filter((f) => !listing.includes(f));
+  if (unexpected.length || missing.length) {
+    throw new Error(`${vsix}: unexpected files ${JSON.stringify(unexpected)}, missing ${JSON.stringify(missing)}`);
+  }
+  console.log(`[package] ${vsix}: ${listing.length} files`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await packageExtension();
+}
