@@ -1,0 +1,544 @@
+/**
+ * A real VS Code workbench for end-to-end tests: code-server (run by its own
+ * Node 24, never put on the project's PATH) serves the workbench, and
+ * Debian's Chromium, driven by playwright-core, shows it. Every run gets a
+ * fresh temp dir holding code-server's user data, extensions dir, config and
+ * log, and Chromium's profile, so runs never see each other's state.
+ * See /work/shared/notes/vscode-e2e.md for the facts this relies on.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** The repository root, from out/test/e2e/support. */
+export const ROOT = resolve(__dirname, '..', '..', '..', '..');
+export const E2E_OUTPUT = join(ROOT, 'test-output', 'e2e');
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Settings that keep the workbench quiet: no welcome page, trust prompt, telemetry, updates or tips. */
+export const QUIET_SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': 'off',
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'workbench.tips.enabled': false,
+  'chat.disableAIFeatures': true,
+  // Modal editors (Running Extensions, Settings, ...) swallow F1 until closed; keep every editor in the main area.
+  'workbench.editor.useModal': 'off',
+  // The secondary side bar (chat) takes a third of the width and shows nothing useful here.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // The DOM renderer keeps the terminal's text in the page, where tests can read it.
+  'terminal.integrated.gpuAcceleration': 'off',
+};
+
+// Chromium runs as root here, without a GPU or any network but loopback.
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export interface WorkbenchOptions {
+  /** Folder opened in the workbench. */
+  workspace: string;
+  /** An unpacked extension folder (symlinked into the extensions dir) or a .vsix file. */
+  extensionDir: string;
+  /** User settings, on top of QUIET_SETTINGS. */
+  settings?: Record<string, unknown>;
+  /** Merged into code-server's environment; the extension host and terminals inherit it. */
+  env?: NodeJS.ProcessEnv;
+  /** Names the copy of code-server's log that close() leaves in test-output/e2e/. */
+  name?: string;
+}
+
+export interface Workbench {
+  page: Page;
+  url: string;
+  /** The temp dir holding user data, extensions, config, logs and the browser profile. */
+  dir: string;
+  codeServerLog(): string;
+  /** Run a command from the command palette by its full title, e.g. "View: Toggle Terminal". */
+  runCommand(title: string): Promise<void>;
+  clearNotifications(): Promise<void>;
+  /** Texts of the notification toasts shown now. */
+  notifications(): Promise<string[]>;
+  /** Wait until a toast contains `text`; returns its full text. */
+  waitForNotification(text: string | RegExp, timeoutMs?: number): Promise<string>;
+  openDebugSidebar(): Promise<void>;
+  /** Writes test-output/e2e/<name>.png and returns its path. */
+  screenshot(name: string): Promise<string>;
+  /** Opens a new integrated terminal and types `text` + Enter in it. */
+  typeInTerminal(text: string): Promise<void>;
+  /** The visible text of the active terminal. */
+  terminalText(): Promise<string>;
+  /** Run `action`; if it throws, rethrow with `what`, the code-server log's tail and a screenshot. */
+  step<T>(what: string, action: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+interface CodeServerScripts {
+  ensureCodeServer(): { node: string; entry: string };
+}
+interface PrerequisiteScripts {
+  ensureCommands(needs: { command: string; pkg: string }[]): void;
+}
+
+// The scripts are ES modules; this file compiles to CommonJS, where only import() loads them.
+function importScript<T>(name: string): Promise<T> {
+  return import(pathToFileURL(join(ROOT, 'scripts', name)).href) as Promise<T>;
+}
+
+async function ensureChromium(): Promise<void> {
+  if (existsSync(CHROMIUM)) return;
+  const { ensureCommands } = await importScript<PrerequisiteScripts>('prerequisites.mjs');
+  ensureCommands([{ command: 'chromium', pkg: 'chromium' }]);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium was installed but ${CHROMIUM} is missing`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function tail(text: string, lines = 40): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** Process ids in /proc, with their parent and whether they are still running (not zombies). */
+function processTable(): Map<number, { ppid: number; alive: boolean }> {
+  const table = new Map<number, { ppid: number; alive: boolean }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name is in parentheses and may itself contain spaces or parentheses.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), { ppid: Number(ppid), alive: state !== 'Z' && state !== 'X' });
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  return table;
+}
+
+function descendants(pid: number): number[] {
+  const table = processTable();
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, info] of table) {
+      if (info.ppid === parent && !found.includes(child)) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Processes whose command line mentions `marker` (our unique temp dir): Chromium left behind by a hung close. */
+function processesMentioning(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
+    } catch {
+      // Gone or not readable.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Kill code-server and everything it started. Its process group covers most
+ * of it, but terminals run shells in sessions of their own, so the process
+ * tree is collected first and swept too.
+ */
+async function killTree(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const tree = [pid, ...descendants(pid)];
+  signal(-pid, 'SIGTERM');
+  for (const p of tree) signal(p, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  while (tree.some(alive) && Date.now() < deadline) await sleep(50);
+  signal(-pid, 'SIGKILL');
+  for (const p of tree) if (alive(p)) signal(p, 'SIGKILL');
+  const hardDeadline = Date.now() + 5000;
+  while (tree.some(alive) && Date.now() < hardDeadline) await sleep(50);
+}
+
+// If a test process dies without calling close(), still take code-server down with it.
+const running = new Set<ChildProcess>();
+function killAllSync(): void {
+  for (const child of running) {
+    if (child.pid === undefined) continue;
+    for (const p of [child.pid, ...descendants(child.pid)]) signal(p, 'SIGKILL');
+    signal(-child.pid, 'SIGKILL');
+  }
+  running.clear();
+}
+let exitHooksInstalled = false;
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      killAllSync();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+// A test process killed with SIGKILL runs no exit hook. This small Node 20
+// process, in a process group of its own, notices the test process is gone
+// and takes the server's process group and process tree down with it.
+const WATCHDOG = `
+const fs = require('fs');
+const [owner, group] = process.argv.slice(1, 3).map(Number);
+const scratch = process.argv[3];
+const stat = (pid) => { try { const s = fs.readFileSync('/proc/' + pid + '/stat', 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); } catch { return undefined; } };
+const running = (pid) => { const s = stat(pid); return !!s && s[0] !== 'Z' && s[0] !== 'X'; };
+const groupExists = () => { try { process.kill(-group, 0); return true; } catch { return false; } };
+const timer = setInterval(() => {
+  if (!groupExists()) process.exit(0);
+  if (running(owner)) return;
+  clearInterval(timer);
+  const children = new Map();
+  for (const e of fs.readdirSync('/proc')) { const s = /^\\d+$/.test(e) && stat(e); if (s) children.set(Number(e), Number(s[1])); }
+  const doomed = [group];
+  for (let i = 0; i < doomed.length; i++) for (const [pid, ppid] of children) if (ppid === doomed[i]) doomed.push(pid);
+  try { process.kill(-group, 'SIGKILL'); } catch {}
+  for (const pid of doomed) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+  if (scratch) setTimeout(() => { fs.rmSync(scratch, { recursive: true, force: true }); process.exit(0); }, 1000);
+  else process.exit(0);
+}, 1000);
+`;
+
+function startWatchdog(group: number, scratch: string): ChildProcess {
+  const args = ['-e', WATCHDOG, String(process.pid), String(group)];
+  if (!process.env.BEAM_OBSERVER_E2E_KEEP) args.push(scratch);
+  const watchdog = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+  return watchdog;
+}
+
+interface ExtensionManifest {
+  publisher: string;
+  name: string;
+  version: string;
+}
+
+function installExtension(options: WorkbenchOptions, node: string, entry: string, userDir: string, extDir: string, log: string): void {
+  if (options.extensionDir.endsWith('.vsix')) {
+    try {
+      execFileSync(node, [entry, '--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', options.extensionDir], {
+        encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
+      });
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`installing ${options.extensionDir} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+    return;
+  }
+  const manifest = JSON.parse(readFileSync(join(options.extensionDir, 'package.json'), 'utf8')) as ExtensionManifest;
+  for (const key of ['publisher', 'name', 'version'] as const) {
+    if (!manifest[key]) throw new Error(`${options.extensionDir}/package.json has no "${key}"`);
+  }
+  // The workbench ignores the development-extension URL parameter; an extension
+  // folder named <publisher>.<name>-<version> in the extensions dir is found on start.
+  symlinkSync(resolve(options.extensionDir), join(extDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
+  writeFileSync(log, `[workbench] extension ${manifest.publisher}.${manifest.name}-${manifest.version} -> ${options.extensionDir}\n`, { flag: 'a' });
+}
+
+export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
+  await ensureChromium();
+  const { ensureCodeServer } = await importScript<CodeServerScripts>('codeServer.mjs');
+  const { node, entry } = ensureCodeServer();
+
+  const dir = mkdtempSync(join(tmpdir(), 'beam-observer-e2e-'));
+  const userDir = join(dir, 'user');
+  const extDir = join(dir, 'ext');
+  const profileDir = join(dir, 'chromium');
+  const logPath = join(dir, 'code-server.log');
+  mkdirSync(join(userDir, 'User'), { recursive: true });
+  mkdirSync(extDir, { recursive: true });
+  mkdirSync(E2E_OUTPUT, { recursive: true });
+  writeFileSync(join(userDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  writeFileSync(logPath, '');
+
+  const codeServerLog = () => {
+    try {
+      return readFileSync(logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const failure = (what: string, cause?: unknown) =>
+    new Error(`${what}${cause instanceof Error ? `: ${cause.message}` : ''}\n--- code-server log (tail) ---\n${tail(codeServerLog())}`);
+
+  try {
+    installExtension(options, node, entry, userDir, extDir, logPath);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  const port = await freePort();
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // Variables of an enclosing VS Code or Electron would confuse the server and its extension host.
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('VSCODE_') || key.startsWith('ELECTRON_')) delete env[key];
+  }
+
+  installExitHooks();
+  const logFd = openSync(logPath, 'a');
+  const codeServer = spawn(node, [
+    entry,
+    '--config', configPath,
+    '--user-data-dir', userDir,
+    '--extensions-dir', extDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--ignore-last-opened',
+    // Without it the extension host outlives the browser for hours.
+    '--reconnection-grace-time', '5',
+    options.workspace,
+  ], { env, cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  running.add(codeServer);
+  // The exit hooks, not this handle, keep code-server from outliving the test process.
+  codeServer.unref();
+  const watchdog = codeServer.pid === undefined ? undefined : startWatchdog(codeServer.pid, dir);
+  let exited: string | undefined;
+  codeServer.once('exit', (code, sig) => {
+    exited = `code-server exited (code ${code}, signal ${sig})`;
+    running.delete(codeServer);
+  });
+
+  let context: BrowserContext | undefined;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    if (context) {
+      try {
+        await withTimeout(context.close(), 15_000, 'closing Chromium');
+      } catch {
+        // A hung browser: its profile dir is unique to this run, so it names our processes only.
+      }
+      for (const pid of processesMentioning(profileDir)) signal(pid, 'SIGKILL');
+    }
+    await killTree(codeServer);
+    running.delete(codeServer);
+    if (watchdog?.pid !== undefined) signal(watchdog.pid, 'SIGKILL');
+    try {
+      copyFileSync(logPath, join(E2E_OUTPUT, `${options.name ?? basename(options.workspace)}.code-server.log`));
+    } catch {
+      // Nothing to keep.
+    }
+    if (!process.env.BEAM_OBSERVER_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(resolve(options.workspace))}`;
+    await waitForHealthz(port, 60_000, () => exited).catch((error) => {
+      throw failure('code-server did not answer /healthz', error);
+    });
+
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 900 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const browserLog = join(dir, 'browser.log');
+    page.on('console', (message) => writeFileSync(browserLog, `[${message.type()}] ${message.text()}\n`, { flag: 'a' }));
+    page.on('pageerror', (error) => writeFileSync(browserLog, `[pageerror] ${error.message}\n`, { flag: 'a' }));
+
+    const screenshot = async (name: string) => {
+      const path = join(E2E_OUTPUT, `${name}.png`);
+      await page.screenshot({ path });
+      return path;
+    };
+    const step = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
+      try {
+        return await action();
+      } catch (error) {
+        let shot = '';
+        try {
+          shot = `\n(screenshot: ${await screenshot(`failure-${(options.name ?? 'workbench').replace(/[^\w.-]+/g, '_')}`)})`;
+        } catch {
+          // The page itself is gone.
+        }
+        throw failure(`${what}${exited ? ` [${exited}]` : ''}${shot}`, error);
+      }
+    };
+
+    await step('loading the workbench', async () => {
+      await page.goto(url, { timeout: 90_000 });
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+      await page.locator('.part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });
+      // The explorer fills in once the server's file system answers: past that, commands work.
+      await page.locator('.part.sidebar .monaco-list').first().waitFor({ state: 'visible', timeout: 90_000 });
+    });
+
+    const runCommand = (title: string) =>
+      step(`running the command "${title}"`, async () => {
+        const input = page.locator('.quick-input-widget input');
+        const rows = page.locator('.quick-input-list .monaco-list-row');
+        const exactTitle = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+        const match = rows.filter({ has: page.locator('.label-name', { hasText: exactTitle }) }).first();
+        // The palette lists the commands known when it opens: one contributed by an
+        // extension the host has not registered yet shows up only in a palette opened later.
+        const deadline = Date.now() + 30_000;
+        for (let attempt = 1; ; attempt++) {
+          // The palette may still be open from an earlier attempt: start over from a closed one.
+          if (await input.isVisible()) {
+            await page.keyboard.press('Escape');
+            await input.waitFor({ state: 'hidden', timeout: 5_000 });
+          }
+          await page.keyboard.press('F1');
+          await input.waitFor({ state: 'visible', timeout: 15_000 });
+          await input.fill(`>${title}`);
+          const found = await match.waitFor({ state: 'visible', timeout: Math.min(1000 * attempt, Math.max(deadline - Date.now(), 1)) })
+            .then(() => true, () => false);
+          if (found) break;
+          if (Date.now() >= deadline) {
+            const seen = (await rows.locator('.label-name').allTextContents()).slice(0, 10);
+            throw new Error(`no command titled "${title}" in the palette within 30 s (it lists: ${JSON.stringify(seen)})`);
+          }
+        }
+        const focused = await rows.and(page.locator('.focused')).locator('.label-name').first().textContent({ timeout: 1000 }).catch(() => '');
+        // Fuzzy matching may rank another command first: Enter only when the focused row is ours.
+        if (focused?.trim() === title) await page.keyboard.press('Enter');
+        else await match.click();
+        // Most commands close the palette; some (Go to File...) reuse it with new contents.
+        const closeDeadline = Date.now() + 15_000;
+        while ((await input.isVisible()) && (await input.inputValue().catch(() => '')) === `>${title}`) {
+          if (Date.now() > closeDeadline) throw new Error('the command palette stayed open on the command');
+          await sleep(50);
+        }
+      });
+
+    const notificationMessages = page.locator('.notifications-toasts .notification-list-item-message');
+    const notifications = async () => (await notificationMessages.allInnerTexts()).map((t) => t.trim());
+
+    return {
+      page,
+      url,
+      dir,
+      codeServerLog,
+      runCommand,
+      clearNotifications: async () => {
+        await runCommand('Notifications: Clear All Notifications');
+        await step('clearing notifications', () =>
+          page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }));
+      },
+      notifications,
+      waitForNotification: (text, timeoutMs = 30_000) =>
+        step(`waiting for a notification ${text}`, async () => {
+          const toast = notificationMessages.filter({ hasText: text }).first();
+          await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+          return (await toast.innerText()).trim();
+        }),
+      openDebugSidebar: async () => {
+        await runCommand('View: Show Run and Debug');
+        await step('opening the Run and Debug view', () =>
+          page.locator('.part.sidebar .composite.title', { hasText: /Run and Debug/i }).waitFor({ state: 'visible', timeout: 15_000 }));
+      },
+      screenshot,
+      typeInTerminal: async (text: string) => {
+        const before = await page.locator('.terminal-wrapper').count();
+        await runCommand('Terminal: Create New Terminal');
+        await step('waiting for the new terminal', async () => {
+          await page.locator('.terminal-wrapper').nth(before).waitFor({ state: 'attached', timeout: 30_000 });
+          const active = page.locator('.terminal-wrapper.active');
+          await active.locator('.xterm-helper-textarea').waitFor({ state: 'attached', timeout: 30_000 });
+          // Typing before the shell draws its prompt works but echoes out of order; wait for the prompt.
+          await active.locator('.xterm-rows', { hasText: /\S/ }).waitFor({ state: 'attached', timeout: 30_000 });
+          await active.locator('.xterm-helper-textarea').focus();
+        });
+        await page.keyboard.type(text);
+        await page.keyboard.press('Enter');
+      },
+      terminalText: async () =>
+        (await page.locator('.terminal-wrapper.active .xterm-rows > div').allTextContents())
+          // xterm's DOM renderer writes spaces as no-break spaces.
+          .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
+          .join('\n'),
+      step,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function waitForHealthz(port: number, timeoutMs: number, exited: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    const gone = exited();
+    if (gone) throw new Error(gone);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`no healthy answer within ${timeoutMs} ms (last: ${last})`);
+}
