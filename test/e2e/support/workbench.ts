@@ -508,7 +508,19 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
           await active.locator('.xterm-rows', { hasText: /\S/ }).waitFor({ state: 'attached', timeout: 30_000 });
           await active.locator('.xterm-helper-textarea').focus();
         });
-        await page.keyboard.type(text);
+        // A shell that is still starting can drop keystrokes: type, check the echo, and retry.
+        const rows = page.locator('.terminal-wrapper.active .xterm-rows');
+        const echoed = async () => (await rows.innerText()).replace(/\u00a0/g, ' ').includes(text);
+        for (let attempt = 1; ; attempt++) {
+          await page.locator('.terminal-wrapper.active .xterm-helper-textarea').focus();
+          await page.keyboard.type(text);
+          const deadline = Date.now() + 3000;
+          while (!(await echoed()) && Date.now() < deadline) await sleep(100);
+          if (await echoed()) break;
+          if (attempt === 3) throw new Error(`the terminal did not echo "${text}" after 3 attempts`);
+          // Clear whatever part of the line did arrive before typing again.
+          await page.keyboard.press('Control+U');
+        }
         await page.keyboard.press('Enter');
       },
       terminalText: async () =>
