@@ -3,8 +3,8 @@
 // cached under ~/.cache/beam-observer/ keyed by version so that only the
 // first run pays for the install (about 2-3 minutes, 600 MB).
 // The project itself keeps building and testing on the machine's Node 20.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,22 @@ export function ensureNode24() {
   return dir;
 }
 
+/**
+ * The environment for the inner npm: without the npm_* variables of an
+ * outer `npm test`, which the inner npm would take as its own configuration
+ * (code-server's postinstall reads the Node version from npm_config_user_agent
+ * and would see the outer Node 20).
+ */
+function cleanNpmEnvironment(node24) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return {
+    ...env,
+    PATH: `${join(node24, 'bin')}:${process.env.PATH}`,
+    // Build native modules against the local Node 24 headers: nothing to download.
+    npm_config_nodedir: node24,
+  };
+}
+
 /** code-server installed with Node 24 into its own folder; returns its entry script. */
 export function ensureCodeServer() {
   ensureCommands([{ command: 'g++', pkg: 'g++' }, { command: 'make', pkg: 'make' }]);
@@ -40,24 +56,46 @@ export function ensureCodeServer() {
   const node24 = ensureNode24();
   const dir = join(cache, `code-server-${CODE_SERVER_VERSION}`);
   const entry = join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-  if (existsSync(join(dir, '.complete'))) return { node: join(node24, 'bin', 'node'), entry };
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'code-server-cache', private: true }));
-  console.log(`[code-server] installing code-server@${CODE_SERVER_VERSION} (first run only, a few minutes)`);
-  execFileSync('npm', ['install', '--foreground-scripts', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PATH: `${join(node24, 'bin')}:${process.env.PATH}`,
-      // Build native modules against the local Node 24 headers: nothing to download.
-      npm_config_nodedir: node24,
-    },
-  });
-  if (!existsSync(entry)) throw new Error(`code-server install finished but ${entry} is missing`);
-  writeFileSync(join(dir, '.complete'), new Date().toISOString());
-  return { node: join(node24, 'bin', 'node'), entry };
+  const result = { node: join(node24, 'bin', 'node'), entry };
+  if (existsSync(join(dir, '.complete'))) return result;
+  // Test files run in parallel may all want it: one installs, the others wait.
+  const lock = `${dir}.lock`;
+  mkdirSync(cache, { recursive: true });
+  try {
+    mkdirSync(lock);
+  } catch {
+    waitForInstall(dir, lock);
+    return result;
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'code-server-cache', private: true }));
+    console.log(`[code-server] installing code-server@${CODE_SERVER_VERSION} (first run only, a few minutes)`);
+    const install = spawnSync('npm', ['install', '--foreground-scripts', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`],
+      { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: cleanNpmEnvironment(node24) });
+    if (install.status !== 0 || !existsSync(entry)) {
+      const tail = `${install.stdout ?? ''}${install.stderr ?? ''}`.split('\n').slice(-40).join('\n');
+      throw new Error(`installing code-server@${CODE_SERVER_VERSION} failed (exit ${install.status}):\n${tail}`);
+    }
+    writeFileSync(join(dir, '.complete'), new Date().toISOString());
+    return result;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Another process is installing: wait for it (a lock older than 15 minutes is stale). */
+function waitForInstall(dir, lock) {
+  const deadline = Date.now() + 15 * 60 * 1000;
+  while (!existsSync(join(dir, '.complete'))) {
+    if (!existsSync(lock)) throw new Error('another code-server install ended without completing');
+    if (Date.now() > deadline || Date.now() - statSync(lock).mtimeMs > 15 * 60 * 1000) {
+      rmSync(lock, { recursive: true, force: true });
+      throw new Error('gave up waiting for another code-server install');
+    }
+    spawnSync('sleep', ['2']);
+  }
 }
 
 /** code-server's kerberos module compiles against libkrb5's headers. */

@@ -18,7 +18,7 @@ export async function packageExtension() {
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   // Everything is bundled by esbuild, so node_modules stays out.
   execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix],
-    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   checkContents(vsce, vsix);
   return vsix;
 }

@@ -1,0 +1,112 @@
+// `npm run demo`: the overload demo node observed in a real VS Code.
+//
+// 1. Builds and packages the extension (.vsix).
+// 2. Starts examples/overload (a Mix project) with the agent autostarted and
+//    the scenarios in OVERLOAD_SCENARIOS (default: timers,mailbox,pool).
+// 3. Opens VS Code on that project with the extension installed: the desktop
+//    `code` when it exists, otherwise a local code-server workbench whose URL
+//    it prints. BEAM Observer attaches to the node on its own.
+// Ctrl+C stops everything it started.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ELIXIR, ERLANG, ensureCommands } from './prerequisites.mjs';
+import { packageExtension } from './package.mjs';
+import { ensureCodeServer } from './codeServer.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const project = join(root, 'examples', 'overload');
+const scenarios = process.env.OVERLOAD_SCENARIOS ?? 'timers,mailbox,pool';
+const work = mkdtempSync(join(tmpdir(), 'beam-observer-demo-'));
+const discovery = join(work, 'discovery');
+const children = [];
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+function stopAll() {
+  for (const child of children) {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+  }
+}
+process.on('SIGINT', () => { stopAll(); process.exit(0); });
+process.on('SIGTERM', () => { stopAll(); process.exit(0); });
+process.on('exit', stopAll);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+ensureCommands([ERLANG, ELIXIR]);
+console.log('[demo] packaging the extension');
+const vsix = await packageExtension();
+
+console.log(`[demo] compiling and starting examples/overload with scenarios: ${scenarios}`);
+mkdirSync(discovery, { recursive: true, mode: 0o700 });
+const agentEbin = join(root, 'agent', 'ebin');
+const nodeEnv = {
+  ...process.env,
+  OVERLOAD_SCENARIOS: scenarios,
+  ERL_AFLAGS: `-pa ${agentEbin} -s beam_observer_agent autostart`,
+  BEAM_OBSERVER_AUTOSTART: '1',
+  BEAM_OBSERVER_DIR: discovery,
+  BEAM_OBSERVER_LAUNCHED_BY: 'terminal',
+};
+spawnSync('mix', ['compile'], { cwd: project, stdio: 'inherit', env: { ...process.env, MIX_ENV: 'dev' } });
+const node = spawn('mix', ['run', '--no-halt'], { cwd: project, env: nodeEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+children.push(node);
+
+const settings = {
+  'beamObserver.autoAttach': 'terminals',
+  'workbench.startupEditor': 'none',
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': 'off',
+  'update.mode': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'git.openRepositoryInParentFolders': 'never',
+};
+
+if (has('code') && !process.env.BEAM_OBSERVER_DEMO_CODE_SERVER) {
+  console.log('[demo] opening VS Code');
+  spawnSync('code', ['--install-extension', vsix, '--force'], { stdio: 'inherit' });
+  // The extension host inherits this environment, so it watches the demo's discovery directory.
+  spawn('code', ['--new-window', project], { env: { ...process.env, BEAM_OBSERVER_DIR: discovery }, stdio: 'inherit' });
+  console.log('[demo] in VS Code: Run and Debug sidebar → BEAM Processes and BEAM Load. Ctrl+C here stops the node.');
+} else {
+  const { node: node24, entry } = ensureCodeServer();
+  const port = Number(process.env.BEAM_OBSERVER_DEMO_PORT ?? (await freePort()));
+  const user = join(work, 'user');
+  const extensions = join(work, 'extensions');
+  mkdirSync(join(user, 'User'), { recursive: true });
+  writeFileSync(join(user, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const config = join(work, 'config.yaml');
+  writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  spawnSync(node24, [entry, '--extensions-dir', extensions, '--install-extension', vsix], { stdio: 'ignore' });
+  const codeServer = spawn(node24, [entry, '--config', config, '--user-data-dir', user, '--extensions-dir', extensions,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened',
+    '--reconnection-grace-time', '5', project], {
+    env: { ...process.env, BEAM_OBSERVER_DIR: discovery }, stdio: ['ignore', 'ignore', 'inherit'], detached: true,
+  });
+  children.push(codeServer);
+  console.log(`\n[demo] VS Code (code-server) is at  http://127.0.0.1:${port}/?folder=${encodeURIComponent(project)}`);
+  console.log('[demo] open it in a browser, then the Run and Debug sidebar: BEAM Processes and BEAM Load.');
+  console.log('[demo] Ctrl+C stops the node and the workbench.\n');
+}
+
+node.on('exit', (code) => {
+  console.log(`[demo] the demo node exited (${code})`);
+});
+// Keep running until interrupted.
+setInterval(() => undefined, 1 << 30);
