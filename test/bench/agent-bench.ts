@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import { LoadSample, SortKey } from '../../extension/src/protocol/agentProtocol';
-import { AGENT_EBIN, ROOT, tempDiscoveryDir } from '../support/beamNode';
+import { AGENT_EBIN, ROOT, stopNode, tempDiscoveryDir } from '../support/beamNode';
 
 const BENCH_EBIN = join(ROOT, 'out', 'bench-ebin');
 const SORT_KEYS: SortKey[] = ['reductions', 'memory', 'messageQueueLen'];
@@ -125,13 +125,7 @@ async function startNode(): Promise<BenchNode> {
       queue = run.catch(() => undefined);
       return run;
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopNode(child, exited),
   };
 }
 

@@ -28,6 +28,15 @@ export function tempDiscoveryDir(): string {
   return mkdtempSync(join(tmpdir(), 'beam-observer-test-'));
 }
 
+/** Close a node's standard input (the fixtures halt on EOF); kill it if it lingers. */
+export async function stopNode(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.stdin!.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
 export interface FixtureNode {
   port: number;
   token: string;
@@ -95,13 +104,7 @@ function startFixture(command: string, args: string[], options: StartOptions): P
         child.stdin!.write(line + '\n');
         return JSON.parse(await nextLine(10000)) as T;
       },
-      async stop() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.stdin!.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      },
+      stop: () => stopNode(child, exited),
     };
   });
 }
