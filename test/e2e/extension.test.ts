@@ -154,7 +154,7 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.step('the state document tab', () =>
       page.locator('.editor-group-container .tab', { hasText: `${probe} Overload.Probe` }).waitFor({ timeout: 20_000 }));
     await workbench.step('the state text', () =>
-      page.locator('.monaco-editor .view-lines', { hasText: 'late_ms_max_last_100' }).waitFor({ timeout: 10_000 }));
+      page.locator('.monaco-editor .view-lines', { hasText: 'work_ms_max_last_10' }).waitFor({ timeout: 10_000 }));
     await workbench.screenshot('5-inspect-state');
   });
 
