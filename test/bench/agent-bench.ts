@@ -1,40 +1,58 @@
 /**
- * `npm run bench:agent`: what the agent costs the node it observes, next to
- * OTP's own observer_backend:etop_collect/1. Prints figures, asserts nothing.
+ * `npm run bench`: the load part of issue 6, what the agent costs the node it
+ * observes, next to OTP's own observer_backend:etop_collect/1. Prints figures
+ * and a Markdown summary for the README; asserts nothing, but its notes flag
+ * any figure outside what the README promises.
  *
- * For each scenario (10k idle processes, 100k idle processes, 10k idle plus
- * 4 spinning ones on the node's schedulers) it starts a fresh `erl` node
- * running test/bench/observer_bench.erl (which starts the agent and does the
- * in-node measurements) and drives the agent through the real AgentClient.
+ * Every case starts a fresh `erl` node running test/bench/observer_bench.erl
+ * (which starts the agent and does the in-node measurements) and drives the
+ * agent through the real AgentClient:
+ *   - sweeps: 10k idle processes, 100k idle, 10k idle plus 4 spinning ones on
+ *     the node's schedulers, and 1M idle (fewer rounds, it says so);
+ *   - a process with 1,000,000 queued messages: ranking by message queue and
+ *     the refusal of process/messages;
+ *   - a gen_server with a 50 MB state: process/state against sys:get_state/1
+ *     and an unbounded io_lib:format("~p").
+ *
+ * `npm run bench:agent` (this file with --quick) runs only the first three
+ * sweep scenarios, in about 35 s: the loop for working on the agent's sweep.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AgentClient } from '../../extension/src/agent/agentClient';
-import { LoadSample, SortKey } from '../../extension/src/protocol/agentProtocol';
+import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
+import { LoadSample, ProcessesListResult, SortKey } from '../../extension/src/protocol/agentProtocol';
 import { AGENT_EBIN, ROOT, stopNode, tempDiscoveryDir } from '../support/beamNode';
 
 const BENCH_EBIN = join(ROOT, 'out', 'bench-ebin');
 const SORT_KEYS: SortKey[] = ['reductions', 'memory', 'messageQueueLen'];
 const LIST_LIMIT = 200;
-const LIST_ROUNDS = 5;
 const LOAD_COST_ROUNDS = 20;
 const LOAD_SAMPLES = 5;
-const TICKER_ROUNDS = 3;
+const MAILBOX_MESSAGES = 1_000_000;
+const STATE_MB = 50;
+const UNBOUNDED_FORMAT_TIMEOUT_MS = 10_000;
+const REPEATS = 3;   // requests per measurement in the mailbox and state cases
 
 interface Scenario {
   label: string;
   idle: number;
   busy: number;
+  /** Measured rounds; each round is one request per sort key, one etop_collect, one idle ticker window. */
+  rounds: number;
+  /** Repetitions of the diagnostic reference sweeps (0: skipped). */
+  breakdownRounds: number;
 }
 
-const SCENARIOS: Scenario[] = [
-  { label: '10k idle', idle: 10_000, busy: 0 },
-  { label: '100k idle', idle: 100_000, busy: 0 },
-  { label: '10k idle + 4 busy', idle: 10_000, busy: 4 },
+const QUICK_SCENARIOS: Scenario[] = [
+  { label: '10k idle', idle: 10_000, busy: 0, rounds: 5, breakdownRounds: 3 },
+  { label: '100k idle', idle: 100_000, busy: 0, rounds: 5, breakdownRounds: 3 },
+  { label: '10k idle + 4 busy', idle: 10_000, busy: 4, rounds: 5, breakdownRounds: 3 },
 ];
+// A sweep of a million processes takes seconds: 3 rounds keep the run short.
+const MILLION: Scenario = { label: '1M idle', idle: 1_000_000, busy: 0, rounds: 3, breakdownRounds: 0 };
 
 // ---------------------------------------------------------------------------
 // Statistics and formatting
@@ -56,6 +74,18 @@ function spread(values: number[], digits = 1): string {
 
 function log(line = ''): void {
   process.stdout.write(line + '\n');
+}
+
+function mb(bytes: number, digits = 1): string {
+  return `${fmt(bytes / (1024 * 1024), digits)} MB`;
+}
+
+function signedMb(bytes: number, digits = 1): string {
+  return `${bytes >= 0 ? '+' : '-'}${mb(Math.abs(bytes), digits)}`;
+}
+
+function kb(bytes: number): string {
+  return `${bytes >= 0 ? '+' : '-'}${fmt(Math.abs(bytes) / 1024, 0)} KB`;
 }
 
 // ---------------------------------------------------------------------------
@@ -144,11 +174,21 @@ interface Result {
   listSweepMs: Record<SortKey, number[]>;
   etopMs: number[];
   tickerBaselineMs: number[];
-  tickerOursMs: number[];
+  tickerListMs: Record<SortKey, number[]>;
   tickerEtopMs: number[];
+  eventsList: Record<SortKey, MonitorEvent[]>;
+  eventsEtop: MonitorEvent[];
   busyUsVsSweep: { busyUsDelta: number; sweepMs: number };
-  agentMemory: { bytes: number; processes: number; byRole: Record<string, number> };
+  memoryPeak: { ours: number; etop: number };
+  agentMemory: AgentMemory;
 }
+
+interface AgentMemory { bytes: number; processes: number; byRole: Record<string, number> }
+interface Watched { baseline: number; peak: number; last: number; readings: number }
+interface NodeMemory { total: number; processes: number; ets: number; binary: number }
+
+const byKey = <T>(make: () => T): Record<SortKey, T> =>
+  ({ reductions: make(), memory: make(), messageQueueLen: make() });
 
 function waitForSamples(client: AgentClient, count: number, timeoutMs: number): Promise<LoadSample[]> {
   return new Promise((resolve, reject) => {
@@ -165,14 +205,40 @@ function waitForSamples(client: AgentClient, count: number, timeoutMs: number): 
   });
 }
 
-async function timedList(client: AgentClient, sortBy: SortKey): Promise<{ wallMs: number; sweepMs: number }> {
+async function timedList(client: AgentClient, sortBy: SortKey)
+  : Promise<{ wallMs: number; sweepMs: number; result: ProcessesListResult }> {
   const start = process.hrtime.bigint();
   const result = await client.listProcesses({ sortBy, limit: LIST_LIMIT });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.rows.length !== Math.min(LIST_LIMIT, result.scanned)) {
     log(`(warning: processes/list ${sortBy} returned ${result.rows.length} rows of ${result.scanned} scanned)`);
   }
-  return { wallMs, sweepMs: result.sweepMs };
+  return { wallMs, sweepMs: result.sweepMs, result };
+}
+
+/** Run `work` while the node's total memory is watched every millisecond. */
+async function watched<T>(node: BenchNode, work: () => Promise<T>): Promise<{ value: T; memory: Watched }> {
+  await node.command('watch_start');
+  const value = await work();
+  const memory = await node.command<Watched>('watch_stop');
+  return { value, memory };
+}
+
+interface Probe {
+  /** The 10 ms ticker's worst lateness, in ms. */
+  lateMs: number;
+  /** Garbage collections and uninterrupted runs over 5 ms (erlang:system_monitor). */
+  events: MonitorEvent[];
+  /** Involuntary context switches of the normal scheduler threads (the OS took their CPU). */
+  preempted: number;
+}
+
+/** What an unrelated 10 ms ticker and erlang:system_monitor saw while `work` ran. */
+async function probed<T>(node: BenchNode, work: () => Promise<T>): Promise<{ value: T; probe: Probe }> {
+  await node.command('probe_start');
+  const value = await work();
+  const { maxLateUs, events, preempted } = await node.command<{ maxLateUs: number; events: MonitorEvent[]; preempted: number }>('probe_stop');
+  return { value, probe: { lateMs: maxLateUs / 1000, events, preempted } };
 }
 
 async function runScenario(scenario: Scenario): Promise<Result> {
@@ -184,7 +250,10 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const { processCount } = await node.command<{ processCount: number }>('info');
     log(`\n## ${scenario.label}: ${processCount.toLocaleString('en-US')} processes `
       + `(spawned ${scenario.idle.toLocaleString('en-US')} idle in ${fmt(spawned.spawnMs)} ms`
-      + `${scenario.busy ? `, ${scenario.busy} spinning` : ''})`);
+      + `${scenario.busy ? `, ${scenario.busy} spinning` : ''}); `
+      + `${scenario.rounds} measured rounds after a warm-up`);
+    const nodeMemory = await node.command<NodeMemory>('memory');
+    log(`node memory: ${mb(nodeMemory.total)} total, ${mb(nodeMemory.processes)} in processes`);
     client = await AgentClient.connect({ port: node.port, token: node.token }, 10_000);
 
     // 1. Load sampling: the agent's own code in the node, then the live 1 Hz stream.
@@ -203,26 +272,76 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       + `${spread(samples.map((s) => s.agent.reductions), 0)})`);
     log(`  VM CPU (osCpu.cores) while subscribed: ${spread(vmCores, 3)}`);
 
-    // 2 and 3. processes/list per sort key and etop_collect, interleaved round by round.
+    // 2, 3 and 4. processes/list per sort key and etop_collect, interleaved
+    // round by round, each timed by the client and in the node, each under
+    // the 10 ms ticker's watch; plus one idle ticker window per round.
     for (const key of SORT_KEYS) await timedList(client, key);   // warm-up
     await node.command('etop');                                   // warm-up
-    const listWallMs = { reductions: [], memory: [], messageQueueLen: [] } as Record<SortKey, number[]>;
-    const listSweepMs = { reductions: [], memory: [], messageQueueLen: [] } as Record<SortKey, number[]>;
+    const listWallMs = byKey<number[]>(() => []);
+    const listSweepMs = byKey<number[]>(() => []);
+    const tickerListMs = byKey<number[]>(() => []);
+    const eventsList = byKey<MonitorEvent[]>(() => []);
+    const preemptedList = byKey<number[]>(() => []);
     const etopMs: number[] = [];
-    for (let round = 0; round < LIST_ROUNDS; round++) {
+    const tickerBaselineMs: number[] = [];
+    const tickerEtopMs: number[] = [];
+    const eventsEtop: MonitorEvent[] = [];
+    const preemptedEtop: number[] = [];
+    const eventsIdle: MonitorEvent[] = [];
+    const preemptedIdle: number[] = [];
+    const lateRequests: string[] = [];   // where the ticker ran over 5 ms late, with what else happened
+    const noteLate = (what: string, round: number, probe: Probe, extra = '') => {
+      if (probe.lateMs > 5) {
+        lateRequests.push(`${what} (round ${round + 1}): ticker ${fmt(probe.lateMs)} ms late${extra}, `
+          + `${probe.preempted} involuntary context switches; ${describeEvents(probe.events)}`);
+      }
+    };
+    for (let round = 0; round < scenario.rounds; round++) {
+      const { probe: idle } = await probed(node, () => node.command('sleep 200'));
+      tickerBaselineMs.push(idle.lateMs);
+      eventsIdle.push(...idle.events);
+      preemptedIdle.push(idle.preempted);
+      noteLate('idle window', round, idle);
       for (const key of SORT_KEYS) {
-        const { wallMs, sweepMs } = await timedList(client, key);
+        const { value: { wallMs, sweepMs }, probe } = await probed(node, () => timedList(client!, key));
         listWallMs[key].push(wallMs);
         listSweepMs[key].push(sweepMs);
+        tickerListMs[key].push(probe.lateMs);
+        eventsList[key].push(...probe.events);
+        preemptedList[key].push(probe.preempted);
+        noteLate(`processes/list ${key}`, round, probe, `, sweepMs ${fmt(sweepMs)}`);
       }
-      const etop = await node.command<{ us: number; nProcs: number }>('etop');
+      const { value: etop, probe } = await probed(node, () => node.command<{ us: number; nProcs: number }>('etop'));
       etopMs.push(etop.us / 1000);
+      tickerEtopMs.push(probe.lateMs);
+      eventsEtop.push(...probe.events);
+      preemptedEtop.push(probe.preempted);
     }
     for (const key of SORT_KEYS) {
       log(`processes/list ${key.padEnd(15)} limit ${LIST_LIMIT}: wall ${spread(listWallMs[key])} ms; `
         + `sweepMs ${spread(listSweepMs[key])}`);
     }
     log(`observer_backend:etop_collect/1 (ms):               ${spread(etopMs)}`);
+    for (const key of SORT_KEYS) {
+      log(`  ratio processes/list ${key} / etop_collect: sweepMs ${fmt(median(listSweepMs[key]) / median(etopMs), 2)}, `
+        + `client wall ${fmt(median(listWallMs[key]) / median(etopMs), 2)}`);
+    }
+    log(`10 ms ticker max lateness (ms), idle window (200 ms): ${spread(tickerBaselineMs)}`);
+    for (const key of SORT_KEYS) {
+      log(`10 ms ticker max lateness (ms), processes/list ${key.padEnd(15)}: ${spread(tickerListMs[key])}`);
+    }
+    log(`10 ms ticker max lateness (ms), etop_collect:        ${spread(tickerEtopMs)}`);
+    log(`  over 5 ms (erlang:system_monitor long_gc / long_schedule), all ${scenario.rounds} rounds:`);
+    log(`    idle windows: ${describeEvents(eventsIdle)}`);
+    for (const key of SORT_KEYS) log(`    processes/list ${key}: ${describeEvents(eventsList[key])}`);
+    log(`    etop_collect: ${describeEvents(eventsEtop)}`);
+    log(`  involuntary context switches of the scheduler threads per request (the OS gave their CPU to another thread `
+      + `of this or another program): idle window ${spread(preemptedIdle, 0)}; `
+      + `${SORT_KEYS.map((key) => `${key} ${spread(preemptedList[key], 0)}`).join('; ')}; etop_collect ${spread(preemptedEtop, 0)}`);
+    if (lateRequests.length) {
+      log(`  our requests and idle windows with the ticker over 5 ms late:`);
+      for (const line of lateRequests) log(`    ${line}`);
+    }
 
     // busyUs accounting for one request, compared with what the sweep reports.
     const before = await node.command<{ busyUs: number }>('busy_us');
@@ -235,42 +354,253 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     // Diagnostics: where the time of a sample and of a sweep goes.
     const sampleParts = await node.command<Record<string, number>>('sample_breakdown');
     log(`  sample parts, in-node median µs: ${Object.entries(sampleParts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    const sweepParts = await node.command<Record<string, number>>('sweep_breakdown');
-    log(`  reference sweeps in a fresh process, median ms: `
-      + `${Object.entries(sweepParts).map(([k, v]) => `${k} ${fmt(v / 1000)}`).join(', ')}`);
-
-    // 4. A 10 ms ticker's worst lateness: idle window, our sweep, etop_collect.
-    const tickerBaselineMs: number[] = [];
-    const tickerOursMs: number[] = [];
-    const tickerEtopMs: number[] = [];
-    for (let round = 0; round < TICKER_ROUNDS; round++) {
-      await node.command('ticker_reset');
-      await node.command('sleep 200');
-      tickerBaselineMs.push((await node.command<{ maxLateUs: number }>('ticker_reset')).maxLateUs / 1000);
-      await timedList(client, 'reductions');
-      tickerOursMs.push((await node.command<{ maxLateUs: number }>('ticker_reset')).maxLateUs / 1000);
-      await node.command('etop');
-      tickerEtopMs.push((await node.command<{ maxLateUs: number }>('ticker_reset')).maxLateUs / 1000);
+    if (scenario.breakdownRounds > 0) {
+      const sweepParts = await node.command<Record<string, number>>(`sweep_breakdown ${scenario.breakdownRounds}`);
+      log(`  reference sweeps in a fresh process, median ms: `
+        + `${Object.entries(sweepParts).map(([k, v]) => `${k} ${fmt(v / 1000)}`).join(', ')}`);
     }
-    log(`10 ms ticker max lateness (ms), no sweep (200 ms):  ${spread(tickerBaselineMs)}`);
-    log(`10 ms ticker max lateness (ms), processes/list:     ${spread(tickerOursMs)}`);
-    log(`10 ms ticker max lateness (ms), etop_collect:       ${spread(tickerEtopMs)}`);
+
+    // The node's memory peak during one request and during one etop_collect.
+    const oursPeak = (await watched(node, () => timedList(client!, 'reductions'))).memory;
+    const etopPeak = (await watched(node, () => node.command('etop'))).memory;
+    const memoryPeak = { ours: oursPeak.peak - oursPeak.baseline, etop: etopPeak.peak - etopPeak.baseline };
+    log(`node memory peak above its baseline during one processes/list by reductions: ${signedMb(memoryPeak.ours)} `
+      + `(${oursPeak.readings} readings); during one etop_collect: ${signedMb(memoryPeak.etop)} (${etopPeak.readings} readings)`);
 
     // 5. What the agent holds after the sweeps.
     const agentMemory = await node.command<Result['agentMemory']>('agent_memory');
-    log(`agent memory after GC: ${fmt(agentMemory.bytes / 1024)} KB in ${agentMemory.processes} processes and their ETS tables `
-      + `(${Object.entries(agentMemory.byRole).map(([role, bytes]) => `${role} ${fmt(bytes / 1024)} KB`).join(', ')})`);
+    logAgentMemory(agentMemory, processCount);
 
     return {
       scenario, processCount, spawnMs: spawned.spawnMs,
       loadSampleUs: cost.sampleUs, loadEncodeUs: cost.encodeUs, busyUsPerSample, vmCores,
-      listWallMs, listSweepMs, etopMs, tickerBaselineMs, tickerOursMs, tickerEtopMs,
-      busyUsVsSweep, agentMemory,
+      listWallMs, listSweepMs, etopMs, tickerBaselineMs, tickerListMs, tickerEtopMs, eventsList, eventsEtop,
+      busyUsVsSweep, memoryPeak, agentMemory,
     };
   } finally {
     client?.dispose();
     await node.stop();
   }
+}
+
+interface MonitorEvent { type: 'long_gc' | 'long_schedule'; ms: number; who: string; in?: string; out?: string; heapWords?: number }
+
+const isAgent = (e: MonitorEvent) => e.who.includes('(agent ');
+
+/** The agent's processes one by one (with where they were); every other process in one count per kind. */
+function describeEvents(events: MonitorEvent[]): string {
+  if (events.length === 0) return 'none';
+  const groups = new Map<string, MonitorEvent[]>();
+  for (const e of events) {
+    const key = isAgent(e) ? `${e.type} ${e.who}` : `${e.type} of other processes`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, list]) => {
+    const worst = list.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const detail = !isAgent(worst) ? `${worst.who}`
+      : worst.type === 'long_gc' ? `heap ${mb((worst.heapWords ?? 0) * 8)}`
+        : `in ${worst.in}, out ${worst.out}`;
+    return `${key}: ${list.length}x, max ${worst.ms} ms (worst: ${detail})`;
+  }).join('; ');
+}
+
+function longestGc(events: MonitorEvent[]): string {
+  const gcs = events.filter((e) => e.type === 'long_gc').map((e) => e.ms);
+  return gcs.length ? fmt(Math.max(...gcs), 0) : 'none';
+}
+
+function longestAgentGc(events: MonitorEvent[]): string {
+  const gcs = events.filter((e) => e.type === 'long_gc' && isAgent(e)).map((e) => e.ms);
+  return gcs.length ? fmt(Math.max(...gcs), 0) : 'none';
+}
+
+function logAgentMemory(agentMemory: AgentMemory, processCount: number): void {
+  log(`agent memory after GC: ${fmt(agentMemory.bytes / 1024)} KB in ${agentMemory.processes} processes and their ETS tables `
+    + `(${Object.entries(agentMemory.byRole).map(([role, bytes]) => `${role} ${fmt(bytes / 1024)} KB`).join(', ')}); `
+    + `${fmt(agentMemory.bytes / processCount, 0)} bytes per process in the node`);
+}
+
+// ---------------------------------------------------------------------------
+// A process with a million queued messages
+
+interface MailboxResult {
+  queued: number;
+  fillMs: number;
+  mailboxMemory: number;
+  listWallMs: number[];
+  listSweepMs: number[];
+  listFoundFirst: boolean[];
+  listPeak: number[];
+  agentMemory: AgentMemory;
+  refusalWallMs: number[];
+  refusalCodes: (number | string)[];
+  refusalMessage: string;
+  refusalDelta: number[];
+  refusalPeak: number[];
+  copy: { copyMs: number; copied: number; memoryDelta: number; peak: number };
+}
+
+async function runMailbox(): Promise<MailboxResult> {
+  const node = await startNode();
+  let client: AgentClient | undefined;
+  try {
+    const box = await node.command<{ pid: string; queued: number; fillMs: number; memoryBefore: number; memoryAfter: number }>(
+      `mailbox ${MAILBOX_MESSAGES}`);
+    log(`\n## A process with ${box.queued.toLocaleString('en-US')} queued messages (${box.pid}, stuck in a selective receive; `
+      + `filled in ${fmt(box.fillMs)} ms, node memory ${signedMb(box.memoryAfter - box.memoryBefore)} for the mailbox)`);
+    client = await AgentClient.connect({ port: node.port, token: node.token }, 10_000);
+
+    // processes/list by message queue: it must come first, at a cost unrelated to the mailbox.
+    const listWallMs: number[] = [];
+    const listSweepMs: number[] = [];
+    const listFoundFirst: boolean[] = [];
+    const listPeak: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const { value: { wallMs, sweepMs, result }, memory } = await watched(node, () => timedList(client!, 'messageQueueLen'));
+      const top = result.rows[0];
+      const first = top?.pid === box.pid && top.messageQueueLen === box.queued;
+      listWallMs.push(wallMs);
+      listSweepMs.push(sweepMs);
+      listFoundFirst.push(first);
+      listPeak.push(memory.peak - memory.baseline);
+      if (i === 0) {
+        log(`processes/list by messageQueueLen: first row ${top?.pid} with messageQueueLen `
+          + `${top?.messageQueueLen?.toLocaleString('en-US')} and memory ${mb(top?.memory ?? NaN)} `
+          + `(${first ? 'the mailbox process, as expected' : 'NOT the mailbox process'}), ${result.scanned} processes scanned`);
+      }
+    }
+    log(`processes/list by messageQueueLen limit ${LIST_LIMIT}: wall ${spread(listWallMs)} ms; sweepMs ${spread(listSweepMs)}`);
+    log(`  node memory peak above baseline during each request: ${listPeak.map((b) => kb(b)).join(', ')}`);
+    const agentMemory = await node.command<AgentMemory>('agent_memory');
+    logAgentMemory(agentMemory, (await node.command<{ processCount: number }>('info')).processCount);
+
+    // process/messages: refused after reading message_queue_len, the mailbox never copied.
+    const refusalWallMs: number[] = [];
+    const refusalCodes: (number | string)[] = [];
+    const refusalDelta: number[] = [];
+    const refusalPeak: number[] = [];
+    let refusalMessage = '';
+    for (let i = 0; i < REPEATS; i++) {
+      const before = await node.command<NodeMemory>('memory');
+      const { value: outcome, memory } = await watched(node, async () => {
+        const start = process.hrtime.bigint();
+        try {
+          const answer = await client!.processMessages(box.pid, 20);
+          return { wallMs: Number(process.hrtime.bigint() - start) / 1e6, code: `answered with ${answer.messages.length} messages` as number | string, message: '' };
+        } catch (error) {
+          return { wallMs: Number(process.hrtime.bigint() - start) / 1e6,
+                   code: agentErrorCode(error) ?? String(error), message: error instanceof Error ? error.message : String(error) };
+        }
+      });
+      const after = await node.command<NodeMemory>('memory');
+      refusalWallMs.push(outcome.wallMs);
+      refusalCodes.push(outcome.code);
+      refusalMessage = outcome.message;
+      refusalDelta.push(after.total - before.total);
+      refusalPeak.push(memory.peak - memory.baseline);
+      log(`process/messages #${i + 1}: error ${outcome.code} in ${fmt(outcome.wallMs, 2)} ms (client wall); `
+        + `erlang:memory(total) ${mb(before.total)} before, ${mb(after.total)} after (${kb(after.total - before.total)}); `
+        + `peak during the request ${kb(memory.peak - memory.baseline)} (${memory.readings} readings)`);
+    }
+    log(`  message: "${refusalMessage}"`);
+
+    // For comparison: what the refusal avoids.
+    const { value: copy, memory: copyWatch } = await watched(node, () =>
+      node.command<{ copyMs: number; copied: number; memoryDelta: number }>('mailbox_copy'));
+    log(`for comparison, erlang:process_info(P, messages) in a fresh process: ${fmt(copy.copyMs)} ms for `
+      + `${copy.copied.toLocaleString('en-US')} messages, node memory ${signedMb(copy.memoryDelta)} right after the copy, `
+      + `peak ${signedMb(copyWatch.peak - copyWatch.baseline)}`);
+    return {
+      queued: box.queued, fillMs: box.fillMs, mailboxMemory: box.memoryAfter - box.memoryBefore,
+      listWallMs, listSweepMs, listFoundFirst, listPeak, agentMemory,
+      refusalWallMs, refusalCodes, refusalMessage, refusalDelta, refusalPeak,
+      copy: { ...copy, peak: copyWatch.peak - copyWatch.baseline },
+    };
+  } finally {
+    client?.dispose();
+    await node.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// A gen_server with a 50 MB state
+
+interface StateResult {
+  stateBytes: number;
+  buildMs: number;
+  wallMs: number[];
+  elapsedMs: number[];
+  bytes: number;
+  truncated: boolean;
+  peak: number[];
+  memoryDelta: number;
+  unchanged: boolean;
+  getState: { getStateMs: number; bytes: number; memoryDelta: number };
+  unbounded: { timedOut?: boolean; getStateMs?: number | null; formatMs?: number; textBytes?: number; memoryDelta?: number; error?: string };
+}
+
+async function runBigState(): Promise<StateResult> {
+  const node = await startNode();
+  let client: AgentClient | undefined;
+  try {
+    const big = await node.command<{ pid: string; bytes: number; entries: number; buildMs: number; memoryBefore: number; memoryAfter: number }>(
+      `big_state ${STATE_MB}`, 120_000);
+    log(`\n## A gen_server with a ${mb(big.bytes)} state (${big.pid}: a map and a list, ${big.entries.toLocaleString('en-US')} entries, `
+      + `erts_debug:flat_size; built in the server in ${fmt(big.buildMs)} ms, node memory ${signedMb(big.memoryAfter - big.memoryBefore)})`);
+    const hashBefore = (await node.command<{ hash: number }>('state_hash')).hash;
+    client = await AgentClient.connect({ port: node.port, token: node.token }, 10_000);
+
+    await client.processState(big.pid);   // warm-up: loads the formatting code
+    const before = await node.command<NodeMemory>('memory');
+    const wallMs: number[] = [];
+    const elapsedMs: number[] = [];
+    const peak: number[] = [];
+    let bytes = 0;
+    let truncated = false;
+    for (let i = 0; i < REPEATS; i++) {
+      const { value, memory } = await watched(node, async () => {
+        const start = process.hrtime.bigint();
+        const answer = await client!.processState(big.pid);
+        return { answer, wallMs: Number(process.hrtime.bigint() - start) / 1e6 };
+      });
+      wallMs.push(value.wallMs);
+      elapsedMs.push(value.answer.elapsedMs);
+      peak.push(memory.peak - memory.baseline);
+      bytes = value.answer.bytes;
+      truncated = value.answer.truncated;
+    }
+    const after = await node.command<NodeMemory>('memory');
+    const hashAfter = (await node.command<{ hash: number }>('state_hash')).hash;
+    log(`process/state: ${bytes.toLocaleString('en-US')} bytes of text, truncated ${truncated}; `
+      + `elapsedMs ${spread(elapsedMs, 0)}; client wall ${spread(wallMs)} ms`);
+    log(`  erlang:memory(total) ${mb(before.total)} before, ${mb(after.total)} after (${kb(after.total - before.total)}); `
+      + `peak during each request ${peak.map((b) => kb(b)).join(', ')}; state unchanged (phash2): ${hashBefore === hashAfter}`);
+
+    const getState = await node.command<StateResult['getState']>('get_state_cost', 90_000);
+    log(`for comparison, sys:get_state/1 in a fresh process: ${fmt(getState.getStateMs)} ms, `
+      + `node memory ${signedMb(getState.memoryDelta)} right after the copy`);
+    const unbounded = await node.command<StateResult['unbounded']>(
+      `format_unbounded ${UNBOUNDED_FORMAT_TIMEOUT_MS}`, UNBOUNDED_FORMAT_TIMEOUT_MS + 60_000);
+    log(`for comparison, sys:get_state/1 + unbounded io_lib:format("~p") in a fresh process (stopped after `
+      + `${UNBOUNDED_FORMAT_TIMEOUT_MS / 1000} s or a 4 GB heap): ${describeUnbounded(unbounded)}`);
+    return {
+      stateBytes: big.bytes, buildMs: big.buildMs, wallMs, elapsedMs, bytes, truncated, peak,
+      memoryDelta: after.total - before.total, unchanged: hashBefore === hashAfter, getState, unbounded,
+    };
+  } finally {
+    client?.dispose();
+    await node.stop();
+  }
+}
+
+function describeUnbounded(u: StateResult['unbounded']): string {
+  if (u.error) return u.error;
+  if (u.timedOut) {
+    return `over ${UNBOUNDED_FORMAT_TIMEOUT_MS / 1000} s (get_state ${fmt(u.getStateMs ?? NaN)} ms, then formatting still `
+      + `running), node memory ${signedMb(u.memoryDelta ?? NaN, 0)} when stopped`;
+  }
+  return `get_state ${fmt(u.getStateMs ?? NaN)} ms + format ${fmt(u.formatMs ?? NaN)} ms, `
+    + `${mb(u.textBytes ?? NaN)} of text, node memory ${signedMb(u.memoryDelta ?? NaN, 0)}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -301,6 +631,7 @@ function markdown(results: Result[]): string[] {
   const lines = [
     header, rule,
     row('Processes in the node', (r) => r.processCount.toLocaleString('en-US')),
+    row('Measured rounds', (r) => String(r.scenario.rounds)),
     row('Load sample, built in the node (µs)', (r) => fmt(median(r.loadSampleUs), 0)),
     row('Load sample at 1 Hz, agent `busyUs` per sample (µs)', (r) => fmt(median(r.busyUsPerSample), 0)),
   ];
@@ -313,26 +644,67 @@ function markdown(results: Result[]): string[] {
     lines.push(row(`Ours / etop_collect, ${key}: sweepMs (client wall)`,
       (r) => `${fmt(ratio(r, key), 2)} (${fmt(wallRatio(r, key), 2)})`));
   }
-  lines.push(row('10 ms ticker max lateness (ms): idle / our sweep / etop_collect',
-    (r) => `${fmt(median(r.tickerBaselineMs))} / ${fmt(median(r.tickerOursMs))} / ${fmt(median(r.tickerEtopMs))}`));
+  lines.push(row('10 ms ticker max lateness (ms), idle window', (r) => fmt(median(r.tickerBaselineMs))));
+  lines.push(row('10 ms ticker max lateness (ms) during `processes/list`: reductions / memory / messageQueueLen',
+    (r) => SORT_KEYS.map((key) => fmt(median(r.tickerListMs[key]))).join(' / ')));
+  lines.push(row('10 ms ticker max lateness (ms) during etop_collect', (r) => fmt(median(r.tickerEtopMs))));
+  lines.push(row('Longest garbage collection over 5 ms (ms): of an agent process in our requests / of any process in etop_collect',
+    (r) => `${longestAgentGc(SORT_KEYS.flatMap((key) => r.eventsList[key]))} / ${longestGc(r.eventsEtop)}`));
+  lines.push(row('Node memory peak during one request (MB): ours by reductions / etop_collect',
+    (r) => `${fmt(r.memoryPeak.ours / 1048576)} / ${fmt(r.memoryPeak.etop / 1048576)}`));
   lines.push(row('Agent memory after the sweeps (KB)', (r) => fmt(r.agentMemory.bytes / 1024, 0)));
   return lines;
 }
 
+function markdownHeavy(m: MailboxResult, s: StateResult): string[] {
+  const refusedOk = m.refusalCodes.every((c) => c === -32004);
+  return [
+    '| Abuse by size | Measured |',
+    '|---|---|',
+    `| ${m.queued.toLocaleString('en-US')} queued messages: \`processes/list\` by messageQueueLen, limit ${LIST_LIMIT} `
+      + `| ${m.listFoundFirst.every(Boolean) ? 'first row' : '**not first**'}; ${fmt(median(m.listWallMs))} ms client wall `
+      + `(sweepMs ${fmt(median(m.listSweepMs))}); node memory peak ${kb(Math.max(...m.listPeak))} |`,
+    `| Same process: \`process/messages\` | refused with ${refusedOk ? '-32004' : m.refusalCodes.join(', ')} `
+      + `in ${fmt(median(m.refusalWallMs), 2)} ms; \`erlang:memory(total)\` ${kb(median(m.refusalDelta))} after, peak `
+      + `${kb(Math.max(...m.refusalPeak))} |`,
+    `| For comparison: \`process_info(P, messages)\` | ${fmt(m.copy.copyMs)} ms, node memory ${signedMb(m.copy.peak, 0)} at peak |`,
+    `| ${mb(s.stateBytes, 0)} gen_server state: \`process/state\` | ${fmt(median(s.elapsedMs), 0)} ms (client wall `
+      + `${fmt(median(s.wallMs))} ms), ${s.bytes.toLocaleString('en-US')} bytes, truncated ${s.truncated}; node memory peak `
+      + `${kb(Math.max(...s.peak))}, state ${s.unchanged ? 'unchanged' : '**changed**'} |`,
+    `| For comparison: \`sys:get_state/1\` | ${fmt(s.getState.getStateMs)} ms, node memory ${signedMb(s.getState.memoryDelta, 0)} |`,
+    `| For comparison: \`sys:get_state/1\` + unbounded \`io_lib:format("~p")\` | ${describeUnbounded(s.unbounded)} |`,
+  ];
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  const quick = process.argv.includes('--quick');
   compileHelper();
-  log('# BEAM Observer agent benchmark');
+  log(`# BEAM Observer agent benchmark${quick ? ' (quick: npm run bench:agent)' : ''}`);
   log();
-  for (const line of machine()) log(line);
-  log(`Node flags: erl -noshell +P 2000000 (default schedulers); medians of ${LIST_ROUNDS} requests after a warm-up, `
-    + `${LOAD_COST_ROUNDS} in-node load samples, ${LOAD_SAMPLES} streamed samples, ${TICKER_ROUNDS} ticker windows`);
+  const machineLines = machine();
+  for (const line of machineLines) log(line);
+  log(`Node flags: erl -noshell +P 2000000 (default schedulers); medians of the measured rounds after a warm-up `
+    + `(5 rounds${quick ? '' : `, only ${MILLION.rounds} at 1M processes`}), ${LOAD_COST_ROUNDS} in-node load samples, ${LOAD_SAMPLES} streamed samples`);
 
+  // --only=10k,1M,mailbox picks cases by label (a development aid).
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const wanted = (label: string) => !only || only.some((o) => label.startsWith(o));
   const results: Result[] = [];
-  for (const scenario of SCENARIOS) results.push(await runScenario(scenario));
+  for (const scenario of quick ? QUICK_SCENARIOS : [...QUICK_SCENARIOS, MILLION]) {
+    if (wanted(scenario.label)) results.push(await runScenario(scenario));
+  }
+  const mailbox = quick || !wanted('mailbox') ? undefined : await runMailbox();
+  const state = quick || !wanted('state') ? undefined : await runBigState();
 
   log('\n## Summary (medians)\n');
-  for (const line of markdown(results)) log(line);
+  log(`Measured on ${machineLines.map((l) => l.replace(/^(\w+):\s+/, '$1 ')).join(', ')}.`);
+  log();
+  if (results.length) for (const line of markdown(results)) log(line);
+  if (mailbox && state) {
+    log();
+    for (const line of markdownHeavy(mailbox, state)) log(line);
+  }
 
   log('\nNotes:');
   for (const r of results) {
@@ -341,6 +713,26 @@ async function main(): Promise<void> {
     const verdict = red < 0.5 && redWall < 0.5 ? 'under half of etop_collect' : 'NOT under half of etop_collect';
     log(`- ${r.scenario.label}: processes/list by reductions is ${fmt(red, 2)}x etop_collect by sweepMs `
       + `(${fmt(redWall, 2)}x by client wall time): ${verdict}.`);
+    const worstLate = Math.max(...SORT_KEYS.map((key) => median(r.tickerListMs[key])));
+    if (worstLate > 5) {
+      log(`  WARNING: the 10 ms ticker ran ${fmt(worstLate)} ms late (median) during one of our sweeps `
+        + `(idle window ${fmt(median(r.tickerBaselineMs))} ms).`);
+    }
+    const agentGcs = SORT_KEYS.flatMap((key) => r.eventsList[key]).filter((e) => e.type === 'long_gc' && isAgent(e));
+    if (agentGcs.length) {
+      const worst = agentGcs.reduce((a, b) => (b.ms > a.ms ? b : a));
+      log(`  WARNING: ${agentGcs.length} garbage collections of agent processes over 5 ms during ${r.scenario.rounds * SORT_KEYS.length} `
+        + `requests, up to ${worst.ms} ms (${worst.who}, heap ${mb((worst.heapWords ?? 0) * 8)}): each holds one scheduler.`);
+    }
+  }
+  if (mailbox) {
+    if (!mailbox.listFoundFirst.every(Boolean)) log('- WARNING: the mailbox process was not the first row by messageQueueLen.');
+    if (!mailbox.refusalCodes.every((c) => c === -32004)) log(`- WARNING: process/messages answered ${mailbox.refusalCodes.join(', ')}, not -32004.`);
+    if (Math.max(...mailbox.refusalPeak) > 10 * 1048576) log('- WARNING: the node\'s memory rose by over 10 MB during the refusal.');
+  }
+  if (state) {
+    if (!state.unchanged) log('- WARNING: the big state changed after process/state.');
+    if (Math.max(...state.peak) > 10 * 1048576) log('- WARNING: the node\'s memory rose by over 10 MB during process/state.');
   }
   log(`\nTotal run time: ${fmt((Date.now() - started) / 1000)} s`);
 }

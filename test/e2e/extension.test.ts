@@ -40,15 +40,6 @@ async function pidOf(name: string): Promise<string> {
   return row.pid;
 }
 
-/** A view pane in the sidebar, expanded. */
-async function expandedView(title: string) {
-  const { page } = workbench;
-  const header = page.locator('.pane-header', { hasText: title }).first();
-  await workbench.step(`the ${title} view`, () => header.waitFor({ timeout: 30_000 }));
-  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click({ position: { x: 12, y: 10 } });
-  return page.locator('.pane', { has: header });
-}
-
 before(async () => {
   // A copy of the demo project, so the test's files and build stay out of the repository.
   cpSync(join(ROOT, 'examples', 'overload'), workspace, { recursive: true, filter: (src) => !src.includes('_build') });
@@ -72,7 +63,7 @@ after(async () => {
 describe('BEAM Observer in VS Code', () => {
   it('shows a welcome text in the Run and Debug sidebar while no node is connected', async () => {
     await workbench.openDebugSidebar();
-    const processes = await expandedView('BEAM Processes');
+    const processes = await workbench.expandedView('BEAM Processes');
     await workbench.step('the welcome text of the process tree', () =>
       processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 30_000 }));
     await workbench.screenshot('1-welcome');
@@ -90,7 +81,7 @@ describe('BEAM Observer in VS Code', () => {
     });
     await workbench.step('the status bar shows the connected node', () =>
       page.locator('.statusbar-item', { hasText: /nonode@nohost \d+%/ }).first().waitFor({ timeout: 60_000 }));
-    const processes = await expandedView('BEAM Processes');
+    const processes = await workbench.expandedView('BEAM Processes');
     await workbench.step('processes in the tree', () =>
       processes.locator('.monaco-list-row', { hasText: /reds\/s/ }).first().waitFor({ timeout: 30_000 }));
     await workbench.screenshot('2-process-tree');
@@ -98,7 +89,7 @@ describe('BEAM Observer in VS Code', () => {
 
   it('sorts by memory: the copying pool workers and the big state lead', async () => {
     await workbench.runCommand('BEAM Observer: Sort Processes by Memory');
-    const processes = await expandedView('BEAM Processes');
+    const processes = await workbench.expandedView('BEAM Processes');
     await workbench.step('the view says it sorts by memory', () =>
       processes.locator('.pane-header', { hasText: 'by Memory' }).waitFor({ timeout: 15_000 }));
     await workbench.step('a memory figure leads the first row', async () => {
@@ -116,7 +107,7 @@ describe('BEAM Observer in VS Code', () => {
     // Room for the tree: fold the debugger's own "Run" welcome.
     const run = page.locator('.pane-header', { hasText: /^Run$/ }).first();
     if ((await run.getAttribute('aria-expanded')) === 'true') await run.click({ position: { x: 12, y: 10 } });
-    const processes = await expandedView('BEAM Processes');
+    const processes = await workbench.expandedView('BEAM Processes');
     // Show just the big state, then expand it and its State node.
     await workbench.runCommand('BEAM Observer: Filter Processes…');
     await page.locator('.quick-input-widget input').fill('Overload.BigState');
@@ -207,7 +198,7 @@ describe('BEAM Observer in VS Code', () => {
     const tree = page.locator('.pane-header', { hasText: 'BEAM Processes' }).first();
     // Click the twistie end of the header: its middle holds the view's action buttons.
     if ((await tree.getAttribute('aria-expanded')) === 'true') await tree.click({ position: { x: 12, y: 10 } });
-    await expandedView('BEAM Load');
+    await workbench.expandedView('BEAM Load');
     const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
     await workbench.step('the charts in the sidebar', () =>
       frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Locator, type BrowserContext, type Page } from 'playwright-core';
 
 /** The repository root, from out/test/e2e/support. */
 export const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -73,10 +73,12 @@ export interface Workbench {
   openDebugSidebar(): Promise<void>;
   /** Writes test-output/e2e/<name>.png and returns its path. */
   screenshot(name: string): Promise<string>;
-  /** Opens a new integrated terminal and types `text` + Enter in it. */
-  typeInTerminal(text: string): Promise<void>;
+  /** Types `text` + Enter in a new integrated terminal, or with `{ reuse: true }` in the active one. */
+  typeInTerminal(text: string, options?: { reuse?: boolean }): Promise<void>;
   /** The visible text of the active terminal. */
   terminalText(): Promise<string>;
+  /** A view pane of the side bar (e.g. "BEAM Processes"), expanded. */
+  expandedView(title: string): Promise<Locator>;
   /** Run `action`; if it throws, rethrow with `what`, the code-server log's tail and a screenshot. */
   step<T>(what: string, action: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -470,6 +472,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
         }
       });
 
+    // Every terminal tab keeps an "active" wrapper; the shown one is the visible one.
+    const activeTerminal = () => page.locator('.terminal-wrapper.active').filter({ visible: true }).last();
     const notificationMessages = page.locator('.notifications-toasts .notification-list-item-message');
     const notifications = async () => (await notificationMessages.allInnerTexts()).map((t) => t.trim());
 
@@ -497,22 +501,24 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
           page.locator('.part.sidebar .composite.title', { hasText: /Run and Debug/i }).waitFor({ state: 'visible', timeout: 15_000 }));
       },
       screenshot,
-      typeInTerminal: async (text: string) => {
-        const before = await page.locator('.terminal-wrapper').count();
-        await runCommand('Terminal: Create New Terminal');
-        await step('waiting for the new terminal', async () => {
-          await page.locator('.terminal-wrapper').nth(before).waitFor({ state: 'attached', timeout: 30_000 });
-          const active = page.locator('.terminal-wrapper.active');
-          await active.locator('.xterm-helper-textarea').waitFor({ state: 'attached', timeout: 30_000 });
-          // Typing before the shell draws its prompt works but echoes out of order; wait for the prompt.
-          await active.locator('.xterm-rows', { hasText: /\S/ }).waitFor({ state: 'attached', timeout: 30_000 });
-          await active.locator('.xterm-helper-textarea').focus();
-        });
+      typeInTerminal: async (text: string, options?: { reuse?: boolean }) => {
+        if (!options?.reuse) {
+          const before = await page.locator('.terminal-wrapper').count();
+          await runCommand('Terminal: Create New Terminal');
+          await step('waiting for the new terminal', async () => {
+            await page.locator('.terminal-wrapper').nth(before).waitFor({ state: 'attached', timeout: 30_000 });
+            const active = activeTerminal();
+            await active.locator('.xterm-helper-textarea').first().waitFor({ state: 'attached', timeout: 30_000 });
+            // Typing before the shell draws its prompt works but echoes out of order; wait for the prompt.
+            await active.locator('.xterm-rows', { hasText: /\S/ }).waitFor({ state: 'attached', timeout: 30_000 });
+            await active.locator('.xterm-helper-textarea').first().focus();
+          });
+        }
         // A shell that is still starting can drop keystrokes: type, check the echo, and retry.
-        const rows = page.locator('.terminal-wrapper.active .xterm-rows');
+        const rows = activeTerminal().locator('.xterm-rows').first();
         const echoed = async () => (await rows.innerText()).replace(/\u00a0/g, ' ').includes(text);
         for (let attempt = 1; ; attempt++) {
-          await page.locator('.terminal-wrapper.active .xterm-helper-textarea').focus();
+          await activeTerminal().locator('.xterm-helper-textarea').first().focus();
           await page.keyboard.type(text);
           const deadline = Date.now() + 3000;
           while (!(await echoed()) && Date.now() < deadline) await sleep(100);
@@ -524,10 +530,17 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
         await page.keyboard.press('Enter');
       },
       terminalText: async () =>
-        (await page.locator('.terminal-wrapper.active .xterm-rows > div').allTextContents())
+        (await activeTerminal().locator('.xterm-rows').first().locator('> div').allTextContents())
           // xterm's DOM renderer writes spaces as no-break spaces.
           .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
           .join('\n'),
+      expandedView: async (title: string) => {
+        const header = page.locator('.pane-header', { hasText: title }).first();
+        await step(`the ${title} view`, () => header.waitFor({ timeout: 30_000 }));
+        // Click the twistie end of the header: its middle holds the view's action buttons.
+        if ((await header.getAttribute('aria-expanded')) === 'false') await header.click({ position: { x: 12, y: 10 } });
+        return page.locator('.pane', { has: header });
+      },
       step,
       close,
     };

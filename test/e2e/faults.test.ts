@@ -1,0 +1,144 @@
+/**
+ * Faults, for real, with the packaged extension in a real VS Code: the node
+ * killed with SIGKILL while attached, a node coming back from the same
+ * terminal, the agent's processes killed inside a live node, and the
+ * extension host restarting. The UI must say what happened and recover.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
+import { ROOT, startWorkbench, type Workbench } from './support/workbench';
+
+const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-faults-'));
+const workspace = join(scratch, 'workspace');
+const discovery = join(scratch, 'discovery');
+
+let workbench: Workbench;
+
+function agents(): DiscoveryFile[] {
+  try {
+    return readdirSync(discovery).filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(discovery, f), 'utf8')) as DiscoveryFile);
+  } catch {
+    return [];
+  }
+}
+
+const statusItem = () => workbench.page.locator('.statusbar-item', { hasText: /nonode@nohost/ }).first();
+
+/** Wait until the status bar's BEAM Observer item matches, and return how long that took. */
+async function statusBecomes(pattern: RegExp, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  await workbench.step(`status bar matching ${pattern}`, async () => {
+    while (!pattern.test(await statusItem().innerText().catch(() => ''))) {
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`status bar shows "${await statusItem().innerText().catch(() => '(nothing)')}"`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  return Date.now() - started;
+}
+
+/**
+ * Start `erl` in a new terminal. VS Code relaunches a fresh terminal when an
+ * extension changes the terminals' environment just after it opened, which
+ * can swallow the command: type it again then.
+ */
+async function startErl(): Promise<void> {
+  await workbench.typeInTerminal('erl');
+  if (await erlPrompt(1, 15_000).then(() => true, () => false)) return;
+  await workbench.typeInTerminal('erl', { reuse: true });
+  await erlPrompt(1);
+}
+
+async function erlPrompt(count: number, timeoutMs = 60_000): Promise<void> {
+  await workbench.step(`Erlang shell prompt ${count}>`, async () => {
+    const deadline = Date.now() + timeoutMs;
+    while (!new RegExp(`^${count}>`, "m").test(await workbench.terminalText())) {
+      if (Date.now() > deadline) throw new Error(`no prompt ${count}>; the terminal shows:\n${await workbench.terminalText()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+}
+
+before(async () => {
+  mkdirSync(workspace, { recursive: true });
+  const { packageExtension } = await import(join(ROOT, 'scripts', 'package.mjs'));
+  const vsix: string = await packageExtension();
+  workbench = await startWorkbench({
+    workspace,
+    extensionDir: vsix,
+    name: 'faults',
+    settings: { 'beamObserver.autoAttach': 'terminals' },
+    env: { BEAM_OBSERVER_DIR: discovery },
+  });
+});
+
+after(async () => {
+  for (const agent of agents()) {
+    try { process.kill(agent.osPid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  await workbench?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('faults', () => {
+  it('a node killed with SIGKILL shows as disconnected within 2 s', async () => {
+    // Terminals opened before the extension is active lack its environment: wait for it.
+    await workbench.openDebugSidebar();
+    const processes = await workbench.expandedView('BEAM Processes');
+    await workbench.step('the extension is active', () =>
+      processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 60_000 }));
+    await startErl();
+    await statusBecomes(/nonode@nohost \d+%/, 60_000);
+    const [agent] = agents();
+    assert.ok(agent, 'the node wrote its discovery file');
+    process.kill(agent.osPid, 'SIGKILL');
+    const elapsed = await statusBecomes(/nonode@nohost: disconnected/, 5_000);
+    assert.ok(elapsed <= 2000, `took ${elapsed} ms`);
+    await workbench.openDebugSidebar();
+    await workbench.page.getByText('nonode@nohost: disconnected').first().waitFor({ timeout: 5_000 });
+    await workbench.screenshot('faults-1-disconnected');
+  });
+
+  it('a node started again from the same terminal is attached on its own', async () => {
+    const before = agents().map((a) => a.osPid);
+    // The killed VM's terminal is back at its shell prompt: start the node there again.
+    await workbench.typeInTerminal('erl', { reuse: true });
+    await erlPrompt(1);
+    await statusBecomes(/nonode@nohost \d+%/, 60_000);
+    const now = agents();
+    assert.equal(now.length, 1, 'the dead VM\'s discovery file was pruned');
+    assert.ok(!before.includes(now[0].osPid), 'a new VM');
+    await workbench.screenshot('faults-2-reattached');
+  });
+
+  it('killing the agent leaves the node alive; starting it again reconnects', async () => {
+    const [agent] = agents();
+    await workbench.typeInTerminal('exit(whereis(beam_observer_sup), kill).', { reuse: true });
+    await statusBecomes(/reconnecting/, 5_000);
+    await workbench.screenshot('faults-3-agent-killed');
+    // The VM and its shell (user processes) carry on: the shell takes the next command.
+    process.kill(agent.osPid, 0);
+    await workbench.typeInTerminal('beam_observer_agent:start().', { reuse: true });
+    await statusBecomes(/nonode@nohost \d+%/, 15_000);
+    const [restarted] = agents();
+    assert.equal(restarted.osPid, agent.osPid, 'the same VM');
+    assert.notEqual(restarted.token, agent.token, 'a new agent, with a new token');
+  });
+
+  it('after the window reloads (a new extension host) it attaches again from discovery', async () => {
+    // code-server has no "Restart Extension Host"; reloading the window starts a new host,
+    // while the terminal and its node live on.
+    await workbench.runCommand('Developer: Reload Window');
+    await workbench.step('the old status item goes', () => statusItem().waitFor({ state: 'detached', timeout: 30_000 }));
+    await workbench.step('the workbench is back', () =>
+      workbench.page.locator('.part.activitybar').waitFor({ timeout: 60_000 }));
+    await statusBecomes(/nonode@nohost \d+%/, 60_000);
+    await workbench.screenshot('faults-4-after-host-restart');
+  });
+});
