@@ -105,8 +105,8 @@ check_request(#{headers := Headers} = Request, #{token := Token, loopback := Loo
 check_token(#{headers := Headers} = Request, Token) ->
     Presented = case maps:get(<<"authorization">>, Headers, <<>>) of
                     <<Scheme:6/binary, " ", Rest/binary>> ->
-                        case string:lowercase(Scheme) of
-                            <<"bearer">> -> string:trim(Rest);
+                        case ascii_lowercase(Scheme) of
+                            <<"bearer">> -> trim_spaces(Rest);
                             _ -> <<>>
                         end;
                     _ -> <<>>
@@ -126,7 +126,7 @@ token_equal(A, B) ->
     crypto:hash_equals(crypto:hash(sha256, A), crypto:hash(sha256, B)).
 
 loopback_host(Host) ->
-    Name = host_without_port(string:lowercase(Host)),
+    Name = host_without_port(ascii_lowercase(Host)),
     case Name of
         <<"localhost">> -> true;
         <<"::1">> -> true;
@@ -153,6 +153,24 @@ host_without_port(Host) ->
         [Name, _Port] -> Name;
         [Name] -> Name;
         _ -> Host   %% a bare IPv6 address without brackets
+    end.
+
+%% Header values are bytes from the client, not necessarily UTF-8: the
+%% string module raises on invalid UTF-8, so these work byte by byte.
+ascii_lowercase(Bin) ->
+    << <<(case C of _ when C >= $A, C =< $Z -> C + 32; _ -> C end)>> || <<C>> <= Bin >>.
+
+trim_spaces(Bin) ->
+    trim_trailing(trim_leading(Bin)).
+
+trim_leading(<<C, Rest/binary>>) when C =:= $\s; C =:= $\t -> trim_leading(Rest);
+trim_leading(Bin) -> Bin.
+
+trim_trailing(<<>>) -> <<>>;
+trim_trailing(Bin) ->
+    case binary:last(Bin) of
+        C when C =:= $\s; C =:= $\t -> trim_trailing(binary:part(Bin, 0, byte_size(Bin) - 1));
+        _ -> Bin
     end.
 
 reject(Socket, Status, Message) ->

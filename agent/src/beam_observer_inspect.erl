@@ -206,7 +206,9 @@ format_state_in_target(Pid, Behaviour, TimeoutMs) ->
                      throw(Tag)
              end,
     Start = erlang:monotonic_time(microsecond),
-    Outcome = try sys:replace_state(Pid, Format, TimeoutMs)
+    Outcome = try sys:replace_state(Pid, Format, TimeoutMs) of
+                  %% The fun never ran: a gen_event with no handler has no state to show.
+                  Returned -> {unchanged, Returned}
               catch
                   error:{callback_failed, _, {throw, Tag}} -> formatted;
                   error:{callback_failed, _, F} -> {failed, F};
@@ -238,15 +240,23 @@ format_state_in_target(Pid, Behaviour, TimeoutMs) ->
                               " ms (it may be busy in a callback or blocked in a call)">>};
         noproc ->
             dead(Pid);
+        {unchanged, State} ->
+            {Text, Truncated} = beam_observer_format:term(State, #{language => Language,
+                                                                      max_bytes => MaxBytes}),
+            {ok, #{pid => beam_observer_pid:to_binary(Pid),
+                   behaviour => Behaviour,
+                   language => Language,
+                   text => Text,
+                   truncated => Truncated,
+                   bytes => byte_size(Text),
+                   elapsedMs => (erlang:monotonic_time(microsecond) - Start) div 1000}};
         {failed, Failure} ->
             {error, -32603, <<"the process could not report its state: ",
                               (beam_observer_format:short(Failure))/binary>>};
         {exited, ExitReason} ->
             {error, -32001, <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
                               " exited while reporting its state: ",
-                              (beam_observer_format:short(ExitReason))/binary>>};
-        _ ->
-            {error, -32603, <<"unexpected answer from sys:replace_state">>}
+                              (beam_observer_format:short(ExitReason))/binary>>}
     end.
 
 %%% ------------------------------------------------------------------

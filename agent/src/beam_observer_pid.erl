@@ -15,15 +15,19 @@ parse(Text) when is_binary(Text), byte_size(Text) =< 64 ->
             end,
     case re:run(Plain, <<"^<(\\d{1,10})\\.(\\d{1,10})\\.(\\d{1,10})>$">>,
                 [{capture, all_but_first, list}]) of
-        {match, ["0", _, _]} ->
-            try {ok, list_to_pid(binary_to_list(Plain))}
-            catch error:badarg -> invalid(Text)
+        {match, [Node, Number, Serial]} ->
+            %% By value: "<00.1.0>" is node 0 too.
+            case list_to_integer(Node) of
+                0 ->
+                    try {ok, list_to_pid("<0." ++ Number ++ "." ++ Serial ++ ">")}
+                    catch error:badarg -> invalid(Text)
+                    end;
+                Index ->
+                    {error, -32006,
+                     <<"pid ", Text/binary, " belongs to another node (node index ",
+                       (integer_to_binary(Index))/binary, " as seen from the node that printed it); "
+                       "this agent only resolves its own node's pids, which start with <0.">>}
             end;
-        {match, [Node, _, _]} ->
-            {error, -32006,
-             <<"pid ", Text/binary, " belongs to another node (node index ",
-               (list_to_binary(Node))/binary, " as seen from the node that printed it); "
-               "this agent only resolves its own node's pids, which start with <0.">>};
         nomatch ->
             invalid(Text)
     end;

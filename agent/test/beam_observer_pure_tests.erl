@@ -140,3 +140,15 @@ any_host_when_bound_beyond_loopback_test() ->
     ?assertMatch({ok, _}, beam_observer_conn:check_request(request(#{<<"host">> => <<"10.0.0.5:4000">>}),
                                                            #{token => <<"secret-token-0123456789">>,
                                                              loopback => false})).
+
+%% Header bytes need not be UTF-8: the checks must answer, never crash.
+invalid_utf8_headers_are_refused_not_crashed_test_() ->
+    Check = fun(H) -> beam_observer_conn:check_request(request(H), config()) end,
+    [?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<255>>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"evil", 255>>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<255, "earer x">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Bearer ", 255>>}))].
+
+leading_zeros_still_name_node_zero_test() ->
+    Own = pid_to_list(self()),
+    ?assertEqual({ok, self()}, beam_observer_pid:parse(list_to_binary("<00" ++ tl(Own)))).
