@@ -163,8 +163,15 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.step('the hover with the live summary', async () => {
       // Put the cursor on the pid's digits (the line is monospace: a character is its
       // width over its length), then ask for the hover as a keyboard user does.
+      // The editor may re-render the line under us: measure it once it has settled.
+      const span = line.locator('span').first();
+      let box = await span.boundingBox();
+      for (let attempt = 0; !box && attempt < 20; attempt++) {
+        await new Promise((r) => setTimeout(r, 100));
+        box = await span.boundingBox();
+      }
+      if (!box) throw new Error('the log line has no layout');
       const text = (await line.innerText()).replace(/\u00a0/g, ' ');
-      const box = (await line.locator('span').first().boundingBox())!;
       const at = text.indexOf(mailbox) + 3;
       await page.mouse.click(box.x + ((at + 0.5) * box.width) / text.length, box.y + box.height / 2);
       await workbench.runCommand('Show or Focus Hover');

@@ -211,7 +211,10 @@ describe('load charts webview', () => {
     await dark.nextFrame(before.frames);
     await dark.page.waitForTimeout(150);
     const afterBurst = await dark.snapshot();
-    assert.equal(afterBurst.frames, before.frames + 1);
+    // Ten messages are ten tasks: a busy machine may fit an animation frame between them,
+    // but drawing stays coalesced, far from one frame per sample.
+    const drawn = afterBurst.frames - before.frames;
+    assert.ok(drawn >= 1 && drawn <= 3, `${drawn} frames for a burst of 10 samples`);
     assert.equal(afterBurst.xDomain[1], burst[burst.length - 1].timestamp);
 
     // VS Code hides a webview by its visibility state; pretend, since headless pages stay visible.
