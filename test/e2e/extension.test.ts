@@ -184,6 +184,36 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.screenshot('6-pid-hover');
   });
 
+  it('the context menu peeks a mailbox and goes to a process\'s current function', async () => {
+    const { page } = workbench;
+    await page.keyboard.press('Escape');
+    const processes = await workbench.expandedView('BEAM Processes');
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    await page.locator('.quick-input-widget input').fill('Overload.Probe');
+    await page.keyboard.press('Enter');
+    const row = processes.locator('.monaco-list-row', { hasText: 'Overload.Probe' }).first();
+    await workbench.step('the probe alone in the tree', () => row.waitFor({ timeout: 20_000 }));
+
+    // Menus ignore a click that comes too soon after they open: point, then press Enter.
+    const menuItem = async (label: string) => {
+      await row.click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-label', { hasText: label });
+      await item.hover();
+      await page.keyboard.press('Enter');
+    };
+    await menuItem('Peek Messages');
+    await workbench.step('the mailbox document', () =>
+      page.locator('.monaco-editor .view-lines', { hasText: /Mailbox\s+of\s+<0\.\d+\.0>:\s+showing\s+\d+\s+of\s+\d+\s+queued\s+messages/ })
+        .waitFor({ timeout: 15_000 }));
+
+    await menuItem('Go to Current Function');
+    // The probe waits in gen_server's loop: the agent gives the absolute path of OTP's source.
+    await workbench.step('gen_server.erl opened at the current line', () =>
+      page.locator('.editor-group-container .tab', { hasText: 'gen_server.erl' }).waitFor({ timeout: 15_000 }));
+    await workbench.screenshot('6b-current-function');
+    await workbench.runCommand('BEAM Observer: Clear Process Filter');
+  });
+
   it('the BEAM Load view draws live charts of the node', async () => {
     const { page } = workbench;
     await page.keyboard.press('Escape');
