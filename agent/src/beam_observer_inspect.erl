@@ -217,17 +217,20 @@ format_state_in_target(Pid, Behaviour, TimeoutMs) ->
                   exit:{normal, _} -> noproc;
                   exit:{E, _} -> {exited, E}
               end,
+    Result = fun(Text, Truncated) ->
+                     #{pid => beam_observer_pid:to_binary(Pid),
+                       behaviour => Behaviour,
+                       language => Language,
+                       text => Text,
+                       truncated => Truncated,
+                       bytes => byte_size(Text),
+                       elapsedMs => (erlang:monotonic_time(microsecond) - Start) div 1000}
+             end,
     case Outcome of
         formatted ->
             receive
                 {Tag, {Text, Truncated}} ->
-                    {ok, #{pid => beam_observer_pid:to_binary(Pid),
-                           behaviour => Behaviour,
-                           language => Language,
-                           text => Text,
-                           truncated => Truncated,
-                           bytes => byte_size(Text),
-                           elapsedMs => (erlang:monotonic_time(microsecond) - Start) div 1000}};
+                    {ok, Result(Text, Truncated)};
                 {Tag, {format_failed, FormatClass, FormatReason}} ->
                     {error, -32603, <<"formatting the state failed: ",
                                       (beam_observer_format:short({FormatClass, FormatReason}))/binary>>}
@@ -243,13 +246,7 @@ format_state_in_target(Pid, Behaviour, TimeoutMs) ->
         {unchanged, State} ->
             {Text, Truncated} = beam_observer_format:term(State, #{language => Language,
                                                                       max_bytes => MaxBytes}),
-            {ok, #{pid => beam_observer_pid:to_binary(Pid),
-                   behaviour => Behaviour,
-                   language => Language,
-                   text => Text,
-                   truncated => Truncated,
-                   bytes => byte_size(Text),
-                   elapsedMs => (erlang:monotonic_time(microsecond) - Start) div 1000}};
+            {ok, Result(Text, Truncated)};
         {failed, Failure} ->
             {error, -32603, <<"the process could not report its state: ",
                               (beam_observer_format:short(Failure))/binary>>};

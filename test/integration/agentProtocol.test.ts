@@ -186,6 +186,13 @@ describe('agent protocol (erl node)', () => {
     assert.equal(state.bytes, Buffer.byteLength(state.text));
   });
 
+  it('process/state of a gen_event (OTP\'s erl_signal_server) answers', async () => {
+    const { rows } = await client.listProcesses({ filter: 'erl_signal_server', limit: 1 });
+    const state = await client.processState(rows[0].pid);
+    assert.equal(state.behaviour, 'gen_event');
+    assert.ok(state.bytes > 0);
+  });
+
   it('process/state of a 10 MB state is fast and bounded', async () => {
     const started = Date.now();
     const state = await client.processState(node.pids.big_state);
