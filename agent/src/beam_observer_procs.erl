@@ -84,7 +84,7 @@ sweep(#{sort_by := SortBy, limit := Limit, filter := Filter},
                            end
                    end
            end,
-    {Top, Scanned} = lists:foldl(Fold, {top_new(Keep), 0}, erlang:processes()),
+    {Top, Scanned} = fold_processes(Fold, {top_new(Keep), 0}),
     %% Processes gone since the previous sweep; select_delete yields, so a
     %% large table does not block the scheduler.
     _ = ets:select_delete(Tab, [{{'_', '_', '$1', '_'}, [{'=/=', '$1', Gen}], [true]}]),
@@ -96,6 +96,58 @@ sweep(#{sort_by := SortBy, limit := Limit, filter := Filter},
                sortBy => sort_name(SortBy),
                windowMs => case PrevTime of undefined -> null; _ -> Now - PrevTime end},
     {Result, State#state{generation = Gen, prev_time = Now}}.
+
+%% Fold over every process without holding the list of all pids in this
+%% long-lived server: at 1M processes that list is 16 MB, and collecting it
+%% in this heap paused a scheduler for up to 25 ms. A short-lived feeder takes
+%% erlang:processes() into a heap sized for it up front, so it never
+%% garbage-collects, and hands it over in chunks, one at a time.
+-define(CHUNK, 10000).
+
+fold_processes(Fun, Acc0) ->
+    Count = erlang:system_info(process_count),
+    %% Two words a pid for the list, two for the chunks cut from it, and slack
+    %% for processes born meanwhile.
+    Words = 4 * (Count + Count div 4) + 4096,
+    Self = self(),
+    Ref = make_ref(),
+    {Feeder, Monitor} = spawn_opt(fun() -> feed(Self, Ref, erlang:processes()) end,
+                                  [monitor, {min_heap_size, Words}]),
+    fold_chunks(Fun, Acc0, Ref, Feeder, Monitor).
+
+fold_chunks(Fun, Acc, Ref, Feeder, Monitor) ->
+    receive
+        {Ref, done} ->
+            erlang:demonitor(Monitor, [flush]),
+            Acc;
+        {Ref, Chunk} ->
+            Acc1 = lists:foldl(Fun, Acc, Chunk),
+            Feeder ! {Ref, more},
+            fold_chunks(Fun, Acc1, Ref, Feeder, Monitor);
+        {'DOWN', Monitor, process, Feeder, _} ->
+            %% The feeder was killed: rank what was seen.
+            Acc
+    end.
+
+feed(Sweeper, Ref, Pids) ->
+    Watch = erlang:monitor(process, Sweeper),
+    feed_chunks(Sweeper, Ref, Watch, Pids).
+
+feed_chunks(Sweeper, Ref, _Watch, []) ->
+    Sweeper ! {Ref, done};
+feed_chunks(Sweeper, Ref, Watch, Pids) ->
+    {Chunk, Rest} = take(Pids, ?CHUNK, self(), []),
+    Sweeper ! {Ref, Chunk},
+    receive
+        {Ref, more} -> feed_chunks(Sweeper, Ref, Watch, Rest);
+        {'DOWN', Watch, process, _, _} -> ok
+    end.
+
+%% The feeder is gone by the time rows are read: it leaves itself out.
+take(Rest, 0, _Self, Chunk) -> {Chunk, Rest};
+take([], _, _Self, Chunk) -> {Chunk, []};
+take([Self | Rest], N, Self, Chunk) -> take(Rest, N, Self, Chunk);
+take([Pid | Rest], N, Self, Chunk) -> take(Rest, N - 1, Self, [Pid | Chunk]).
 
 sweep_items(SortBy, Filter) ->
     Base = case SortBy of
