@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
 import { LoadSample, ProcessesListResult, SortKey } from '../../extension/src/protocol/agentProtocol';
 import { AGENT_EBIN, ROOT, stopNode, tempDiscoveryDir } from '../support/beamNode';
+import { measureTokenTiming } from './tokenTiming';
 
 const BENCH_EBIN = join(ROOT, 'out', 'bench-ebin');
 const SORT_KEYS: SortKey[] = ['reductions', 'memory', 'messageQueueLen'];
@@ -696,6 +697,7 @@ async function main(): Promise<void> {
   }
   const mailbox = quick || !wanted('mailbox') ? undefined : await runMailbox();
   const state = quick || !wanted('state') ? undefined : await runBigState();
+  if (!quick && wanted('token')) await measureTokenTiming(log);
 
   log('\n## Summary (medians)\n');
   log(`Measured on ${machineLines.map((l) => l.replace(/^(\w+):\s+/, '$1 ')).join(', ')}.`);
