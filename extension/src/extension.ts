@@ -165,6 +165,8 @@ export function activate(context: vscode.ExtensionContext): void {
   void vscode.commands.executeCommand('setContext', 'beamObserver.sortBy', tree.sortBy);
   updateTitle();
   watcher.start();
+  // Last: the welcome text waits for this, so terminals opened after it have the agent's environment.
+  void vscode.commands.executeCommand('setContext', 'beamObserver.active', true);
   log.info(`BEAM Observer ${version} watching ${dir}`);
 }
 

@@ -71,14 +71,7 @@ describe('BEAM Observer in VS Code', () => {
 
   it('observes iex -S mix started in the integrated terminal, with no further step', async () => {
     const { page } = workbench;
-    await workbench.typeInTerminal('OVERLOAD_SCENARIOS=mailbox,pool iex -S mix');
-    await workbench.step('iex is up in the terminal', async () => {
-      const deadline = Date.now() + 120_000;
-      while (!/iex\(1\)>/.test(await workbench.terminalText())) {
-        if (Date.now() > deadline) throw new Error(`no iex prompt; the terminal shows:\n${await workbench.terminalText()}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    });
+    await workbench.startInTerminal('OVERLOAD_SCENARIOS=mailbox,pool iex -S mix', /iex\(1\)>/);
     await workbench.step('the status bar shows the connected node', () =>
       page.locator('.statusbar-item', { hasText: /nonode@nohost \d+%/ }).first().waitFor({ timeout: 60_000 }));
     const processes = await workbench.expandedView('BEAM Processes');

@@ -43,18 +43,6 @@ async function statusBecomes(pattern: RegExp, timeoutMs: number): Promise<number
   return Date.now() - started;
 }
 
-/**
- * Start `erl` in a new terminal. VS Code relaunches a fresh terminal when an
- * extension changes the terminals' environment just after it opened, which
- * can swallow the command: type it again then.
- */
-async function startErl(): Promise<void> {
-  await workbench.typeInTerminal('erl');
-  if (await erlPrompt(1, 15_000).then(() => true, () => false)) return;
-  await workbench.typeInTerminal('erl', { reuse: true });
-  await erlPrompt(1);
-}
-
 async function erlPrompt(count: number, timeoutMs = 60_000): Promise<void> {
   await workbench.step(`Erlang shell prompt ${count}>`, async () => {
     const deadline = Date.now() + timeoutMs;
@@ -93,7 +81,7 @@ describe('faults', () => {
     const processes = await workbench.expandedView('BEAM Processes');
     await workbench.step('the extension is active', () =>
       processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 60_000 }));
-    await startErl();
+    await workbench.startInTerminal('erl', /^1>/m);
     await statusBecomes(/nonode@nohost \d+%/, 60_000);
     const [agent] = agents();
     assert.ok(agent, 'the node wrote its discovery file');

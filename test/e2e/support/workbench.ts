@@ -77,6 +77,12 @@ export interface Workbench {
   typeInTerminal(text: string, options?: { reuse?: boolean }): Promise<void>;
   /** The visible text of the active terminal. */
   terminalText(): Promise<string>;
+  /**
+   * Run a long-lived command in a new terminal and wait until the terminal shows `ready`.
+   * VS Code relaunches a fresh terminal when an extension's environment arrives just after
+   * it opened, which swallows the command: it is typed once more then.
+   */
+  startInTerminal(command: string, ready: RegExp, timeoutMs?: number): Promise<void>;
   /** A view pane of the side bar (e.g. "BEAM Processes"), expanded. */
   expandedView(title: string): Promise<Locator>;
   /** Run `action`; if it throws, rethrow with `what`, the code-server log's tail and a screenshot. */
@@ -475,6 +481,40 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     // Every terminal tab keeps an "active" wrapper; the shown one is the visible one.
     const activeTerminal = () => page.locator('.terminal-wrapper.active').filter({ visible: true }).last();
     const notificationMessages = page.locator('.notifications-toasts .notification-list-item-message');
+    const terminalText = async (): Promise<string> =>
+      (await activeTerminal().locator('.xterm-rows').first().locator('> div').allTextContents())
+        // xterm's DOM renderer writes spaces as no-break spaces.
+        .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
+        .join('\n');
+    const typeInTerminal = async (text: string, options?: { reuse?: boolean }): Promise<void> => {
+      if (!options?.reuse) {
+        const before = await page.locator('.terminal-wrapper').count();
+        await runCommand('Terminal: Create New Terminal');
+        await step('waiting for the new terminal', async () => {
+          await page.locator('.terminal-wrapper').nth(before).waitFor({ state: 'attached', timeout: 30_000 });
+          const active = activeTerminal();
+          await active.locator('.xterm-helper-textarea').first().waitFor({ state: 'attached', timeout: 30_000 });
+          // Typing before the shell draws its prompt works but echoes out of order; wait for the prompt.
+          await active.locator('.xterm-rows', { hasText: /\S/ }).waitFor({ state: 'attached', timeout: 30_000 });
+          await active.locator('.xterm-helper-textarea').first().focus();
+        });
+      }
+      // A shell that is still starting can drop keystrokes: type, check the echo, and retry.
+      const rows = activeTerminal().locator('.xterm-rows').first();
+      const echoed = async () => (await rows.innerText()).replace(/\u00a0/g, ' ').includes(text);
+      for (let attempt = 1; ; attempt++) {
+        await activeTerminal().locator('.xterm-helper-textarea').first().focus();
+        await page.keyboard.type(text);
+        const deadline = Date.now() + 3000;
+        while (!(await echoed()) && Date.now() < deadline) await sleep(100);
+        if (await echoed()) break;
+        if (attempt === 3) throw new Error(`the terminal did not echo "${text}" after 3 attempts`);
+        // Clear whatever part of the line did arrive before typing again.
+        await page.keyboard.press('Control+U');
+      }
+      await page.keyboard.press('Enter');
+    };
+
     const notifications = async () => (await notificationMessages.allInnerTexts()).map((t) => t.trim());
 
     return {
@@ -501,39 +541,24 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
           page.locator('.part.sidebar .composite.title', { hasText: /Run and Debug/i }).waitFor({ state: 'visible', timeout: 15_000 }));
       },
       screenshot,
-      typeInTerminal: async (text: string, options?: { reuse?: boolean }) => {
-        if (!options?.reuse) {
-          const before = await page.locator('.terminal-wrapper').count();
-          await runCommand('Terminal: Create New Terminal');
-          await step('waiting for the new terminal', async () => {
-            await page.locator('.terminal-wrapper').nth(before).waitFor({ state: 'attached', timeout: 30_000 });
-            const active = activeTerminal();
-            await active.locator('.xterm-helper-textarea').first().waitFor({ state: 'attached', timeout: 30_000 });
-            // Typing before the shell draws its prompt works but echoes out of order; wait for the prompt.
-            await active.locator('.xterm-rows', { hasText: /\S/ }).waitFor({ state: 'attached', timeout: 30_000 });
-            await active.locator('.xterm-helper-textarea').first().focus();
-          });
-        }
-        // A shell that is still starting can drop keystrokes: type, check the echo, and retry.
-        const rows = activeTerminal().locator('.xterm-rows').first();
-        const echoed = async () => (await rows.innerText()).replace(/\u00a0/g, ' ').includes(text);
-        for (let attempt = 1; ; attempt++) {
-          await activeTerminal().locator('.xterm-helper-textarea').first().focus();
-          await page.keyboard.type(text);
-          const deadline = Date.now() + 3000;
-          while (!(await echoed()) && Date.now() < deadline) await sleep(100);
-          if (await echoed()) break;
-          if (attempt === 3) throw new Error(`the terminal did not echo "${text}" after 3 attempts`);
-          // Clear whatever part of the line did arrive before typing again.
-          await page.keyboard.press('Control+U');
-        }
-        await page.keyboard.press('Enter');
+      typeInTerminal,
+      terminalText,
+      startInTerminal: async (command: string, ready: RegExp, timeoutMs = 120_000) => {
+        const waitReady = async (ms: number) => {
+          const deadline = Date.now() + ms;
+          while (!ready.test(await terminalText())) {
+            if (Date.now() > deadline) return false;
+            await sleep(250);
+          }
+          return true;
+        };
+        await typeInTerminal(command);
+        if (await waitReady(15_000)) return;
+        if (!(await terminalText()).includes(command)) await typeInTerminal(command, { reuse: true });
+        await step(`${ready} in the terminal`, async () => {
+          if (!(await waitReady(timeoutMs))) throw new Error(`the terminal shows:\n${await terminalText()}`);
+        });
       },
-      terminalText: async () =>
-        (await activeTerminal().locator('.xterm-rows').first().locator('> div').allTextContents())
-          // xterm's DOM renderer writes spaces as no-break spaces.
-          .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
-          .join('\n'),
       expandedView: async (title: string) => {
         const header = page.locator('.pane-header', { hasText: title }).first();
         await step(`the ${title} view`, () => header.waitFor({ timeout: 30_000 }));
