@@ -6,7 +6,7 @@
 %%% secret stay hidden), or `io_lib' with a depth and a character limit.
 -module(beam_observer_format).
 
--export([language/0, elixir_version/0, term/2, short/1, mfa/1, text/1]).
+-export([language/0, elixir_version/0, term/2, short/1, mfa/1]).
 
 -type options() :: #{language => elixir | erlang,
                      depth => pos_integer(),       %% io_lib depth
@@ -60,12 +60,6 @@ io_format(Term, Depth, MaxBytes) ->
 -spec short(term()) -> binary().
 short(Term) ->
     unicode:characters_to_binary(io_lib:format("~tP", [Term, 8], [{chars_limit, 300}])).
-
-%% Any printable text for the protocol (atoms, strings, numbers).
--spec text(term()) -> binary().
-text(Atom) when is_atom(Atom) -> atom_to_binary(Atom);
-text(Bin) when is_binary(Bin) -> Bin;
-text(Term) -> short(Term).
 
 -spec mfa(term()) -> map() | null.
 mfa({M, F, A}) when is_atom(M), is_atom(F), is_integer(A) ->

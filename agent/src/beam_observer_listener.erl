@@ -11,7 +11,7 @@
 -module(beam_observer_listener).
 -behaviour(gen_server).
 
--export([start_link/0, endpoint/0, connections/0, authenticated/1]).
+-export([start_link/0, endpoint/0, authenticated/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -record(state, {socket :: gen_tcp:socket(),
@@ -28,11 +28,6 @@ start_link() ->
 -spec endpoint() -> {ok, #{port := inet:port_number(), token := binary()}}.
 endpoint() ->
     gen_server:call(?MODULE, endpoint, 5000).
-
-%% Authenticated clients.
--spec connections() -> non_neg_integer().
-connections() ->
-    gen_server:call(?MODULE, connections, 5000).
 
 %% A connection presented the token: count it as a client, if there is room.
 -spec authenticated(pid()) -> ok | full.
@@ -59,8 +54,6 @@ init([]) ->
 
 handle_call(endpoint, _From, S = #state{port = Port, token = Token}) ->
     {reply, {ok, #{port => Port, token => Token}}, S};
-handle_call(connections, _From, S) ->
-    {reply, count(client, S), S};
 handle_call({admit, Conn}, _From, S = #state{conns = Conns}) ->
     #{max_pending_handshakes := Max} = beam_observer_config:limits(),
     case count(pending, S) < Max of

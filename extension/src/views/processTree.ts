@@ -94,11 +94,6 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this.stateCache.delete(pid);
   }
 
-  /** Current rows (for the quick pick). */
-  get currentRows(): readonly ProcessRow[] {
-    return this.rows;
-  }
-
   get title(): string {
     const node = this.registry.selected;
     const sort = SORT_LABELS[this.sortBy];
