@@ -4,7 +4,7 @@ import { CATEGORIES, FRAME_CONCURRENCY, INPUT_TIMEOUT_MS, OVERSIZED_TIMEOUT_MS }
 import { mix, Rng } from './random';
 import { hex, isValidUtf8 } from './encoding';
 import { describeError, withTimeout } from './async';
-import { isSample, outcomeName, replyMismatch, RpcReply } from './rpcOracle';
+import { isSample, outcomeName, parseReply, replyMismatch } from './rpcOracle';
 import { predictStream, StreamEvent, StreamPrediction } from './frameOracle';
 import { inputRng, pool, Round, Stats } from './round';
 import { openClient, writeInPieces } from './connections';
@@ -51,13 +51,8 @@ class FrameMatcher {
       return undefined;
     }
     if (frame.opcode !== Op.text || !frame.fin) return `unexpected frame, opcode ${frame.opcode}: ${frame.payload.subarray(0, 100).toString()}`;
-    let reply: RpcReply;
-    try {
-      reply = JSON.parse(frame.payload.toString('utf8')) as RpcReply;
-    } catch {
-      return `the agent sent invalid JSON: ${frame.payload.subarray(0, 200).toString()}`;
-    }
-    if (typeof reply !== 'object' || reply === null) return 'the agent sent a JSON value that is not an object';
+    const reply = parseReply(frame.payload);
+    if (typeof reply === 'string') return reply;
     if (isSample(reply)) return undefined;
     const want = this.required[this.next];
     if (want?.kind === 'reply' && replyMismatch(reply, want.prediction) === undefined) {

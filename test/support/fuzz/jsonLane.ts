@@ -5,7 +5,7 @@ import { CATEGORIES, Category, JSON_CATEGORIES, JSON_CONNECTIONS, LOCAL_PID_RANG
 import { mix, Rng } from './random';
 import { obj, S } from './encoding';
 import { describeError, withTimeout } from './async';
-import { E, isSample, MessagePrediction, outcomeName, predictMessage, replyMismatch, RpcReply } from './rpcOracle';
+import { E, isSample, MessagePrediction, outcomeName, parseReply, predictMessage, replyMismatch, RpcReply } from './rpcOracle';
 import { inputRng, Round, shouldStop } from './round';
 import { openClient } from './connections';
 import { GenContext, JSON_GENERATORS, requestText } from './jsonGenerators';
@@ -91,14 +91,8 @@ class JsonConnection {
       if (!frame) return 'the agent closed the connection';
       if (frame.opcode === Op.close) return `the agent closed the connection with ${frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 'no code'}: ${frame.payload.subarray(2).toString()}`;
       if (frame.opcode !== Op.text || !frame.fin) return `unexpected frame, opcode ${frame.opcode}`;
-      let reply: RpcReply;
-      try {
-        reply = JSON.parse(frame.payload.toString('utf8')) as RpcReply;
-      } catch {
-        return `the agent sent invalid JSON: ${frame.payload.subarray(0, 200).toString()}`;
-      }
-      if (typeof reply !== 'object' || reply === null) return 'the agent sent a JSON value that is not an object';
-      if (!isSample(reply)) return reply;
+      const reply = parseReply(frame.payload);
+      if (typeof reply === 'string' || !isSample(reply)) return reply;
     }
   }
 

@@ -178,3 +178,15 @@ export function outcomeName(reply: RpcReply): string {
 export function isSample(reply: RpcReply): boolean {
   return reply.method === 'load/sample' && !('id' in reply);
 }
+
+/** A text frame's payload as a JSON-RPC message, or why it is not one. */
+export function parseReply(payload: Buffer): RpcReply | string {
+  let reply: RpcReply;
+  try {
+    reply = JSON.parse(payload.toString('utf8')) as RpcReply;
+  } catch {
+    return `the agent sent invalid JSON: ${payload.subarray(0, 200).toString()}`;
+  }
+  if (typeof reply !== 'object' || reply === null) return 'the agent sent a JSON value that is not an object';
+  return reply;
+}
