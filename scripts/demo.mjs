@@ -8,14 +8,13 @@
 //    it prints. BEAM Observer attaches to the node on its own.
 // Ctrl+C stops everything it started.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ELIXIR, ERLANG, ensureCommands } from './prerequisites.mjs';
 import { packageExtension } from './package.mjs';
-import { ensureCodeServer } from './codeServer.mjs';
+import { ensureCodeServer, freePort, workbenchArgs } from './codeServer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const project = join(root, 'examples', 'overload');
@@ -34,16 +33,6 @@ function stopAll() {
 process.on('SIGINT', () => { stopAll(); process.exit(0); });
 process.on('SIGTERM', () => { stopAll(); process.exit(0); });
 process.on('exit', stopAll);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 ensureCommands([ERLANG, ELIXIR]);
 console.log('[demo] packaging the extension');
@@ -64,19 +53,8 @@ spawnSync('mix', ['compile'], { cwd: project, stdio: 'inherit', env: { ...proces
 const node = spawn('mix', ['run', '--no-halt'], { cwd: project, env: nodeEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 children.push(node);
 
-const settings = {
-  'beamObserver.autoAttach': 'terminals',
-  'workbench.startupEditor': 'none',
-  'security.workspace.trust.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': 'off',
-  'update.mode': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'git.openRepositoryInParentFolders': 'never',
-};
+// The extension attaches to the demo node as to any VM started from a terminal in the workspace.
+const settings = { 'beamObserver.autoAttach': 'terminals' };
 
 if (has('code') && !process.env.BEAM_OBSERVER_DEMO_CODE_SERVER) {
   console.log('[demo] opening VS Code');
@@ -87,16 +65,10 @@ if (has('code') && !process.env.BEAM_OBSERVER_DEMO_CODE_SERVER) {
 } else {
   const { node: node24, entry } = ensureCodeServer();
   const port = Number(process.env.BEAM_OBSERVER_DEMO_PORT ?? (await freePort()));
-  const user = join(work, 'user');
   const extensions = join(work, 'extensions');
-  mkdirSync(join(user, 'User'), { recursive: true });
-  writeFileSync(join(user, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
-  const config = join(work, 'config.yaml');
-  writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   spawnSync(node24, [entry, '--extensions-dir', extensions, '--install-extension', vsix], { stdio: 'ignore' });
-  const codeServer = spawn(node24, [entry, '--config', config, '--user-data-dir', user, '--extensions-dir', extensions,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened',
-    '--reconnection-grace-time', '5', project], {
+  const args = workbenchArgs({ dir: work, port, entry, extensionsDir: extensions, workspace: project, settings });
+  const codeServer = spawn(node24, args, {
     env: { ...process.env, BEAM_OBSERVER_DIR: discovery }, stdio: ['ignore', 'ignore', 'inherit'], detached: true,
   });
   children.push(codeServer);

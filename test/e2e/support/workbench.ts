@@ -8,7 +8,6 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,25 +17,6 @@ import { chromium, type Locator, type BrowserContext, type Page } from 'playwrig
 export const ROOT = resolve(__dirname, '..', '..', '..', '..');
 export const E2E_OUTPUT = join(ROOT, 'test-output', 'e2e');
 const CHROMIUM = '/usr/bin/chromium';
-
-/** Settings that keep the workbench quiet: no welcome page, trust prompt, telemetry, updates or tips. */
-export const QUIET_SETTINGS: Record<string, unknown> = {
-  'workbench.startupEditor': 'none',
-  'security.workspace.trust.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': 'off',
-  'extensions.ignoreRecommendations': true,
-  'update.mode': 'none',
-  'workbench.tips.enabled': false,
-  'chat.disableAIFeatures': true,
-  // Modal editors (Running Extensions, Settings, ...) swallow F1 until closed; keep every editor in the main area.
-  'workbench.editor.useModal': 'off',
-  // The secondary side bar (chat) takes a third of the width and shows nothing useful here.
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  // The DOM renderer keeps the terminal's text in the page, where tests can read it.
-  'terminal.integrated.gpuAcceleration': 'off',
-};
 
 // Chromium runs as root here, without a GPU or any network but loopback.
 const CHROMIUM_ARGS = [
@@ -49,7 +29,7 @@ export interface WorkbenchOptions {
   workspace: string;
   /** An unpacked extension folder (symlinked into the extensions dir) or a .vsix file. */
   extensionDir: string;
-  /** User settings, on top of QUIET_SETTINGS. */
+  /** User settings, on top of scripts/codeServer.mjs's QUIET_SETTINGS. */
   settings?: Record<string, unknown>;
   /** Merged into code-server's environment; the extension host and terminals inherit it. */
   env?: NodeJS.ProcessEnv;
@@ -92,6 +72,9 @@ export interface Workbench {
 
 interface CodeServerScripts {
   ensureCodeServer(): { node: string; entry: string };
+  freePort(): Promise<number>;
+  workbenchArgs(options: { dir: string; port: number; entry: string; extensionsDir: string; workspace: string;
+    settings?: Record<string, unknown> }): string[];
 }
 interface PrerequisiteScripts {
   ensureCommands(needs: { command: string; pkg: string }[]): void;
@@ -107,18 +90,6 @@ async function ensureChromium(): Promise<void> {
   const { ensureCommands } = await importScript<PrerequisiteScripts>('prerequisites.mjs');
   ensureCommands([{ command: 'chromium', pkg: 'chromium' }]);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium was installed but ${CHROMIUM} is missing`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function tail(text: string, lines = 40): string {
@@ -305,7 +276,7 @@ function installExtension(options: WorkbenchOptions, node: string, entry: string
 
 export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
   await ensureChromium();
-  const { ensureCodeServer } = await importScript<CodeServerScripts>('codeServer.mjs');
+  const { ensureCodeServer, freePort, workbenchArgs } = await importScript<CodeServerScripts>('codeServer.mjs');
   const { node, entry } = ensureCodeServer();
 
   const dir = mkdtempSync(join(tmpdir(), 'beam-observer-e2e-'));
@@ -313,10 +284,10 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   const extDir = join(dir, 'ext');
   const profileDir = join(dir, 'chromium');
   const logPath = join(dir, 'code-server.log');
-  mkdirSync(join(userDir, 'User'), { recursive: true });
   mkdirSync(extDir, { recursive: true });
   mkdirSync(E2E_OUTPUT, { recursive: true });
-  writeFileSync(join(userDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  const port = await freePort();
+  const args = workbenchArgs({ dir, port, entry, extensionsDir: extDir, workspace: options.workspace, settings: options.settings });
   writeFileSync(logPath, '');
 
   const codeServerLog = () => {
@@ -336,9 +307,6 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     throw error;
   }
 
-  const port = await freePort();
-  const configPath = join(dir, 'config.yaml');
-  writeFileSync(configPath, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   // Variables of an enclosing VS Code or Electron would confuse the server and its extension host.
@@ -348,19 +316,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
 
   installExitHooks();
   const logFd = openSync(logPath, 'a');
-  const codeServer = spawn(node, [
-    entry,
-    '--config', configPath,
-    '--user-data-dir', userDir,
-    '--extensions-dir', extDir,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--ignore-last-opened',
-    // Without it the extension host outlives the browser for hours.
-    '--reconnection-grace-time', '5',
-    options.workspace,
-  ], { env, cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] });
+  const codeServer = spawn(node, args, { env, cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   running.add(codeServer);
   // The exit hooks, not this handle, keep code-server from outliving the test process.
