@@ -19,7 +19,7 @@
 %%% autostart/0 is what `-s beam_observer_agent autostart` in ERL_AFLAGS calls.
 -module(beam_observer_agent).
 
--export([start/0, start/1, stop/0, autostart/0, status/0, version/0, modules/0]).
+-export([start/0, start/1, start_member/0, stop/0, autostart/0, status/0, version/0, modules/0]).
 
 -define(VERSION, <<"0.1.0">>).
 
@@ -40,7 +40,22 @@ start() ->
 start(Opts) when is_map(Opts) ->
     case status() of
         {running, Info} -> {ok, Info};
-        stopped -> do_start(Opts)
+        stopped ->
+            %% Running as a cluster member only (no listener): become a full agent.
+            is_pid(whereis(beam_observer_sup)) andalso stop(),
+            do_start(Opts)
+    end.
+
+%% @doc Run as a member of a cluster observed through another node's agent
+%% (see beam_observer_cluster): the ranking server and registry, no listener
+%% and no discovery file. Does nothing when the agent already runs.
+-spec start_member() -> ok | {error, term()}.
+start_member() ->
+    case whereis(beam_observer_sup) of
+        Pid when is_pid(Pid) -> ok;
+        undefined ->
+            {ok, Config} = beam_observer_config:normalise(#{listen => false, discovery => false}),
+            start_supervisor(Config)
     end.
 
 do_start(Opts) ->
@@ -50,7 +65,11 @@ do_start(Opts) ->
                       "WebSocket handshake), and it is not available in this node">>};
         true ->
             case beam_observer_config:normalise(Opts) of
-                {ok, Config} -> start_supervisor(Config);
+                {ok, Config} ->
+                    case start_supervisor(Config) of
+                        ok -> status_or_error();
+                        Error -> Error
+                    end;
                 {error, _} = Error -> Error
             end
     end.
@@ -62,8 +81,8 @@ start_supervisor(Config) ->
              shutdown => infinity,
              type => supervisor},
     case supervisor:start_child(kernel_safe_sup, Spec) of
-        {ok, _} -> status_or_error();
-        {error, {already_started, _}} -> status_or_error();
+        {ok, _} -> ok;
+        {error, {already_started, _}} -> ok;
         {error, {shutdown, {failed_to_start_child, _, Reason}}} -> {error, Reason};
         {error, Reason} -> {error, Reason}
     end.
@@ -146,5 +165,6 @@ version() -> ?VERSION.
 modules() ->
     [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format,
      beam_observer_pid, beam_observer_registry, beam_observer_discovery,
-     beam_observer_load, beam_observer_procs, beam_observer_inspect, beam_observer_rpc,
+     beam_observer_load, beam_observer_procs, beam_observer_inspect, beam_observer_cluster,
+     beam_observer_rpc,
      beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_agent].

@@ -11,6 +11,7 @@
                     token := binary(),
                     interval_ms := pos_integer(),
                     discovery := boolean(),
+                    listen := boolean(),
                     loopback := boolean()}.
 -export_type([config/0]).
 
@@ -42,6 +43,7 @@ normalise(Opts) ->
                    token => token(maps:get(token, Opts, undefined)),
                    interval_ms => interval(maps:get(interval_ms, Opts, 1000)),
                    discovery => boolean(discovery, maps:get(discovery, Opts, true)),
+                   listen => boolean(listen, maps:get(listen, Opts, true)),
                    loopback => loopback(Bind)},
         {ok, Config}
     catch

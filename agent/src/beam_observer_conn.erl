@@ -18,9 +18,12 @@
                workers = #{} :: #{pid() => {Id :: term(), reference(), Timer :: reference()}},
                tokens :: float(),
                last_refill :: integer(),
-               sampler = undefined :: undefined | pid()}).
+               %% Load samplers by node: this node's is linked to the connection,
+               %% another node's (beam_observer_cluster) too, across the distribution.
+               samplers = #{} :: #{node() => pid()}}).
 
 -define(REQUEST_TIMEOUT_MS, 60000).
+-define(MAX_SAMPLERS, 32).
 
 %% Spawned unlinked by the acceptor; it waits to be admitted by the listener.
 -spec spawn_for(gen_tcp:socket()) -> pid().
@@ -217,10 +220,10 @@ loop(Conn = #conn{socket = Socket}, Limits) ->
             close(Conn, 1001, <<"agent stopping">>, Reason);
         {'DOWN', _, process, Worker, Reason} ->
             loop(worker_down(Conn, Worker, Reason), Limits);
-        {'EXIT', Sampler, _} when Sampler =:= Conn#conn.sampler ->
-            loop(Conn#conn{sampler = undefined}, Limits);
-        {'EXIT', _, _} ->
-            loop(Conn, Limits);
+        {remote_sampler, Node, Sampler} ->
+            loop(add_sampler(Conn, Node, Sampler), Limits);
+        {'EXIT', Pid, Reason} ->
+            loop(sampler_exit(Conn, Pid, Reason), Limits);
         {request_timeout, Worker} ->
             loop(worker_timeout(Conn, Worker), Limits)
     end.
@@ -262,8 +265,8 @@ close(Conn, Code, Reason, ExitReason) ->
     finish(Conn),
     exit(ExitReason).
 
-finish(#conn{socket = Socket, workers = Workers}) ->
-    [exit(Pid, kill) || Pid <- maps:keys(Workers)],
+finish(#conn{socket = Socket, workers = Workers, samplers = Samplers}) ->
+    [exit(Pid, kill) || Pid <- maps:keys(Workers) ++ maps:values(Samplers)],
     gen_tcp:close(Socket),
     exit(normal).
 
@@ -343,34 +346,70 @@ refill(Conn = #conn{tokens = Tokens, last_refill = Last}, Rate, Burst) ->
     Conn#conn{tokens = min(float(Burst), Tokens + (Now - Last) * Rate / 1000),
               last_refill = Now}.
 
-%% The load subscription belongs to the connection; everything else runs in a worker.
-dispatch(Id, <<"load/subscribe">>, Params, Conn) ->
-    case beam_observer_rpc:subscribe_params(Params) of
-        {ok, IntervalMs} ->
-            stop_sampler(Conn),
+%% Load subscriptions belong to the connection (one sampler per node);
+%% everything else runs in a worker.
+dispatch(Id, <<"load/subscribe">>, Params, Conn = #conn{samplers = Samplers}) ->
+    Check = case beam_observer_rpc:subscribe_params(Params) of
+                {ok, Ms} -> {beam_observer_cluster:target(Params), Ms};
+                Error -> Error
+            end,
+    case Check of
+        {error, Code, Message} ->
+            reply_error(Conn, Id, Code, Message),
+            Conn;
+        {{error, Code, Message}, _} ->
+            reply_error(Conn, Id, Code, Message),
+            Conn;
+        {{ok, Target}, _} when map_size(Samplers) >= ?MAX_SAMPLERS,
+                               not is_map_key(Target, Samplers),
+                               not (Target =:= local andalso is_map_key(node(), Samplers)) ->
+            reply_error(Conn, Id, -32602, <<"at most 32 load subscriptions per connection">>),
+            Conn;
+        {{ok, local}, IntervalMs} ->
             Self = self(),
             Sampler = spawn_link(fun() -> beam_observer_load:run(Self, IntervalMs) end),
             beam_observer_registry:add(Sampler, sampler),
-            reply(Conn, Id, #{intervalMs => IntervalMs}),
-            Conn#conn{sampler = Sampler};
-        {error, Code, Message} ->
-            reply_error(Conn, Id, Code, Message),
-            Conn
+            reply(Conn, Id, #{intervalMs => IntervalMs, node => node()}),
+            add_sampler(Conn, node(), Sampler);
+        {{ok, Node}, IntervalMs} ->
+            %% Loading the agent there may take a moment: not in this loop.
+            spawn_worker(Id, fun() -> remote_subscribe(Node, IntervalMs) end, Conn)
     end;
-dispatch(Id, <<"load/unsubscribe">>, _Params, Conn) ->
-    stop_sampler(Conn),
+dispatch(Id, <<"load/unsubscribe">>, Params, Conn = #conn{samplers = Samplers}) ->
+    Stop = case beam_observer_cluster:target(Params) of
+               {ok, local} when is_map(Params), is_map_key(<<"node">>, Params) -> [node()];
+               {ok, local} -> maps:keys(Samplers);   %% no node: every subscription
+               {ok, Node} -> [Node];
+               {error, _, _} -> []
+           end,
     reply(Conn, Id, #{}),
-    Conn#conn{sampler = undefined};
-dispatch(Id, Method, Params, Conn = #conn{workers = Workers}) ->
+    lists:foldl(fun(Node, C) -> stop_sampler(C, Node) end, Conn, Stop);
+dispatch(Id, Method, Params, Conn) ->
+    spawn_worker(Id, fun() -> beam_observer_rpc:handle(Method, Params) end, Conn).
+
+spawn_worker(Id, Run, Conn = #conn{workers = Workers}) ->
     Self = self(),
-    {Pid, Monitor} = spawn_monitor(fun() -> worker(Self, Id, Method, Params) end),
+    {Pid, Monitor} = spawn_monitor(fun() -> worker(Self, Id, Run) end),
     Timer = erlang:send_after(?REQUEST_TIMEOUT_MS, self(), {request_timeout, Pid}),
     Conn#conn{workers = Workers#{Pid => {Id, Monitor, Timer}}}.
 
-worker(Conn, Id, Method, Params) ->
+%% In a worker: start a sampler in Node and hand it to the connection
+%% before the response goes out.
+remote_subscribe(Node, IntervalMs) ->
+    Conn = get(conn),
+    case beam_observer_cluster:start_sampler(Node, Conn, IntervalMs) of
+        {ok, Sampler} ->
+            Conn ! {remote_sampler, Node, Sampler},
+            {ok, #{intervalMs => IntervalMs, node => Node}};
+        Error ->
+            Error
+    end.
+
+worker(Conn, Id, Run) ->
+    put(conn, Conn),
     beam_observer_registry:add(self(), worker),
     Start = erlang:monotonic_time(microsecond),
-    Response = case beam_observer_rpc:handle(Method, Params) of
+    Response = case Run() of
                    {ok, Result} -> response(Id, Result);
                    {error, Code, Message} -> error_response(Id, Code, Message)
                end,
@@ -407,12 +446,38 @@ worker_timeout(Conn = #conn{workers = Workers}, Worker) ->
             Conn
     end.
 
-stop_sampler(#conn{sampler = undefined}) -> ok;
-stop_sampler(#conn{sampler = Pid}) ->
-    unlink(Pid),
-    exit(Pid, kill),
-    beam_observer_registry:remove(Pid),
-    ok.
+add_sampler(Conn, Node, Sampler) ->
+    Conn1 = stop_sampler(Conn, Node),
+    Conn1#conn{samplers = (Conn1#conn.samplers)#{Node => Sampler}}.
+
+stop_sampler(Conn = #conn{samplers = Samplers}, Node) ->
+    case maps:take(Node, Samplers) of
+        {Pid, Rest} ->
+            unlink(Pid),
+            exit(Pid, kill),
+            beam_observer_registry:remove(Pid),
+            Conn#conn{samplers = Rest};
+        error ->
+            Conn
+    end.
+
+%% A sampler ended on its own: its node left the cluster, or it crashed.
+%% The client hears it as a `load/stopped' notification.
+sampler_exit(Conn = #conn{samplers = Samplers}, Pid, Reason) ->
+    case [N || {N, P} <- maps:to_list(Samplers), P =:= Pid] of
+        [Node] ->
+            beam_observer_registry:remove(Pid),
+            Why = case Reason of
+                      noconnection -> <<"nodeDown">>;
+                      _ -> <<"crashed: ", (beam_observer_format:short(Reason))/binary>>
+                  end,
+            send_text(Conn, iolist_to_binary(beam_observer_json:encode(
+                #{jsonrpc => <<"2.0">>, method => <<"load/stopped">>,
+                  params => #{node => Node, reason => Why}}))),
+            Conn#conn{samplers = maps:remove(Node, Samplers)};
+        [] ->
+            Conn
+    end.
 
 reply(_Conn, undefined, _Result) -> ok;
 reply(Conn, Id, Result) -> send_text(Conn, response(Id, Result)).

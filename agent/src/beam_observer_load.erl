@@ -12,11 +12,21 @@
 %%% per process, so it goes off again when the last sampler ends.
 -module(beam_observer_load).
 
--export([run/2, sample/1, first_reading/0]).
+-export([run/2, start_linked/2, sample/1, first_reading/0]).
 %% Pure parts, exported for tests.
 -export([utilisation/4, run_queue_stats/1, os_cpu_ticks/1]).
 
 -define(CLOCK_TICKS_PER_SECOND, 100).   %% USER_HZ on Linux
+
+%% A sampler in this node for a connection process of another node's agent
+%% (see beam_observer_cluster): linked to it, so either ending ends both.
+-spec start_linked(pid(), pos_integer()) -> pid().
+start_linked(Conn, IntervalMs) ->
+    spawn(fun() ->
+                  link(Conn),
+                  beam_observer_registry:add(self(), sampler),
+                  run(Conn, IntervalMs)
+          end).
 
 -spec run(pid(), pos_integer()) -> no_return().
 run(Conn, IntervalMs) ->
@@ -89,7 +99,8 @@ sample(Prev) ->
                 _ -> null
             end,
     Sample =
-        #{timestamp => erlang:system_time(millisecond),
+        #{node => node(),
+          timestamp => erlang:system_time(millisecond),
           intervalMs => ElapsedMs,
           schedulers => #{total => Normal,
                           online => erlang:system_info(schedulers_online),

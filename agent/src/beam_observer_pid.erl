@@ -1,8 +1,10 @@
 %%% PIDs as they travel in the protocol: the node's own text form "<0.123.0>".
 %%%
-%%% Parsing never creates atoms, and refuses a pid whose first number is not
-%%% 0: that number is the index of *another* node as seen from whichever node
-%%% printed it, so resolving it here could name the wrong process.
+%%% Parsing never creates atoms. A pid whose first number is not 0 belongs
+%%% to another node: that number identifies the node *as seen from the node
+%%% that printed it* (it differs from node to node), so it is resolved here,
+%%% in the node that is asked, and refused when this node is not connected
+%%% to a node with that number.
 -module(beam_observer_pid).
 
 -export([parse/1, to_binary/1]).
@@ -23,10 +25,14 @@ parse(Text) when is_binary(Text), byte_size(Text) =< 64 ->
                     catch error:badarg -> invalid(Text)
                     end;
                 Index ->
-                    {error, -32006,
-                     <<"pid ", Text/binary, " belongs to another node (node index ",
-                       (integer_to_binary(Index))/binary, " as seen from the node that printed it); "
-                       "this agent only resolves its own node's pids, which start with <0.">>}
+                    try {ok, list_to_pid("<" ++ Node ++ "." ++ Number ++ "." ++ Serial ++ ">")}
+                    catch error:badarg ->
+                        {error, -32006,
+                         <<"pid ", Text/binary, " belongs to another node (node number ",
+                           (integer_to_binary(Index))/binary, " as seen from the node that printed it), "
+                           "and ", (atom_to_binary(node()))/binary, " is connected to no node with that number; "
+                           "ask the node that printed it (the request's \"node\" parameter)">>}
+                    end
             end;
         nomatch ->
             invalid(Text)

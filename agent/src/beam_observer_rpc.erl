@@ -5,28 +5,91 @@
 %%% docs/protocol.md and typed in extension/src/protocol/agentProtocol.ts.
 -module(beam_observer_rpc).
 
--export([handle/2, subscribe_params/1]).
+-export([handle/2, handle_local/2, subscribe_params/1]).
 
 -define(INVALID_PARAMS, -32602).
 -define(METHOD_NOT_FOUND, -32601).
+-define(FORWARD_TIMEOUT_MS, 15000).
 
 -type result() :: {ok, term()} | {error, integer(), binary()}.
 
+-define(METHODS, [<<"initialize">>, <<"cluster/nodes">>, <<"pid/resolve">>,
+                  <<"processes/list">>, <<"process/info">>, <<"process/state">>,
+                  <<"process/messages">>]).
+
+%% A request from a client: run it here or, when it names another node (or a
+%% pid of another node), in that node (see beam_observer_cluster).
 -spec handle(binary(), term()) -> result().
-handle(<<"initialize">>, _Params) ->
+handle(Method, Params) ->
+    case lists:member(Method, ?METHODS) of
+        false ->
+            {error, ?METHOD_NOT_FOUND, <<"unknown method: ", (printable(Method))/binary>>};
+        true ->
+            case beam_observer_cluster:target(Params) of
+                {ok, local} -> handle_local(Method, Params);
+                {ok, Node} -> forward(Node, Method, Params);
+                {error, _, _} = Error -> Error
+            end
+    end.
+
+%% Run a request in this node. Results name the node that answered them.
+-spec handle_local(binary(), term()) -> result().
+handle_local(Method, Params) ->
+    case run(Method, Params) of
+        {ok, Result} when is_map(Result) -> {ok, maps:merge(#{node => node()}, Result)};
+        Other -> Other
+    end.
+
+run(<<"initialize">>, _Params) ->
     {ok, initialize()};
-handle(<<"processes/list">>, Params) ->
+run(<<"cluster/nodes">>, _Params) ->
+    {ok, beam_observer_cluster:nodes()};
+run(<<"pid/resolve">>, Params) ->
+    with_params(Params, fun pid_params/1, fun resolve/1);
+run(<<"processes/list">>, Params) ->
     with_params(Params, fun list_params/1, fun beam_observer_procs:list/1);
-handle(<<"process/info">>, Params) ->
-    with_params(Params, fun pid_params/1, fun beam_observer_inspect:info/1);
-handle(<<"process/state">>, Params) ->
-    with_params(Params, fun state_params/1,
-                fun({Pid, Timeout}) -> beam_observer_inspect:state(Pid, Timeout) end);
-handle(<<"process/messages">>, Params) ->
-    with_params(Params, fun messages_params/1,
-                fun({Pid, Limit}) -> beam_observer_inspect:messages(Pid, Limit) end);
-handle(Method, _Params) ->
+run(<<"process/info">>, Params) ->
+    with_pid(<<"process/info">>, Params, fun pid_params/1, fun beam_observer_inspect:info/1);
+run(<<"process/state">>, Params) ->
+    with_pid(<<"process/state">>, Params, fun state_params/1,
+             fun({Pid, Timeout}) -> beam_observer_inspect:state(Pid, Timeout) end);
+run(<<"process/messages">>, Params) ->
+    with_pid(<<"process/messages">>, Params, fun messages_params/1,
+             fun({Pid, Limit}) -> beam_observer_inspect:messages(Pid, Limit) end);
+run(Method, _Params) ->
     {error, ?METHOD_NOT_FOUND, <<"unknown method: ", (printable(Method))/binary>>}.
+
+%% A pid this node printed for a process of another node runs there, with
+%% the pid in that node's own form.
+with_pid(Method, Params, Check, Run) ->
+    case is_map(Params) andalso pid_params(Params) of
+        {ok, Pid} when node(Pid) =/= node() ->
+            forward(node(Pid), Method, Params#{<<"pid">> => local_form(Pid)});
+        _ ->
+            with_params(Params, Check, Run)
+    end.
+
+resolve(Pid) ->
+    {ok, #{pid => local_form(Pid), node => node(Pid), printedBy => node()}}.
+
+%% "<0.Y.Z>": how the pid's own node prints it.
+local_form(Pid) ->
+    [_, Number, Serial] = string:lexemes(string:trim(pid_to_list(Pid), both, "<>"), "."),
+    list_to_binary(["<0.", Number, ".", Serial, ">"]).
+
+forward(Node, Method, Params) ->
+    Timeout = case Method of
+                  <<"process/state">> when is_map(Params) ->
+                      case maps:get(<<"timeoutMs">>, Params, 0) of
+                          T when is_integer(T), T > 0, T =< 30000 -> T + 5000;
+                          _ -> ?FORWARD_TIMEOUT_MS
+                      end;
+                  _ -> ?FORWARD_TIMEOUT_MS
+              end,
+    beam_observer_cluster:call(Node, Method, maps:remove(<<"node">>, params_map(Params)), Timeout).
+
+params_map(Params) when is_map(Params) -> Params;
+params_map(_) -> #{}.
 
 with_params(Params, Check, Run) when is_map(Params) ->
     try Check(Params) of
@@ -66,7 +129,7 @@ initialize() ->
       wordSize => erlang:system_info(wordsize),
       agentVersion => beam_observer_agent:version(),
       capabilities => [<<"load">>, <<"processes/list">>, <<"process/info">>,
-                       <<"process/state">>, <<"process/messages">>],
+                       <<"process/state">>, <<"process/messages">>, <<"cluster">>],
       limits => #{maxFrameBytes => maps:get(max_frame_bytes, Limits),
                   maxClients => maps:get(max_clients, Limits),
                   maxInflight => maps:get(max_inflight, Limits),

@@ -17,9 +17,12 @@ init(Config) ->
     %% configuration), so both outlive any child crash.
     beam_observer_registry:create(Config),
     beam_observer_registry:add(self(), supervisor),
-    Children =
-        [#{id => procs, start => {beam_observer_procs, start_link, []},
-           shutdown => 2000},
-         #{id => listener, start => {beam_observer_listener, start_link, []},
-           shutdown => 5000}],
+    Procs = #{id => procs, start => {beam_observer_procs, start_link, []}, shutdown => 2000},
+    Listener = #{id => listener, start => {beam_observer_listener, start_link, []}, shutdown => 5000},
+    %% A cluster member (started by another node's agent) serves through that
+    %% agent and opens no socket of its own.
+    Children = case maps:get(listen, Config) of
+                   true -> [Procs, Listener];
+                   false -> [Procs]
+               end,
     {ok, {#{strategy => one_for_all, intensity => 5, period => 60}, Children}}.

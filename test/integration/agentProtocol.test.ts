@@ -43,14 +43,14 @@ describe('agent protocol (erl node)', () => {
     assert.ok(info.processLimit > 1000);
     assert.equal(info.wordSize, 8);
     assert.deepEqual(info.capabilities.sort(),
-      ['load', 'process/info', 'process/messages', 'process/state', 'processes/list']);
+      ['cluster', 'load', 'process/info', 'process/messages', 'process/state', 'processes/list']);
     assert.equal(info.limits.maxFrameBytes, 1024 * 1024);
   });
 
   it('load/subscribe streams samples with run queues averaged over several readings', async () => {
     const samples: LoadSample[] = [];
     const sub = client.onSample((s) => samples.push(s));
-    assert.deepEqual(await client.subscribeLoad(300), { intervalMs: 300 });
+    assert.deepEqual(await client.subscribeLoad(300), { intervalMs: 300, node: 'nonode@nohost' });
     await waitFor(() => samples.length >= 3, 5000);
     await client.unsubscribeLoad();
     const count = samples.length;

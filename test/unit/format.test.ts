@@ -61,7 +61,7 @@ describe('formatting', () => {
 
   it('lists info lines with sizes in bytes from words', () => {
     const lines = infoLines({
-      pid: '<0.1.0>', name: 'Elixir.Demo', status: 'waiting', initialCall: null, currentFunction: null, stacktrace: [],
+      node: 'demo@host', pid: '<0.1.0>', name: 'Elixir.Demo', status: 'waiting', initialCall: null, currentFunction: null, stacktrace: [],
       links: [], monitors: [], monitoredBy: [], trapExit: true, groupLeader: '<0.2.0>', priority: 'normal', wordSize: 8,
       heapSize: 128, stackSize: 16, totalHeapSize: 256, memory: 4096, messageQueueLen: 0, reductions: 10,
       garbageCollection: {}, dictionary: [], otp: { isOtp: true, behaviour: 'gen_server', sysAware: true }, agent: false,

@@ -18,12 +18,20 @@ import {
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import {
+  ClusterNodes,
+  ClusterNodesResult,
   Initialize,
+  InitializeNode,
   InitializeResult,
   LoadSample,
   LoadSampleNotification,
+  LoadStopped,
+  LoadStoppedNotification,
   LoadSubscribe,
+  LoadSubscribeResult,
   LoadUnsubscribe,
+  PidResolve,
+  PidResolveResult,
   PidText,
   ProcessInfo,
   ProcessInfoRequest,
@@ -146,12 +154,15 @@ export function openAgentSocket(endpoint: AgentEndpoint, timeoutMs = 5000): Prom
 export class AgentClient implements Disposable {
   private readonly closeEmitter = new Emitter<void>();
   private readonly sampleEmitter = new Emitter<LoadSample>();
+  private readonly loadStoppedEmitter = new Emitter<LoadStopped>();
   private closed = false;
 
   /** Fired once when the connection ends, whoever ended it. */
   readonly onClose = this.closeEmitter.event;
   /** Every load/sample notification, while subscribed. */
   readonly onSample = this.sampleEmitter.event;
+  /** A node's subscription ended on its own (the node left the cluster). */
+  readonly onLoadStopped = this.loadStoppedEmitter.event;
 
   private constructor(
     private readonly socket: WebSocket,
@@ -159,6 +170,7 @@ export class AgentClient implements Disposable {
     readonly info: InitializeResult,
   ) {
     connection.onNotification(LoadSampleNotification, (sample) => this.sampleEmitter.fire(sample));
+    connection.onNotification(LoadStoppedNotification, (stopped) => this.loadStoppedEmitter.fire(stopped));
     connection.onClose(() => this.markClosed());
     socket.on('close', () => this.markClosed());
   }
@@ -182,28 +194,47 @@ export class AgentClient implements Disposable {
     return this.closed;
   }
 
-  subscribeLoad(intervalMs?: number): Promise<{ intervalMs: number }> {
-    return this.connection.sendRequest(LoadSubscribe, intervalMs === undefined ? {} : { intervalMs });
+  /** Samples of `node` (default: the agent's own node). One subscription per node. */
+  subscribeLoad(intervalMs?: number, node?: string): Promise<LoadSubscribeResult> {
+    return this.connection.sendRequest(LoadSubscribe, withNode(intervalMs === undefined ? {} : { intervalMs }, node));
   }
 
-  unsubscribeLoad(): Promise<void> {
-    return this.connection.sendRequest(LoadUnsubscribe).then(() => undefined);
+  /** Stop `node`'s subscription; without `node`, all of them. */
+  unsubscribeLoad(node?: string): Promise<void> {
+    return this.connection.sendRequest(LoadUnsubscribe, withNode({}, node)).then(() => undefined);
   }
 
   listProcesses(params: ProcessesListParams): Promise<ProcessesListResult> {
     return this.connection.sendRequest(ProcessesList, params);
   }
 
-  processInfo(pid: PidText): Promise<ProcessInfo> {
-    return this.connection.sendRequest(ProcessInfoRequest, { pid });
+  processInfo(pid: PidText, node?: string): Promise<ProcessInfo> {
+    return this.connection.sendRequest(ProcessInfoRequest, withNode({ pid }, node));
   }
 
-  processState(pid: PidText, timeoutMs?: number): Promise<ProcessState> {
-    return this.connection.sendRequest(ProcessStateRequest, timeoutMs === undefined ? { pid } : { pid, timeoutMs });
+  processState(pid: PidText, timeoutMs?: number, node?: string): Promise<ProcessState> {
+    return this.connection.sendRequest(ProcessStateRequest,
+      withNode(timeoutMs === undefined ? { pid } : { pid, timeoutMs }, node));
   }
 
-  processMessages(pid: PidText, limit?: number): Promise<ProcessMessages> {
-    return this.connection.sendRequest(ProcessMessagesRequest, limit === undefined ? { pid } : { pid, limit });
+  processMessages(pid: PidText, limit?: number, node?: string): Promise<ProcessMessages> {
+    return this.connection.sendRequest(ProcessMessagesRequest,
+      withNode(limit === undefined ? { pid } : { pid, limit }, node));
+  }
+
+  /** The agent's node and the nodes it is connected to (as seen from `node`, by default the agent's). */
+  clusterNodes(node?: string): Promise<ClusterNodesResult> {
+    return this.connection.sendRequest(ClusterNodes, withNode({}, node));
+  }
+
+  /** What `initialize` says about another node of the cluster. */
+  nodeInfo(node: string): Promise<InitializeResult> {
+    return this.connection.sendRequest(InitializeNode, { node });
+  }
+
+  /** Which process a pid printed by `node` (default: the agent's node) names. */
+  resolvePid(pid: PidText, node?: string): Promise<PidResolveResult> {
+    return this.connection.sendRequest(PidResolve, withNode({ pid }, node));
   }
 
   private markClosed(): void {
@@ -232,4 +263,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       (error) => { clearTimeout(timer); reject(error); },
     );
   });
+}
+
+/** Parameters with `node` only when one is given (omitted means the agent's node). */
+function withNode<T extends object>(params: T, node: string | undefined): T & { node?: string } {
+  return node === undefined ? params : { ...params, node };
 }

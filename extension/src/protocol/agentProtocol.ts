@@ -13,6 +13,15 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 /** A pid in the node's own text form, e.g. "<0.123.0>". */
 export type PidText = string;
 
+/**
+ * Any request may name a node of the cluster the agent's node is connected
+ * to; the agent then runs it in that node, loading itself there on demand
+ * (see "Cluster" in docs/protocol.md). Omitted: the agent's own node.
+ */
+export interface NodeParams {
+  node?: string;
+}
+
 /** A module, function and arity. Elixir modules keep their "Elixir." prefix. */
 export interface Mfa {
   module: string;
@@ -43,7 +52,8 @@ export interface AgentLimits {
   maxStateTimeoutMs: number;
 }
 
-export type Capability = 'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages';
+export type Capability =
+  | 'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster';
 
 export interface InitializeResult {
   node: string;
@@ -62,19 +72,23 @@ export interface InitializeResult {
 }
 
 export const Initialize = new RequestType0<InitializeResult, void>('initialize');
+/** initialize for another node of the cluster. */
+export const InitializeNode = new RequestType<NodeParams, InitializeResult, void>('initialize');
 
 // ---------------------------------------------------------------------------
 // load
 
-export interface LoadSubscribeParams {
+export interface LoadSubscribeParams extends NodeParams {
   /** Sample interval, 100 to 60000 ms; default: the agent's interval_ms (1000). */
   intervalMs?: number;
 }
 export interface LoadSubscribeResult {
   intervalMs: number;
+  node: string;
 }
 export const LoadSubscribe = new RequestType<LoadSubscribeParams, LoadSubscribeResult, void>('load/subscribe');
-export const LoadUnsubscribe = new RequestType0<Record<string, never>, void>('load/unsubscribe');
+/** Stop the subscription for `node`; without `node`, every subscription of the connection. */
+export const LoadUnsubscribe = new RequestType<NodeParams, Record<string, never>, void>('load/unsubscribe');
 
 export interface RunQueueStats {
   /** Average over the interval's readings. */
@@ -83,6 +97,8 @@ export interface RunQueueStats {
 }
 
 export interface LoadSample {
+  /** The node the sample describes. */
+  node: string;
   /** Wall clock, ms since the epoch, when the sample was taken. */
   timestamp: number;
   /** Length of the interval the deltas cover. */
@@ -135,13 +151,47 @@ export interface LoadSample {
 
 export const LoadSampleNotification = new NotificationType<LoadSample>('load/sample');
 
+/** A subscription ended without being asked to: its node left ("nodeDown") or its sampler crashed. */
+export interface LoadStopped {
+  node: string;
+  reason: 'nodeDown' | string;
+}
+export const LoadStoppedNotification = new NotificationType<LoadStopped>('load/stopped');
+
+// ---------------------------------------------------------------------------
+// cluster/nodes and pid/resolve
+
+export interface ClusterNode {
+  name: string;
+  /** Hidden nodes (remote shells, attach helpers) are connected but not part of nodes(). */
+  hidden: boolean;
+}
+
+export interface ClusterNodesResult {
+  /** The node that answered; it is the first entry of `nodes`. */
+  node: string;
+  nodes: ClusterNode[];
+}
+export const ClusterNodes = new RequestType<NodeParams, ClusterNodesResult, void>('cluster/nodes');
+
+export interface PidResolveResult {
+  /** The process's node. */
+  node: string;
+  /** The pid as its own node prints it ("<0.Y.Z>"). */
+  pid: PidText;
+  /** The node whose view of the first number was used. */
+  printedBy: string;
+}
+/** Which process a pid printed by `node` (default: the agent's node) names. */
+export const PidResolve = new RequestType<PidParams, PidResolveResult, void>('pid/resolve');
+
 // ---------------------------------------------------------------------------
 // processes/list
 
 export type SortKey = 'reductions' | 'memory' | 'messageQueueLen';
 export const SORT_KEYS: readonly SortKey[] = ['reductions', 'memory', 'messageQueueLen'];
 
-export interface ProcessesListParams {
+export interface ProcessesListParams extends NodeParams {
   sortBy?: SortKey;
   /** 1..1000, default 200. */
   limit?: number;
@@ -170,6 +220,8 @@ export interface ProcessRow {
 }
 
 export interface ProcessesListResult {
+  /** The node the rows belong to. */
+  node: string;
   rows: ProcessRow[];
   /** Processes looked at (those alive during the sweep that passed the filter or not). */
   scanned: number;
@@ -186,7 +238,11 @@ export const ProcessesList = new RequestType<ProcessesListParams, ProcessesListR
 // ---------------------------------------------------------------------------
 // process/info
 
-export interface PidParams {
+export interface PidParams extends NodeParams {
+  /**
+   * "<0.Y.Z>" for a process of `node`; a pid printed by `node` for a process
+   * of another node ("<9003.Y.Z>") is resolved there and answered by its own node.
+   */
   pid: PidText;
 }
 
@@ -205,6 +261,8 @@ export type MonitorEntry =
   | { type: string; description: string };
 
 export interface ProcessInfo {
+  /** The node the process runs on; `pid` is in that node's own form. */
+  node: string;
   pid: PidText;
   name: string | null;
   status: ProcessStatus;
@@ -245,6 +303,7 @@ export interface ProcessStateParams extends PidParams {
 }
 
 export interface ProcessState {
+  node: string;
   pid: PidText;
   behaviour: string;
   language: 'elixir' | 'erlang';
@@ -266,6 +325,7 @@ export interface ProcessMessagesParams extends PidParams {
 }
 
 export interface ProcessMessages {
+  node: string;
   pid: PidText;
   /** Messages in the queue when it was copied. */
   total: number;
@@ -299,10 +359,14 @@ export const ErrorCodes = {
   MailboxTooLarge: -32004,
   /** The process belongs to the agent itself. */
   AgentProcess: -32005,
-  /** The pid's first number is not 0: it names a process of another node. */
+  /** The pid names a node (by its first number) that the asked node is not connected to. */
   OtherNodePid: -32006,
   RateLimited: -32007,
   TooManyInflight: -32008,
+  /** The request names a node the agent's node is not connected to (or that left during it). */
+  NodeNotConnected: -32009,
+  /** The agent could not load or start itself in the named node. */
+  AgentUnavailable: -32010,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
