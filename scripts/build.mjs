@@ -1,6 +1,7 @@
 // `npm run build`: the agent (erlc), the TypeScript (type check and test
 // output with tsc) and the bundles (esbuild): dist/extension.js for the
-// extension host, dist/webview.js (+ .css) for the load charts.
+// extension host, dist/webview.js (+ .css) for the load charts, dist/cluster.js
+// (+ .css) for the cluster overview.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -46,6 +47,17 @@ export async function bundle({ minify = false } = {}) {
       ...common,
       entryPoints: ['webview/src/main.ts'],
       outfile: 'dist/webview.js',
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+    });
+  }
+  // The cluster overview: its CSS import comes out as dist/cluster.css, as charts.css does as dist/webview.css.
+  if (existsSync(join(root, 'webview', 'src', 'cluster', 'main.ts'))) {
+    await esbuild.build({
+      ...common,
+      entryPoints: ['webview/src/cluster/main.ts'],
+      outfile: 'dist/cluster.js',
       platform: 'browser',
       format: 'iife',
       target: 'chrome120',

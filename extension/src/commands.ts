@@ -28,6 +28,12 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
 }
 
+/** A process: its pid as its own node prints it, and that node (undefined: the agent's own). */
+interface ProcessRef {
+  pid: string;
+  member: string | undefined;
+}
+
 /** A pid from whatever invoked the command: a tree item, a string, or nothing. */
 function pidOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -46,18 +52,31 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     void vscode.window.showErrorMessage(`BEAM Observer: ${what}: ${message}`);
   };
 
-  /** Resolve a pid argument to a local pid, or explain why not. */
-  const localPid = (text: string): string | undefined => {
+  /**
+   * Resolve a pid argument to a process: "<0.Y.Z>" is one of the shown node's;
+   * a pid of another node ("<9003.Y.Z>", as the agent's node prints it in logs
+   * and terminals) is resolved by the agent to its own node. Explains failures.
+   */
+  const resolveProcess = async (text: string): Promise<ProcessRef | undefined> => {
     const match = parsePid(text);
     if (!match) {
       void vscode.window.showErrorMessage(`BEAM Observer: "${text}" is not a pid (expected <0.123.0> or #PID<0.123.0>).`);
       return undefined;
     }
-    if (!isLocalPid(match)) {
+    if (isLocalPid(match)) return { pid: match.pid, member: registry.target?.member };
+    const client = registry.client;
+    const agent = registry.selected;
+    if (!client || !agent) {
       void vscode.window.showWarningMessage(otherNodeMessage(match));
       return undefined;
     }
-    return match.pid;
+    try {
+      const resolved = await client.resolvePid(match.pid);
+      return { pid: resolved.pid, member: resolved.node === agent.name ? undefined : resolved.node };
+    } catch (error) {
+      void vscode.window.showWarningMessage(`BEAM Observer: ${(error as Error).message}`);
+      return undefined;
+    }
   };
 
   const requireClient = () => {
@@ -78,7 +97,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const pickProcess = async (placeHolder: string): Promise<string | undefined> => {
     const client = requireClient();
     if (!client) return undefined;
-    const list = await client.listProcesses({ sortBy: 'memory', limit: 1000 });
+    const member = registry.target?.member;
+    const list = await client.listProcesses({ sortBy: 'memory', limit: 1000, ...(member ? { node: member } : {}) });
     const byPid = new Map(list.rows.map((r) => [r.pid, r]));
     const item = (row: ProcessRow, recent: boolean): vscode.QuickPickItem & { pid: string } => ({
       label: `${recent ? '$(history) ' : ''}${rowLabel(row)}`,
@@ -98,12 +118,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     try {
       const raw = pidOf(arg) ?? pidUnderCursor() ?? (await pickProcess('Process whose state to inspect (search by name, pid or initial call)'));
       if (!raw) return;
-      const pid = localPid(raw);
-      if (!pid) return;
-      const name = tree.rowFor(pid)?.name ?? (await registry.client?.processInfo(pid))?.name;
+      const process = await resolveProcess(raw);
+      if (!process) return;
+      const { pid, member } = process;
+      const name = (member === registry.target?.member ? tree.rowFor(pid)?.name : undefined) ??
+        (await registry.client?.processInfo(pid, member))?.name;
       const uri = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `BEAM Observer: fetching the state of ${pid}` },
-        () => states.fetch(pid, name));
+        () => states.fetch(pid, name, member));
       await vscode.window.showTextDocument(uri, { preview: false });
     } catch (error) {
       fail('cannot show the state', error);
@@ -115,7 +137,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     const process = target && target.scheme === STATE_SCHEME ? states.processOf(target) : undefined;
     if (!process) return;
     try {
-      const next = await states.fetch(process.pid, process.name);
+      const next = await states.fetch(process.pid, process.name, process.member);
       await vscode.window.showTextDocument(next, { preview: false });
     } catch (error) {
       fail('cannot refresh the state', error);
@@ -131,7 +153,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         // Only one snapshot so far: take a second one to compare with.
         const process = states.processOf(target);
         if (!process) return;
-        await states.fetch(process.pid, process.name);
+        await states.fetch(process.pid, process.name, process.member);
         pair = states.previousAndLatest(target);
       }
       if (!pair) return;
@@ -146,11 +168,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   const peekMessages = async (arg?: unknown) => {
     const raw = pidOf(arg) ?? (await pickProcess('Process whose mailbox to peek'));
-    const pid = raw && localPid(raw);
-    const client = pid && requireClient();
-    if (!pid || !client) return;
+    const process = raw ? await resolveProcess(raw) : undefined;
+    const client = process && requireClient();
+    if (!process || !client) return;
+    const { pid, member } = process;
     try {
-      const peek = await client.processMessages(pid, 50);
+      const peek = await client.processMessages(pid, 50, member);
       const comment = peek.language === 'elixir' ? '#' : '%';
       const body = peek.messages.length === 0 ? `${comment} (mailbox empty)`
         : peek.messages.map((m, i) => `${comment} message ${i + 1}${m.truncated ? ' (bounded)' : ''}\n${m.text}`).join('\n\n');
@@ -181,7 +204,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     const client = pid && requireClient();
     if (!pid || !client) return;
     try {
-      const info = await client.processInfo(pid);
+      const info = await client.processInfo(pid, registry.target?.member);
       const frame = info.stacktrace[0];
       if (!frame) {
         void vscode.window.showInformationMessage(`BEAM Observer: ${pid} has no stack to show.`);
@@ -195,8 +218,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   const revealProcess = async (arg?: unknown) => {
     const raw = pidOf(arg) ?? pidUnderCursor();
-    const pid = raw && localPid(raw);
-    if (!pid || !requireClient()) return;
+    const process = raw ? await resolveProcess(raw) : undefined;
+    if (!process || !requireClient()) return;
+    const { pid, member } = process;
+    // A process of another node of the cluster: show that node.
+    if (member !== registry.target?.member) registry.select(registry.selected?.id, member);
     await vscode.commands.executeCommand('beamObserver.processes.focus');
     if (!tree.rowFor(pid)) {
       // Not among the top rows: show it alone through the filter.
@@ -204,7 +230,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await waitForRow(tree, pid, 3000);
     }
     if (!tree.rowFor(pid)) {
-      void vscode.window.showWarningMessage(`BEAM Observer: ${pid} is not alive on ${registry.selected?.name}.`);
+      void vscode.window.showWarningMessage(`BEAM Observer: ${pid} is not alive on ${registry.target?.name}.`);
       return;
     }
     await ctx.treeView.reveal({ kind: 'process', id: `p:${pid}`, pid, row: tree.rowFor(pid) }, { select: true, focus: true });
@@ -276,16 +302,41 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     if (target) registry.disconnect(target.id);
   };
 
-  const selectNode = async () => {
-    const nodes = registry.all;
-    const picked = await vscode.window.showQuickPick(
-      nodes.map((n) => ({
-        label: `${n.id === registry.selected?.id ? '$(check) ' : ''}${n.name}`,
+  /**
+   * Pick the node the views show: each connected agent's node, and under it
+   * the other nodes of its cluster (observed through that agent). Accepts
+   * `{ node: "b@host" }` to select a cluster member without the picker.
+   */
+  const selectNode = async (arg?: { node?: string }) => {
+    type Item = vscode.QuickPickItem & { id?: string; member?: string };
+    const items: Item[] = [];
+    const current = registry.target;
+    for (const n of registry.all) {
+      const isCurrent = current?.agent.id === n.id && !current.member;
+      items.push({
+        label: `${isCurrent ? '$(check) ' : ''}${n.name}`,
         description: `${n.state}${n.osPid ? ` · OS pid ${n.osPid}` : ''}`,
         id: n.id,
-      })),
-      { placeHolder: nodes.length ? 'Node to show' : 'No nodes: connect to an agent first' });
-    if (picked) registry.select(picked.id);
+      });
+      for (const m of [...n.members.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+        const isCurrentMember = current?.agent.id === n.id && current.member === m.name;
+        items.push({
+          label: `    ${isCurrentMember ? '$(check) ' : ''}${m.name}`,
+          description: `${m.state === 'gone' ? 'left the cluster' : m.state}${m.hidden ? ' · hidden' : ''} · via ${n.name}`,
+          id: n.id,
+          member: m.name,
+        });
+      }
+    }
+    if (arg?.node) {
+      const wanted = items.find((i) => i.member === arg.node) ?? items.find((i) => !i.member && registry.get(i.id!)?.name === arg.node);
+      if (!wanted) throw new Error(`BEAM Observer: no connected node knows ${arg.node}`);
+      registry.select(wanted.id, wanted.member);
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(items,
+      { placeHolder: items.length ? 'Node to show' : 'No nodes: connect to an agent first', matchOnDescription: true });
+    if (picked?.id) registry.select(picked.id, picked.member);
   };
 
   const copyPid = async (arg?: unknown) => {

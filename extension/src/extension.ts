@@ -13,6 +13,8 @@ import { AgentInstall, installAgent } from './agent/agentInstall';
 import {
   AgentDebugConfigurationProvider, BEAM_DEBUG_TYPES, SESSION_MARKER_KEY, injectThroughAdapter, isBeamSession,
 } from './attach/debugSessions';
+import { ATTACH_COMMAND, registerAttachToNode } from './attach/attachToNode';
+import { ReloadWays, loadAgentAgain } from './attach/reloadAgent';
 import { AutoAttach, applyTerminalEnvironment } from './attach/terminals';
 import { registerCommands } from './commands';
 import { DiscoveryWatcher, discoveryDir } from './nodes/discovery';
@@ -21,6 +23,7 @@ import type { DiscoveryFile } from './protocol/agentProtocol';
 import { PID_HOVER_SELECTOR, PidHoverProvider } from './pids/pidHovers';
 import { RecentPids } from './pids/recentPids';
 import { PidTerminalLinkProvider } from './pids/terminalLinks';
+import { registerClusterOverview } from './views/clusterOverview';
 import { registerLoadCharts } from './views/loadCharts';
 import { ProcessTreeProvider, TreeNode } from './views/processTree';
 import { STATE_SCHEME, StateDocuments } from './views/stateDocuments';
@@ -29,6 +32,8 @@ import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
 
 /** How long a debug session may run before the agent is loaded through the debugger instead. */
 const INJECT_AFTER_MS = 5000;
+/** How long a node stays "lost" before the extension offers to load its agent again. */
+const LOST_OFFER_DELAY_MS = 3000;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('BEAM Observer', { log: true });
@@ -47,6 +52,8 @@ export function activate(context: vscode.ExtensionContext): void {
   // Debug sessions the extension prepared, by the marker their VM carries.
   const debugSessions = new Map<string, vscode.DebugSession>();
   const nodeOfSession = new Map<string, string>();
+  /** The debug session a node runs under, to load its agent again through the debugger. */
+  const sessionOfNode = new Map<string, vscode.DebugSession>();
   const runningSessions = new Set<string>();
   let lastAgents: DiscoveryFile[] = [];
 
@@ -66,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const endpoint = { port: found.port, token: found.token };
       if (marker && debugSessions.has(marker)) {
         nodeOfSession.set(marker, String(found.osPid));
+        sessionOfNode.set(String(found.osPid), debugSessions.get(marker)!);
         void registry.attach(endpoint, 'debug', found).then((node) => registry.select(node.id));
       } else if (mode === 'terminals' && inWorkspace(found.cwd)) {
         void registry.attach(endpoint, 'terminal', found);
@@ -104,6 +112,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterTrackerFactory('*', recent),
     new LoadStatusBar(registry),
     registerLoadCharts(context, registry),
+    registerClusterOverview(registry, context.extensionUri),
+    registerAttachToNode(context, registry, log),
     ...registerCommands({ registry, tree, treeView, states, texts, recent, discovery: watcher, log }),
   );
 
@@ -129,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): void {
         if (!runningSessions.has(session.id)) return;
         injectThroughAdapter(session, agent())
           .then((endpoint) => registry.attach(endpoint, 'debug'))
-          .then((node) => { nodeOfSession.set(session.id, node.id); registry.select(node.id); })
+          .then((node) => { nodeOfSession.set(session.id, node.id); sessionOfNode.set(node.id, session); registry.select(node.id); })
           .catch((error: Error) => log.warn(`${session.name}: ${error.message}`));
       }, INJECT_AFTER_MS);
     }),
@@ -139,9 +149,55 @@ export function activate(context: vscode.ExtensionContext): void {
       debugSessions.delete(marker);
       const nodeId = nodeOfSession.get(marker);
       nodeOfSession.delete(marker);
+      if (nodeId) sessionOfNode.delete(nodeId);
       // The VM may outlive the session (mix run --no-halt under ElixirLS): keep watching it while it lives.
       const node = nodeId ? registry.get(nodeId) : undefined;
       if (node && node.state !== 'connected') registry.disconnect(node.id);
+    }),
+  );
+
+  // A node whose agent stopped while the node lives on: offer to load it again.
+  const reloadWays: ReloadWays = {
+    async throughDebugger(node) {
+      const session = sessionOfNode.get(node.id);
+      if (!session) return false;
+      await injectThroughAdapter(session, agent());
+      return true;
+    },
+    // A node attached over distribution: attach again (the cookie is remembered).
+    async overDistribution(node) {
+      if (node.source !== 'distribution') return false;
+      await vscode.commands.executeCommand(ATTACH_COMMAND, { node: node.name });
+      return true;
+    },
+  };
+  const loadAgentAgainCommand = async (nodeId?: string) => {
+    const node = (nodeId ? registry.get(nodeId) : undefined) ??
+      (registry.selected?.state === 'lost' ? registry.selected : registry.all.find((n) => n.state === 'lost'));
+    if (!node) {
+      void vscode.window.showInformationMessage('BEAM Observer: no node has lost its agent.');
+      return;
+    }
+    try {
+      await loadAgentAgain(node, reloadWays);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`BEAM Observer: cannot load the agent again into ${node.name}: ${(error as Error).message}`);
+    }
+  };
+  const offered = new Set<string>();
+  context.subscriptions.push(
+    vscode.commands.registerCommand('beamObserver.loadAgentAgain', loadAgentAgainCommand),
+    registry.onDidChangeNodes((node) => {
+      if (!node || node.state === 'connected') { if (node) offered.delete(node.id); return; }
+      if (node.state !== 'lost' || offered.has(node.id)) return;
+      offered.add(node.id);
+      // A reconnect a moment later (an agent restarted by hand) needs no offer.
+      setTimeout(() => {
+        if (node.state !== 'lost') return;
+        void vscode.window.showWarningMessage(
+          `BEAM Observer: the agent in ${node.name} stopped; the node is still running.`, 'Load Agent Again')
+          .then((choice) => { if (choice) void loadAgentAgainCommand(node.id); });
+      }, LOST_OFFER_DELAY_MS);
     }),
   );
 

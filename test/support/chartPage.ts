@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { HostToWebview } from '../../extension/src/protocol/webviewProtocol';
 import { chartsHtml, newNonce, type ChartsSurface } from '../../extension/src/views/loadChartsHtml';
+import { clusterHtml } from '../../extension/src/views/clusterOverviewHtml';
 import { ROOT } from './beamNode';
 import type { BeamChartsTestHook, ChartsSnapshot } from '../../webview/src/testHookTypes';
 import { BODY_CLASS, themeCss, type ThemeName } from './vscodeThemes';
@@ -29,7 +30,10 @@ export interface ChartsServer {
   close(): Promise<void>;
 }
 
-/** Serves /charts?theme=&surface=, /theme/<name>.css and /dist/webview.{js,css} on 127.0.0.1. */
+/**
+ * Serves /charts?theme=&surface=, /cluster?theme= (the cluster overview), /theme/<name>.css
+ * and /dist/{webview,cluster}.{js,css} on 127.0.0.1.
+ */
 export async function startChartsServer(): Promise<ChartsServer> {
   for (const file of ['webview.js', 'webview.css']) {
     if (!existsSync(join(DIST, file))) throw new Error(`dist/${file} is missing: run node scripts/build.mjs first`);
@@ -53,9 +57,19 @@ export async function startChartsServer(): Promise<ChartsServer> {
         bodyClass: BODY_CLASS[theme],
         surface,
       }));
+    } else if (url.pathname === '/cluster') {
+      const theme = (url.searchParams.get('theme') ?? 'dark') as ThemeName;
+      send('text/html; charset=utf-8', clusterHtml({
+        cspSource: origin,
+        nonce: newNonce(),
+        scriptUri: `${origin}/dist/cluster.js`,
+        styleUri: `${origin}/dist/cluster.css`,
+        extraStyleUris: [`${origin}/theme/${theme}.css`],
+        bodyClass: BODY_CLASS[theme],
+      }));
     } else if (url.pathname.startsWith('/theme/')) {
       send('text/css', themeCss(url.pathname.slice('/theme/'.length).replace(/\.css$/, '') as ThemeName));
-    } else if (url.pathname === '/dist/webview.js' || url.pathname === '/dist/webview.css') {
+    } else if (/^\/dist\/(webview|cluster)\.(js|css)$/.test(url.pathname) && existsSync(join(DIST, url.pathname.slice('/dist/'.length)))) {
       const file = url.pathname.slice('/dist/'.length);
       send(file.endsWith('.js') ? 'text/javascript' : 'text/css', readFileSync(join(DIST, file)));
     } else if (url.pathname === '/favicon.ico') {

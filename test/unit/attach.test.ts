@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { agentEnvironment, agentErlFlags } from '../../extension/src/agent/agentInstall';
 import {
   AGENT_MODULES, SESSION_MARKER_KEY, injectionExpression, parseInjectionResult, withAgent,
@@ -26,6 +28,10 @@ describe('attach strategies', () => {
     assert.equal(config[SESSION_MARKER_KEY], 'abc');
     assert.ok(config.excludeModules.includes('Some.Module'));
     for (const m of AGENT_MODULES) assert.ok(config.excludeModules.includes(`:${m}`), m);
+    // Every module that runs in a node (all but the attach helper's own) is listed.
+    const sources = readdirSync(join(__dirname, '..', '..', '..', 'agent', 'src'))
+      .filter((f) => f.endsWith('.erl') && f !== 'beam_observer_attach.erl').map((f) => f.replace(/\.erl$/, ''));
+    assert.deepEqual([...AGENT_MODULES].sort(), sources.sort());
   });
 
   it('leaves Erlang launches without ElixirLS options', () => {

@@ -37,7 +37,7 @@ describe('pid text', () => {
   it('never treats another node\'s pid as local, and says why', () => {
     const remote = parsePid('<11972.14658.0>')!;
     assert.equal(isLocalPid(remote), false);
-    assert.match(otherNodeMessage(remote), /belongs to another node \(node index 11972/);
+    assert.match(otherNodeMessage(remote), /belongs to another node \(node number 11972/);
     assert.equal(isLocalPid(parsePid('<0.14658.0>')!), true);
   });
 

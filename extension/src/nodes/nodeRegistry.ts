@@ -8,6 +8,14 @@
  * closed while the OS process still lives: reconnect with backoff, picking up
  * a new port or token from discovery) -> disconnected (the process is gone or
  * the user disconnected).
+ *
+ * Cluster: an agent whose node is connected to other nodes serves them too
+ * (docs/protocol.md, "Cluster"). Each connected node keeps the list of its
+ * cluster's members (polled), and the views show one *target*: the selected
+ * connection and, within it, the selected member (by default the agent's own
+ * node). Members are observed on demand: a member's load is subscribed only
+ * while it is selected or the cluster overview is open, so the agent loads
+ * itself into a member only when the user looks at it.
  */
 import * as vscode from 'vscode';
 import { AgentClient, AgentEndpoint } from '../agent/agentClient';
@@ -16,7 +24,31 @@ import { processAlive } from './processAlive';
 import { SampleHistory } from './sampleHistory';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost' | 'disconnected';
-export type NodeSource = 'debug' | 'terminal' | 'discovery' | 'manual';
+export type NodeSource = 'debug' | 'terminal' | 'discovery' | 'manual' | 'distribution';
+
+export type MemberState = 'up' | 'loading' | 'gone' | 'error';
+
+/** A node of the cluster an agent's node belongs to, other than that node itself. */
+export interface ClusterMember {
+  name: string;
+  hidden: boolean;
+  state: MemberState;
+  goneAt: number | undefined;
+  error: string | undefined;
+  /** A load subscription for it is open (or being opened). */
+  subscribed: boolean;
+  history: SampleHistory;
+}
+
+/** What the views show: a node, reached through an agent connection. */
+export interface NodeTarget {
+  agent: ObservedNode;
+  /** The Erlang node name shown. */
+  name: string;
+  /** `node` to send with requests: undefined for the agent's own node. */
+  member: string | undefined;
+  history: SampleHistory;
+}
 
 export interface ObservedNode {
   /** Stable key: the OS pid when known, else host:port. */
@@ -32,6 +64,8 @@ export interface ObservedNode {
   client: AgentClient | undefined;
   history: SampleHistory;
   lastError: string | undefined;
+  /** The other nodes of its cluster, by name (kept when they leave, as 'gone'). */
+  members: Map<string, ClusterMember>;
 }
 
 export interface RegistryOptions {
@@ -42,23 +76,31 @@ export interface RegistryOptions {
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+const CLUSTER_POLL_MS = 2000;
 
 export class NodeRegistry implements vscode.Disposable {
   private readonly nodes = new Map<string, ObservedNode>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private selectedId: string | undefined;
+  /** Within the selected connection: the member shown (undefined: the agent's own node). */
+  private selectedMember: string | undefined;
+  private clusterWatchers = 0;
+  private readonly clusterTimers = new Map<string, NodeJS.Timeout>();
   private disposed = false;
 
   private readonly changeEmitter = new vscode.EventEmitter<ObservedNode | undefined>();
   private readonly selectionEmitter = new vscode.EventEmitter<ObservedNode | undefined>();
   private readonly sampleEmitter = new vscode.EventEmitter<{ node: ObservedNode; sample: LoadSample }>();
+  private readonly clusterEmitter = new vscode.EventEmitter<ObservedNode>();
 
   /** A node was added, removed or changed state (undefined: several). */
   readonly onDidChangeNodes = this.changeEmitter.event;
   /** The node the views show changed. */
   readonly onDidChangeSelection = this.selectionEmitter.event;
-  /** A load sample arrived from a connected node. */
+  /** A load sample arrived through a connection: `sample.node` says which node it describes. */
   readonly onSample = this.sampleEmitter.event;
+  /** A connection's cluster members changed (joined, left, loaded, failed). */
+  readonly onDidChangeCluster = this.clusterEmitter.event;
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -84,10 +126,45 @@ export class NodeRegistry implements vscode.Disposable {
     return this.nodes.get(id);
   }
 
-  select(id: string | undefined): void {
-    if (this.selectedId === id) return;
+  select(id: string | undefined, member?: string): void {
+    const node = id ? this.nodes.get(id) : undefined;
+    const memberName = node && member && member !== node.name ? member : undefined;
+    if (this.selectedId === id && this.selectedMember === memberName) return;
+    const previous = this.selected;
+    const previousMember = this.selectedMember;
     this.selectedId = id;
+    this.selectedMember = memberName;
+    if (previous && previousMember) this.updateSubscription(previous, previousMember);
+    if (node && memberName) this.ensureMember(node, memberName);
     this.selectionEmitter.fire(this.selected);
+  }
+
+  /** The node the views show, if any. */
+  get target(): NodeTarget | undefined {
+    const agent = this.selected;
+    if (!agent) return undefined;
+    const member = this.selectedMember ? agent.members.get(this.selectedMember) : undefined;
+    if (member) return { agent, name: member.name, member: member.name, history: member.history };
+    return { agent, name: agent.name, member: undefined, history: agent.history };
+  }
+
+  /** Is this sample (arrived through `node`) of the target the views show? */
+  isTargetSample(node: ObservedNode, sample: LoadSample): boolean {
+    const target = this.target;
+    return !!target && target.agent === node && (sample.node ?? node.name) === target.name;
+  }
+
+  /**
+   * While at least one watcher (the cluster overview) is open, every visible
+   * member of every connection is subscribed. Returns the disposer.
+   */
+  watchCluster(): vscode.Disposable {
+    this.clusterWatchers++;
+    for (const node of this.connected) this.refreshSubscriptions(node);
+    return new vscode.Disposable(() => {
+      this.clusterWatchers--;
+      for (const node of this.connected) this.refreshSubscriptions(node);
+    });
   }
 
   /**
@@ -114,6 +191,7 @@ export class NodeRegistry implements vscode.Disposable {
         client: undefined,
         history: new SampleHistory(),
         lastError: undefined,
+        members: new Map(),
       };
       this.nodes.set(id, node);
     }
@@ -140,6 +218,7 @@ export class NodeRegistry implements vscode.Disposable {
     const node = this.nodes.get(id);
     if (!node) return;
     this.clearRetry(id);
+    this.stopClusterPoll(id);
     const client = node.client;
     node.client = undefined;
     this.setState(node, 'disconnected');
@@ -164,12 +243,23 @@ export class NodeRegistry implements vscode.Disposable {
       node.osPid = client.info.osPid;
       node.lastError = undefined;
       client.onSample((sample) => {
-        node.history.push(sample);
+        const member = sample.node && sample.node !== node.name ? node.members.get(sample.node) : undefined;
+        if (sample.node && sample.node !== node.name && !member) return;
+        (member?.history ?? node.history).push(sample);
+        if (member && member.state !== 'up') this.setMember(node, member, 'up');
         this.sampleEmitter.fire({ node, sample });
+      });
+      client.onLoadStopped(({ node: name, reason }) => {
+        const member = node.members.get(name);
+        if (!member) return;
+        member.subscribed = false;
+        if (reason === 'nodeDown') this.memberGone(node, member);
+        else this.setMember(node, member, 'error', reason);
       });
       client.onClose(() => this.lost(node, client));
       await client.subscribeLoad(this.options.sampleIntervalMs());
       this.setState(node, 'connected');
+      if (client.info.capabilities.includes('cluster')) this.pollCluster(node, client);
       this.options.log(`connected to ${node.name} (OS pid ${node.osPid}, port ${node.endpoint.port})`);
     } catch (error) {
       node.lastError = error instanceof Error ? error.message : String(error);
@@ -181,6 +271,8 @@ export class NodeRegistry implements vscode.Disposable {
   private lost(node: ObservedNode, client: AgentClient): void {
     if (node.client !== client || this.disposed) return;
     node.client = undefined;
+    this.stopClusterPoll(node.id);
+    for (const member of node.members.values()) member.subscribed = false;
     this.options.log(`connection to ${node.name} lost`);
     this.scheduleRetry(node, 0);
   }
@@ -214,13 +306,119 @@ export class NodeRegistry implements vscode.Disposable {
     if (node.id === this.selectedId) this.selectionEmitter.fire(node);
   }
 
+  // -------------------------------------------------------------------------
+  // Cluster members
+
+  /** Poll the agent's view of its cluster while this client lasts. */
+  private pollCluster(node: ObservedNode, client: AgentClient): void {
+    const poll = async () => {
+      this.clusterTimers.delete(node.id);
+      if (this.disposed || node.client !== client) return;
+      try {
+        const cluster = await client.clusterNodes();
+        this.updateMembers(node, cluster.nodes.filter((n) => n.name !== cluster.node));
+      } catch (error) {
+        this.options.log(`cluster/nodes of ${node.name} failed: ${(error as Error).message}`);
+      }
+      if (!this.disposed && node.client === client) this.clusterTimers.set(node.id, setTimeout(poll, CLUSTER_POLL_MS));
+    };
+    void poll();
+  }
+
+  private stopClusterPoll(id: string): void {
+    const timer = this.clusterTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.clusterTimers.delete(id);
+  }
+
+  private updateMembers(node: ObservedNode, listed: { name: string; hidden: boolean }[]): void {
+    let changed = false;
+    const present = new Set(listed.map((n) => n.name));
+    for (const { name, hidden } of listed) {
+      const member = node.members.get(name);
+      if (!member) {
+        node.members.set(name, {
+          name, hidden, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(),
+        });
+        changed = true;
+      } else if (member.state === 'gone') {
+        member.state = 'up';
+        member.goneAt = undefined;
+        changed = true;
+      }
+    }
+    for (const member of node.members.values()) {
+      if (!present.has(member.name) && member.state !== 'gone') {
+        this.memberGone(node, member, false);
+        changed = true;
+      }
+    }
+    this.refreshSubscriptions(node);
+    if (changed) this.clusterEmitter.fire(node);
+  }
+
+  private memberGone(node: ObservedNode, member: ClusterMember, fire = true): void {
+    member.state = 'gone';
+    member.goneAt = member.goneAt ?? Date.now();
+    member.subscribed = false;
+    if (fire) this.clusterEmitter.fire(node);
+  }
+
+  private setMember(node: ObservedNode, member: ClusterMember, state: MemberState, error?: string): void {
+    member.state = state;
+    member.error = error;
+    this.clusterEmitter.fire(node);
+  }
+
+  private wanted(node: ObservedNode, member: ClusterMember): boolean {
+    if (member.state === 'gone' || member.state === 'error') return false;
+    const selected = this.selectedId === node.id && this.selectedMember === member.name;
+    return selected || (this.clusterWatchers > 0 && !member.hidden);
+  }
+
+  private refreshSubscriptions(node: ObservedNode): void {
+    for (const member of node.members.values()) this.updateSubscription(node, member.name);
+  }
+
+  private ensureMember(node: ObservedNode, name: string): void {
+    if (!node.members.has(name)) {
+      node.members.set(name, {
+        name, hidden: false, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(),
+      });
+    }
+    const member = node.members.get(name)!;
+    if (member.state === 'error') member.state = 'up';   // picked again: try again
+    this.updateSubscription(node, name);
+  }
+
+  /** Open or close a member's load subscription to match what is wanted. */
+  private updateSubscription(node: ObservedNode, name: string): void {
+    const member = node.members.get(name);
+    const client = node.client;
+    if (!member || !client || node.state !== 'connected') return;
+    const wanted = this.wanted(node, member);
+    if (wanted && !member.subscribed) {
+      member.subscribed = true;
+      if (member.history.size === 0) this.setMember(node, member, 'loading');
+      client.subscribeLoad(this.options.sampleIntervalMs(), name).catch((error: Error) => {
+        member.subscribed = false;
+        if (node.client === client) this.setMember(node, member, 'error', error.message);
+      });
+    } else if (!wanted && member.subscribed) {
+      member.subscribed = false;
+      client.unsubscribeLoad(name).catch(() => undefined);
+    }
+  }
+
   dispose(): void {
     this.disposed = true;
+    for (const id of this.clusterTimers.keys()) this.stopClusterPoll(id);
     for (const id of this.retryTimers.keys()) this.clearRetry(id);
     for (const node of this.nodes.values()) node.client?.dispose();
     this.nodes.clear();
     this.changeEmitter.dispose();
     this.selectionEmitter.dispose();
     this.sampleEmitter.dispose();
+    this.clusterEmitter.dispose();
   }
 }

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { summarisePid } from './pidSummary';
-import { isLocalPid, pidAt } from './pidText';
+import { pidAt } from './pidText';
 
 export const PID_HOVER_SELECTOR: vscode.DocumentSelector = [
   { language: 'log' },
@@ -24,7 +24,8 @@ export class PidHoverProvider implements vscode.HoverProvider {
     if (!match) return undefined;
     const summary = await summarisePid(this.registry, match);
     const markdown = new vscode.MarkdownString(summary.markdown);
-    if (summary.alive && isLocalPid(match)) {
+    // The commands resolve a pid of another node through the agent, as the summary did.
+    if (summary.alive) {
       const arg = encodeURIComponent(JSON.stringify([match.pid]));
       markdown.appendMarkdown(`\n\n[Reveal in Process Tree](command:beamObserver.revealProcess?${arg}) · ` +
         `[Inspect State](command:beamObserver.inspectState?${arg})`);

@@ -17,24 +17,27 @@ export interface PidSummary {
   alive: boolean;
 }
 
+/**
+ * Text in logs and terminals was printed by the attached agent's node, so a
+ * pid is asked of that node: "<0.Y.Z>" is its own process, and a pid of
+ * another node of its cluster ("<9003.Y.Z>") is resolved there by the agent.
+ */
 export async function summarisePid(registry: NodeRegistry, match: PidMatch): Promise<PidSummary> {
-  if (!isLocalPid(match)) {
-    const message = otherNodeMessage(match);
-    return { markdown: escapeMarkdown(message), plain: message, alive: false };
-  }
   const node = registry.selected;
   const client = registry.client;
   if (!node || !client) {
-    const message = 'BEAM Observer is not connected to a node.';
-    return { markdown: message, plain: message, alive: false };
+    const message = isLocalPid(match) ? 'BEAM Observer is not connected to a node.' : otherNodeMessage(match);
+    return { markdown: escapeMarkdown(message), plain: message, alive: false };
   }
   try {
     const info = await client.processInfo(match.pid);
+    const onNode = info.node && info.node !== node.name ? info.node : node.name;
     const name = info.name ? formatName(info.name) : formatMfa(info.initialCall);
-    const plain = `${match.pid} ${name} · ${info.status} · ${formatMfa(info.currentFunction)} · ` +
+    const plain = `${match.pid} ${name}${onNode !== node.name ? ` on ${onNode}` : ''} · ${info.status} · ${formatMfa(info.currentFunction)} · ` +
       `${formatBytes(info.memory)} · queue ${formatCount(info.messageQueueLen)}`;
     const markdown = [
-      `**${escapeMarkdown(name)}** \`${match.pid}\` on \`${node.name}\``,
+      `**${escapeMarkdown(name)}** \`${match.pid}\` on \`${onNode}\`` +
+        (onNode !== node.name ? ` (\`${info.pid}\` there)` : ''),
       '',
       `${info.status} in \`${formatMfa(info.currentFunction)}\``,
       '',

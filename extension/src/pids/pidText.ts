@@ -54,6 +54,6 @@ export function isLocalPid(p: PidMatch): boolean {
 
 /** The explanation shown for a pid of another node. */
 export function otherNodeMessage(p: PidMatch): string {
-  return `${p.text} belongs to another node (node index ${p.nodeIndex} as seen from the node that printed it). ` +
-    'BEAM Observer resolves only pids printed by the observed node itself (those starting with <0.).';
+  return `${p.text} belongs to another node (node number ${p.nodeIndex} as seen from the node that printed it). ` +
+    'Connect to the node that printed it: its agent resolves the number to a node of its cluster.';
 }

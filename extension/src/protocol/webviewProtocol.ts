@@ -30,3 +30,50 @@ export type WebviewToHost =
   | { type: 'export'; format: 'json' | 'csv'; fileName: string; content: string }
   /** From the sidebar: open the roomy editor panel. */
   | { type: 'openPanel' };
+
+// ---------------------------------------------------------------------------
+// The cluster overview webview (one editor panel): every node of the cluster
+// the selected agent's node belongs to, side by side.
+
+/** up: samples arrive; loading: the agent is loading itself there; gone: the node left; error: it could not be observed. */
+export type ClusterRowState = 'up' | 'loading' | 'gone' | 'error';
+
+/** The latest figures of one node, from its newest load sample. */
+export interface ClusterFigures {
+  timestamp: number;
+  /** Average busy fraction 0..1 of the online normal schedulers. */
+  utilisation: number;
+  dirtyCpuUtilisation: number;
+  schedulersOnline: number;
+  /** Sum of the normal run queues, averaged over the interval, and its maximum. */
+  runQueue: number;
+  runQueueMax: number;
+  /** Bytes (erlang:memory(total)). */
+  memory: number;
+  processes: number;
+  processLimit: number;
+}
+
+export interface ClusterRow {
+  name: string;
+  state: ClusterRowState;
+  hidden: boolean;
+  /** The node the agent runs in (the one the extension is connected to). */
+  agentNode: boolean;
+  /** When it left (ms since the epoch), for state 'gone'. */
+  goneAt: number | null;
+  /** Why it cannot be observed, for state 'error'. */
+  error: string | null;
+  figures: ClusterFigures | null;
+  /** Recent utilisation values 0..1, oldest first (at most 60), for a sparkline. */
+  utilisationHistory: number[];
+}
+
+export type HostToClusterWebview =
+  /** The whole table; sent on every change, at most a few times a second. */
+  | { type: 'cluster'; agentNode: string | null; selected: string | null; rows: ClusterRow[] };
+
+export type ClusterWebviewToHost =
+  | { type: 'ready' }
+  /** The user picked a node: the process tree and charts switch to it. */
+  | { type: 'selectNode'; node: string };

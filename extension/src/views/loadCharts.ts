@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { NodeRegistry, ObservedNode } from '../nodes/nodeRegistry';
+import type { NodeRegistry, NodeTarget, ObservedNode } from '../nodes/nodeRegistry';
 import type { LoadSample } from '../protocol/agentProtocol';
 import type { ChartNode, HostToWebview, WebviewToHost } from '../protocol/webviewProtocol';
 import { chartsHtml, newNonce, type ChartsSurface } from './loadChartsHtml';
@@ -27,14 +27,14 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
       panel.panel.reveal(undefined, false);
       return;
     }
-    const created = vscode.window.createWebviewPanel(PANEL_TYPE, panelTitle(registry.selected),
+    const created = vscode.window.createWebviewPanel(PANEL_TYPE, panelTitle(registry.target),
       { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
       { enableScripts: true, localResourceRoots: [dist] });
     const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
     const current = { panel: created, charts };
     panel = current;
     created.onDidChangeViewState(() => charts.visibilityChanged());
-    const retitle = registry.onDidChangeSelection((node) => (created.title = panelTitle(node)));
+    const retitle = registry.onDidChangeSelection(() => (created.title = panelTitle(registry.target)));
     created.onDidDispose(() => {
       retitle.dispose();
       charts.dispose();
@@ -57,19 +57,25 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
   );
 }
 
-function panelTitle(node: ObservedNode | undefined): string {
-  return node ? `BEAM Load: ${node.name}` : 'BEAM Load';
+function panelTitle(target: NodeTarget | undefined): string {
+  return target ? `BEAM Load: ${target.name}` : 'BEAM Load';
+}
+
+/** The charts' key for a target: the connection, and the member node within it. */
+function chartId(target: NodeTarget): string {
+  return target.member ? `${target.agent.id}|${target.member}` : target.agent.id;
 }
 
 /** What the webview needs to know about a node, from what the registry has. */
-export function chartNode(node: ObservedNode): ChartNode {
-  const latest: LoadSample | undefined = node.history.latest(1)[0];
+export function chartNode(target: NodeTarget): ChartNode {
+  const latest: LoadSample | undefined = target.history.latest(1)[0];
+  const info = target.member ? undefined : target.agent.info;
   return {
-    id: node.id,
-    name: node.name,
-    otpRelease: node.info?.otpRelease ?? '?',
-    schedulers: node.info?.schedulers ?? latest?.schedulers ?? { total: 0, online: 0, dirtyCpu: 0, dirtyCpuOnline: 0, dirtyIo: 0 },
-    state: node.state,
+    id: chartId(target),
+    name: target.name,
+    otpRelease: info?.otpRelease ?? '?',
+    schedulers: info?.schedulers ?? latest?.schedulers ?? { total: 0, online: 0, dirtyCpu: 0, dirtyCpuOnline: 0, dirtyIo: 0 },
+    state: target.agent.state,
   };
 }
 
@@ -101,9 +107,9 @@ class ChartsWebview implements vscode.Disposable {
     });
     this.disposables.push(
       webview.onDidReceiveMessage((message: WebviewToHost) => this.received(message)),
-      registry.onDidChangeSelection((node) => this.selectionChanged(node)),
+      registry.onDidChangeSelection(() => this.selectionChanged()),
       registry.onSample(({ node, sample }) => {
-        if (node.id === this.shown?.id) this.post({ type: 'sample', nodeId: node.id, sample });
+        if (this.shown && registry.isTargetSample(node, sample)) this.post({ type: 'sample', nodeId: this.shown.id, sample });
       }),
     );
   }
@@ -118,18 +124,20 @@ class ChartsWebview implements vscode.Disposable {
     if (!this.isVisible()) this.ready = false;
   }
 
-  private selectionChanged(node: ObservedNode | undefined): void {
-    if (node?.id !== this.shown?.id) this.reset();
-    else if (node && node.state !== this.shown?.state) {
-      this.shown = { id: node.id, state: node.state };
-      this.post({ type: 'state', nodeId: node.id, state: node.state });
+  private selectionChanged(): void {
+    const target = this.registry.target;
+    const id = target ? chartId(target) : undefined;
+    if (id !== this.shown?.id) this.reset();
+    else if (target && id && target.agent.state !== this.shown?.state) {
+      this.shown = { id, state: target.agent.state };
+      this.post({ type: 'state', nodeId: id, state: target.agent.state });
     }
   }
 
   private reset(): void {
-    const node = this.registry.selected;
-    this.shown = node ? { id: node.id, state: node.state } : undefined;
-    this.post({ type: 'reset', node: node ? chartNode(node) : null, samples: node ? node.history.toArray() : [] });
+    const target = this.registry.target;
+    this.shown = target ? { id: chartId(target), state: target.agent.state } : undefined;
+    this.post({ type: 'reset', node: target ? chartNode(target) : null, samples: target ? target.history.toArray() : [] });
   }
 
   private post(message: HostToWebview): void {

@@ -95,7 +95,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   get title(): string {
-    const node = this.registry.selected;
+    const node = this.registry.target;
     const sort = SORT_LABELS[this.sortBy];
     const filtered = this.filter ? ` · filter "${this.filter}"` : '';
     return node ? `${node.name} · by ${sort}${filtered}${this.paused ? ' · paused' : ''}` : '';
@@ -111,10 +111,17 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (this.loading) return;
     this.loading = true;
     try {
-      const result = await client.listProcesses({ sortBy: this.sortBy, limit: this.settings.limit(), filter: this.filter ?? null });
-      this.rows = result.rows;
-      this.windowMs = result.windowMs;
-      this.listError = undefined;
+      const member = this.registry.target?.member;
+      const result = await client.listProcesses({
+        sortBy: this.sortBy, limit: this.settings.limit(), filter: this.filter ?? null,
+        ...(member ? { node: member } : {}),
+      });
+      // Rows of a node no longer selected are dropped; the next tick loads the new one's.
+      if (member === this.registry.target?.member) {
+        this.rows = result.rows;
+        this.windowMs = result.windowMs;
+        this.listError = undefined;
+      }
     } catch (error) {
       this.listError = error instanceof Error ? error.message : String(error);
     } finally {
@@ -129,7 +136,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (this.timer || this.paused || !this.visible) return;
     const node = this.registry.selected;
     if (node?.state !== 'connected') return;
-    const interval = node.history.latest()[0]?.intervalMs ?? 1000;
+    const interval = this.registry.target?.history.latest()[0]?.intervalMs ?? 1000;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.load();
@@ -145,7 +152,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     let cached = this.infoCache.get(pid);
     if (!cached) {
       const client = this.registry.client;
-      cached = client ? client.processInfo(pid) : Promise.reject(new Error('not connected'));
+      cached = client ? client.processInfo(pid, this.registry.target?.member) : Promise.reject(new Error('not connected'));
       this.infoCache.set(pid, cached);
     }
     return cached;
@@ -157,7 +164,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (!cached) {
       const client = this.registry.client;
       cached = client
-        ? client.processState(pid).then((s) => s.text)
+        ? client.processState(pid, undefined, this.registry.target?.member).then((s) => s.text)
         : Promise.reject(new Error('not connected'));
       this.stateCache.set(pid, cached);
       cached.catch(() => this.stateCache.delete(pid));

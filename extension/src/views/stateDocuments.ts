@@ -19,6 +19,8 @@ interface Snapshot {
 
 interface ProcessSnapshots {
   nodeName: string;
+  /** The cluster member the process runs on (undefined: the agent's own node). */
+  member: string | undefined;
   pid: string;
   title: string;
   extension: 'ex' | 'erl';
@@ -43,16 +45,17 @@ export class StateDocuments implements vscode.TextDocumentContentProvider, vscod
   }
 
   /** Fetch the state now and return the URI of the new snapshot. Throws the agent's error. */
-  async fetch(pid: string, name?: string | null): Promise<vscode.Uri> {
+  async fetch(pid: string, name?: string | null, member?: string): Promise<vscode.Uri> {
     const node = this.registry.selected;
     const client = this.registry.client;
     if (!node || !client) throw new Error('BEAM Observer is not connected to a node');
-    const state = await client.processState(pid);
-    const key = `${node.name}/${pid}`;
+    const state = await client.processState(pid, undefined, member);
+    const nodeName = member ?? node.name;
+    const key = `${nodeName}/${pid}`;
     let entry = this.byProcess.get(key);
     if (!entry) {
       const title = name ? `${pid} ${formatName(name)}` : pid;
-      entry = { nodeName: node.name, pid, title, extension: state.language === 'elixir' ? 'ex' : 'erl', snapshots: [] };
+      entry = { nodeName, member, pid, title, extension: state.language === 'elixir' ? 'ex' : 'erl', snapshots: [] };
       this.byProcess.set(key, entry);
     }
     const header = headerComment(state.language, pid, name, state.truncated, state.bytes);
@@ -72,11 +75,11 @@ export class StateDocuments implements vscode.TextDocumentContentProvider, vscod
   }
 
   /** The pid and name a state document shows. */
-  processOf(uri: vscode.Uri): { pid: string; name: string | undefined } | undefined {
+  processOf(uri: vscode.Uri): { pid: string; name: string | undefined; member: string | undefined } | undefined {
     const entry = this.byProcess.get(keyOf(uri));
     if (!entry) return undefined;
     const name = entry.title.slice(entry.pid.length).trim();
-    return { pid: entry.pid, name: name || undefined };
+    return { pid: entry.pid, name: name || undefined, member: entry.member };
   }
 
   snapshotTime(uri: vscode.Uri): Date | undefined {

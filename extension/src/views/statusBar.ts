@@ -23,7 +23,7 @@ export class LoadStatusBar implements vscode.Disposable {
     this.item.name = 'BEAM Observer';
     this.item.command = 'beamObserver.openLoadCharts';
     this.disposables.push(
-      registry.onSample(({ node }) => { if (node === registry.selected) this.update(); }),
+      registry.onSample(({ node, sample }) => { if (registry.isTargetSample(node, sample)) this.update(); }),
       registry.onDidChangeSelection(() => this.update()),
       registry.onDidChangeNodes(() => this.update()),
     );
@@ -31,30 +31,32 @@ export class LoadStatusBar implements vscode.Disposable {
   }
 
   private update(): void {
-    const node = this.registry.selected;
-    if (!node) {
+    const target = this.registry.target;
+    const node = target?.agent;
+    if (!target || !node) {
       this.item.hide();
       return;
     }
+    const name = target.name;
     if (node.state !== 'connected') {
-      this.item.text = `$(debug-disconnect) ${node.name}: ${node.state === 'lost' ? 'reconnecting' : node.state}`;
+      this.item.text = `$(debug-disconnect) ${name}: ${node.state === 'lost' ? 'reconnecting' : node.state}`;
       this.item.backgroundColor = undefined;
       this.item.tooltip = node.lastError ?? `BEAM Observer: ${node.state}`;
       this.item.show();
       return;
     }
-    const samples = node.history.latest(OVERLOAD_MIN_SAMPLES);
+    const samples = target.history.latest(OVERLOAD_MIN_SAMPLES);
     const last = samples[samples.length - 1];
     if (!last) {
-      this.item.text = `$(pulse) ${node.name}`;
+      this.item.text = `$(pulse) ${name}`;
     } else {
       const util = formatPercent(last.utilisation.normalAvg);
       const dirty = last.utilisation.dirtyCpuAvg > 0.05 ? ` dirty ${formatPercent(last.utilisation.dirtyCpuAvg)}` : '';
-      this.item.text = `$(pulse) ${node.name} ${util}${dirty} rq ${last.runQueue.totalAvg.toFixed(1)}`;
+      this.item.text = `$(pulse) ${name} ${util}${dirty} rq ${last.runQueue.totalAvg.toFixed(1)}`;
       const hot = overloaded(samples);
       this.item.backgroundColor = hot ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.tooltip = new vscode.MarkdownString(
-        `**${node.name}** — schedulers ${last.schedulers.online} online of ${last.schedulers.total}\n\n` +
+        `**${name}** — schedulers ${last.schedulers.online} online of ${last.schedulers.total}\n\n` +
         `Utilisation ${util} (dirty CPU ${formatPercent(last.utilisation.dirtyCpuAvg)}), ` +
         `run queue ${last.runQueue.totalAvg.toFixed(1)} avg / ${last.runQueue.totalMax} max` +
         (hot ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_MIN_SAMPLES} samples: the node is overloaded.` : '') +

@@ -1,0 +1,210 @@
+/**
+ * "BEAM Observer: Attach to Node…": load the agent into a running named
+ * node (started with -sname/-name, or a release) over Erlang distribution,
+ * without restarting it or installing anything in it.
+ *
+ * host -> node name (from epmd) -> cookie -> helper node (distributionHelper)
+ * -> the agent's endpoint -> the node registry.
+ *
+ * Cookies are secrets: they live in SecretStorage, keyed by node, and only
+ * once they have worked; never in settings. An empty cookie means the one
+ * in ~/.erlang.cookie, which is not copied anywhere.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { AgentClient } from '../agent/agentClient';
+import { installAgent } from '../agent/agentInstall';
+import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { AttachReply, AttachSuccess, AttachTarget, attachThroughDistribution } from './distributionHelper';
+import { epmdNames } from './epmd';
+
+export const ATTACH_COMMAND = 'beamObserver.attachToNode';
+
+/** Arguments for callers that know the target (tests, other commands): no pickers then. */
+export interface AttachArgs {
+  node?: string;
+  name?: string;
+  host?: string;
+  cookie?: string;
+  /** A non-default epmd port. */
+  epmdPort?: number;
+}
+
+/** What the command resolves with: the registry's node id and the helper's answer, or undefined. */
+export interface AttachResult {
+  nodeId: string | undefined;
+  reply: AttachSuccess;
+}
+
+export function cookieKey(key: string): string {
+  return `beamObserver.cookie/${key}`;
+}
+
+/** The key a target's cookie is remembered under, before its real name is known. */
+export function targetKey(target: AttachTarget): string {
+  return 'node' in target ? target.node : `${target.name}@${target.host ?? 'localhost'}`;
+}
+
+/** The cookie every Erlang tool uses when none is given, if the file exists. */
+export function readDefaultCookie(home = os.homedir()): string | undefined {
+  try {
+    const text = fs.readFileSync(path.join(home, '.erlang.cookie'), 'utf8').trim();
+    return text || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type CookieSource = 'args' | 'stored' | 'typed' | 'file';
+
+export function registerAttachToNode(
+  context: vscode.ExtensionContext,
+  registry: NodeRegistry,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
+  const ebin = () => installAgent(context.extensionPath, context.globalStorageUri.fsPath,
+    String(context.extension.packageJSON.version)).ebin;
+
+  const askCookie = async (label: string, retry: string | undefined): Promise<{ cookie: string; source: CookieSource } | undefined> => {
+    const typed = await vscode.window.showInputBox({
+      title: `Cookie of ${label}`,
+      prompt: `${retry ? `${retry} ` : ''}Leave empty to use ~/.erlang.cookie.`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (typed === undefined) return undefined;
+    if (typed.trim()) return { cookie: typed.trim(), source: 'typed' };
+    const fromFile = readDefaultCookie();
+    if (!fromFile) throw new Error(`no cookie given and ${path.join(os.homedir(), '.erlang.cookie')} does not exist`);
+    return { cookie: fromFile, source: 'file' };
+  };
+
+  const attachWithProgress = (target: AttachTarget, label: string, cookie: string, epmdPort: number | undefined) =>
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `BEAM Observer: attaching to ${label}…` },
+      () => attachThroughDistribution(target, cookie, { ebin: ebin(), epmdPort }));
+
+  const run = async (args: AttachArgs | undefined): Promise<AttachResult | undefined> => {
+    const target = args?.node || args?.name ? targetOf(args) : await pickTarget(args?.epmdPort);
+    if (!target) return undefined;
+    const key = targetKey(target);
+    const label = 'node' in target ? target.node : `${target.name} on ${target.host ?? 'localhost'}`;
+
+    let credentials: { cookie: string; source: CookieSource } | undefined;
+    if (args?.cookie) credentials = { cookie: args.cookie, source: 'args' };
+    else {
+      const stored = await context.secrets.get(cookieKey(key));
+      credentials = stored ? { cookie: stored, source: 'stored' } : await askCookie(label, undefined);
+    }
+    if (!credentials) return undefined;
+
+    let reply: AttachReply = await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
+    if (!reply.ok && reply.error === 'cookie' && credentials.source !== 'args') {
+      // A remembered cookie that stopped working is forgotten; the user gets one more try.
+      if (credentials.source === 'stored') await context.secrets.delete(cookieKey(key));
+      log.warn(reply.message);
+      credentials = await askCookie(label, 'The node refused this cookie.');
+      if (!credentials) return undefined;
+      reply = await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
+    }
+    if (!reply.ok) {
+      log.error(`attach to ${label} failed (${reply.error}): ${reply.message}`);
+      void vscode.window.showErrorMessage(`BEAM Observer: ${reply.message}`);
+      return undefined;
+    }
+    log.info(`attached to ${reply.node} over distribution (${reply.mode}, OTP ${reply.otpRelease}, ` +
+      `${reply.reused ? 'agent already running' : `${reply.pushed} modules loaded`}, agent port ${reply.port})`);
+    if (credentials.source === 'typed' || credentials.source === 'stored') {
+      await context.secrets.store(cookieKey(key), credentials.cookie);
+      if (reply.node !== key) await context.secrets.store(cookieKey(reply.node), credentials.cookie);
+    }
+    return { nodeId: await connect(reply), reply };
+  };
+
+  /** Hand the endpoint to the registry, if this machine can reach it. */
+  const connect = async (reply: AttachSuccess): Promise<string | undefined> => {
+    const endpoint = { host: '127.0.0.1', port: reply.port, token: reply.token };
+    // The agent listens on the loopback of the node's machine. A node on
+    // another host or in a container answered over distribution, but its
+    // agent is out of reach: say so rather than let the registry retry.
+    try {
+      const probe = await AgentClient.connect(endpoint, 3000);
+      const same = probe.info.node === reply.node;
+      probe.dispose();
+      if (!same) throw new Error(`another agent (${probe.info.node}) answers on 127.0.0.1:${reply.port}`);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      log.warn(`the agent of ${reply.node} (port ${reply.port}) is not reachable from here: ${why}`);
+      const copy = 'Copy Token';
+      const choice = await vscode.window.showWarningMessage(
+        `BEAM Observer: the agent is running in ${reply.node} (port ${reply.port}), but it listens on that ` +
+        `machine's loopback interface and VS Code cannot reach it from here (${why}). Nodes on other hosts or in ` +
+        `containers are not supported yet: forward the port (e.g. ssh -L ${reply.port}:127.0.0.1:${reply.port}) ` +
+        'and use "Connect to Agent…".', copy);
+      if (choice === copy) await vscode.env.clipboard.writeText(reply.token);
+      return undefined;
+    }
+    const node = await registry.attach(endpoint, 'distribution', reply.discovery ?? undefined);
+    if (node.state !== 'connected') {
+      void vscode.window.showErrorMessage(`BEAM Observer: the agent started in ${reply.node} but connecting to it failed: ${node.lastError ?? 'not connected'}`);
+      return node.id;
+    }
+    registry.select(node.id);
+    void vscode.window.showInformationMessage(`BEAM Observer: attached to ${reply.node}` +
+      (reply.reused ? ' (its agent was already running).' : '.'));
+    return node.id;
+  };
+
+  return vscode.commands.registerCommand(ATTACH_COMMAND, async (args?: AttachArgs) => {
+    try {
+      return await run(args && typeof args === 'object' ? args : undefined);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log.error(`attach to node: ${message}`);
+      void vscode.window.showErrorMessage(`BEAM Observer: cannot attach: ${message}`);
+      return undefined;
+    }
+  });
+}
+
+function targetOf(args: AttachArgs): AttachTarget {
+  if (args.node) return { node: args.node };
+  return { name: args.name!, host: args.host || 'localhost' };
+}
+
+/** Host, then one of the names its epmd lists (or a full name typed in). */
+async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | undefined> {
+  const other = '$(edit) Other host…';
+  const host = await vscode.window.showQuickPick(
+    [{ label: 'localhost', description: 'this machine' }, { label: other, description: 'a host whose epmd (port 4369) is reachable' }],
+    { title: 'Attach to Node: host', placeHolder: 'Where the node runs' });
+  if (!host) return undefined;
+  const hostName = host.label === other
+    ? (await vscode.window.showInputBox({
+      title: 'Attach to Node: host', prompt: 'Host name or address of the machine the node runs on',
+      validateInput: (v) => (/^[^\s@]+$/.test(v.trim()) ? undefined : 'a host name, without spaces or @'),
+    }))?.trim()
+    : 'localhost';
+  if (!hostName) return undefined;
+
+  const names = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: `BEAM Observer: asking epmd on ${hostName}` },
+    () => epmdNames(hostName, epmdPort ? { port: epmdPort } : {}));
+  const typeFull = '$(edit) Type a full node name…';
+  type Pick = vscode.QuickPickItem & { name?: string };
+  const items: Pick[] = names.map((n) => ({ label: n.name, description: `distribution port ${n.port}`, name: n.name }));
+  items.push({ label: typeFull, description: 'name@host' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Attach to Node: nodes on ${hostName}`,
+    placeHolder: names.length ? 'Node to load the agent into' : `epmd on ${hostName} lists no node: start one with -sname or -name`,
+  });
+  if (!picked) return undefined;
+  if (picked.name) return { name: picked.name, host: hostName };
+  const full = await vscode.window.showInputBox({
+    title: 'Attach to Node: node name', prompt: 'The node\'s full name, as node() prints it', placeHolder: `app@${hostName}`,
+    validateInput: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : 'expected name@host'),
+  });
+  return full ? { node: full.trim() } : undefined;
+}

@@ -1,0 +1,196 @@
+/**
+ * The hidden helper node that attaches over Erlang distribution
+ * (agent/src/beam_observer_attach.erl): a short-lived `erl` started from
+ * the local Erlang installation with the agent's ebin on its code path.
+ *
+ * One helper per request: it is cheap (a few hundred ms) and leaves no
+ * distribution state behind in the extension host. The cookie is written
+ * to its stdin, never put on its command line (visible in `ps`), and the
+ * reply is the one stdout line that starts with REPLY_MARKER.
+ *
+ * No `vscode` import: the integration tests drive it directly.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { DiscoveryFile } from '../protocol/agentProtocol';
+
+export const REPLY_MARKER = 'BEAM_OBSERVER_ATTACH ';
+
+/** What the helper answers with when it cannot attach; see beam_observer_attach.erl. */
+export type AttachErrorKind =
+  | 'cookie' | 'not_found' | 'no_epmd' | 'unreachable' | 'handshake' | 'name_mismatch' | 'old_otp'
+  | 'agent_version' | 'agent_failed' | 'timeout' | 'bad_request' | 'internal'
+  // Raised on this side: no `erl` to start, or the helper died without answering.
+  | 'no_erl' | 'helper';
+
+export interface AttachSuccess {
+  ok: true;
+  /** The node's real name (it may differ from what was asked: foo on localhost is foo@myhost). */
+  node: string;
+  port: number;
+  token: string;
+  osPid: number;
+  otpRelease: string;
+  /** Modules loaded into the node (0 when its agent was already running). */
+  pushed: number;
+  reused: boolean;
+  mode: 'shortnames' | 'longnames';
+  agentVersion: string;
+  /** The agent's discovery file, when the node wrote one. */
+  discovery: DiscoveryFile | null;
+}
+
+export interface AttachFailure {
+  ok: false;
+  error: AttachErrorKind;
+  message: string;
+}
+
+export type AttachReply = AttachSuccess | AttachFailure;
+
+/** A node name (`foo@host`), or a name and the host to find it on (default localhost). */
+export type AttachTarget = { node: string } | { name: string; host?: string };
+
+export interface HelperOptions {
+  /** Directory of the agent's .beam files (agentInstall.ts). */
+  ebin: string;
+  /** The `erl` to run; default: the first one on PATH. */
+  erl?: string;
+  /** Whole round trip, helper boot included; the helper itself gives up after 15 s. */
+  timeoutMs?: number;
+  /** A non-default epmd port (ERL_EPMD_PORT for the helper). */
+  epmdPort?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Raised when there is no helper answer at all. */
+export class HelperError extends Error {
+  constructor(message: string, readonly kind: 'no_erl' | 'helper' | 'timeout') {
+    super(message);
+  }
+}
+
+export const INSTALL_ERLANG_HINT = 'Install Erlang/OTP 25 or later (Debian/Ubuntu: sudo apt-get install erlang; ' +
+  'macOS: brew install erlang) or put its bin directory on PATH.';
+
+/** The first `erl` on PATH, like a shell would find it. */
+export function findErl(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | undefined {
+  const names = platform === 'win32' ? ['erl.exe', 'erl.cmd', 'erl.bat'] : ['erl'];
+  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The helper's command line. `-dist_listen false`: it registers nothing in
+ * epmd and needs no local epmd for remote targets; the placeholder cookie
+ * keeps OTP from reading or creating ~/.erlang.cookie.
+ */
+export function helperArgs(ebin: string): string[] {
+  return ['-noshell', '-hidden', '-dist_listen', 'false', '-setcookie', 'beam_observer_placeholder',
+    '-pa', ebin, '-run', 'beam_observer_attach', 'main'];
+}
+
+/** The helper's environment: no flags of the user's or ours that would change what this VM is. */
+export function helperEnv(base: NodeJS.ProcessEnv, epmdPort?: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of ['ERL_AFLAGS', 'ERL_ZFLAGS', 'ERL_FLAGS', 'BEAM_OBSERVER_AUTOSTART']) delete env[name];
+  if (epmdPort !== undefined) env.ERL_EPMD_PORT = String(epmdPort);
+  // A helper that fails to boot must not leave erl_crash.dump in the user's folder.
+  env.ERL_CRASH_DUMP_BYTES = '0';
+  return env;
+}
+
+/** The reply in one line of the helper's output, or undefined for anything else it printed. */
+export function parseReplyLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith(REPLY_MARKER)) return undefined;
+  try {
+    const value: unknown = JSON.parse(line.slice(REPLY_MARKER.length));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start a helper, send it one request, return its reply; the helper is stopped either way. */
+export function askHelper(request: Record<string, unknown>, options: HelperOptions): Promise<Record<string, unknown>> {
+  const erl = options.erl ?? findErl(options.env);
+  if (!erl) {
+    return Promise.reject(new HelperError(`Erlang's "erl" is not on PATH, and attaching to a node needs it. ${INSTALL_ERLANG_HINT}`, 'no_erl'));
+  }
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(erl, helperArgs(options.ebin), {
+      env: helperEnv(options.env ?? process.env, options.epmdPort),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+      // End of input makes the helper halt; a helper that does not is killed.
+      child.stdin!.end();
+      if (child.exitCode === null && child.signalCode === null) {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+        child.once('exit', () => clearTimeout(kill));
+      }
+    };
+    const timer = setTimeout(() => settle(() => {
+      child.kill('SIGKILL');
+      reject(new HelperError(`the attach helper did not answer within ${timeoutMs} ms${tail(stderr)}`, 'timeout'));
+    }), timeoutMs);
+
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const reply = parseReplyLine(line);
+      if (reply) settle(() => resolve(reply));
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => settle(() => reject(error.code === 'ENOENT'
+      ? new HelperError(`cannot run ${erl}: not found. ${INSTALL_ERLANG_HINT}`, 'no_erl')
+      : new HelperError(`cannot run ${erl}: ${error.message}`, 'helper'))));
+    child.on('exit', (code, signal) => settle(() => reject(new HelperError(
+      `the attach helper (${erl}) exited (${signal ?? `code ${code}`}) without answering${tail(stderr)}`, 'helper'))));
+    // A helper that died at once makes this write fail: the exit handler reports it.
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.write(JSON.stringify(request) + '\n');
+  });
+}
+
+function tail(stderr: string): string {
+  const text = stderr.trim();
+  return text ? `: ${text.slice(-600)}` : '';
+}
+
+/** Attach to a running node: load the agent into it if needed and start it. Never throws. */
+export async function attachThroughDistribution(target: AttachTarget, cookie: string, options: HelperOptions): Promise<AttachReply> {
+  const request = 'node' in target
+    ? { op: 'attach', node: target.node, cookie }
+    : { op: 'attach', name: target.name, host: target.host ?? 'localhost', cookie };
+  try {
+    const reply = await askHelper(request, options);
+    if (reply.ok === true && typeof reply.port === 'number' && typeof reply.token === 'string') {
+      return reply as unknown as AttachSuccess;
+    }
+    const error = typeof reply.error === 'string' ? (reply.error as AttachErrorKind) : 'helper';
+    const message = typeof reply.message === 'string' ? reply.message : `unexpected reply: ${JSON.stringify(reply).slice(0, 300)}`;
+    return { ok: false, error, message };
+  } catch (error) {
+    const kind = error instanceof HelperError ? (error.kind === 'timeout' ? 'timeout' : error.kind) : 'helper';
+    return { ok: false, error: kind, message: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * "BEAM Observer: Show Cluster Overview": an editor panel with every node of
+ * the selected agent's cluster side by side (utilisation, run queue, memory,
+ * processes). While it is open the registry keeps a load subscription for
+ * every visible member (registry.watchCluster), which is what makes the
+ * agent load itself into those nodes; closing it ends them. Clicking a row
+ * selects that node for the process tree and the charts.
+ */
+import * as vscode from 'vscode';
+import type { NodeRegistry } from '../nodes/nodeRegistry';
+import type { ClusterWebviewToHost, HostToClusterWebview } from '../protocol/webviewProtocol';
+import { clusterHtml } from './clusterOverviewHtml';
+import { newNonce } from './loadChartsHtml';
+import { clusterRows } from './clusterRows';
+
+export const OPEN_CLUSTER_COMMAND = 'beamObserver.openClusterOverview';
+const PANEL_TYPE = 'beamObserver.clusterOverview';
+/** Samples of N nodes arrive separately; one table update per this many ms at most. */
+const POST_EVERY_MS = 250;
+
+export function registerClusterOverview(registry: NodeRegistry, extensionUri: vscode.Uri): vscode.Disposable {
+  const dist = vscode.Uri.joinPath(extensionUri, 'dist');
+  let panel: vscode.WebviewPanel | undefined;
+
+  const open = () => {
+    if (panel) {
+      panel.reveal(undefined, false);
+      return;
+    }
+    const created = vscode.window.createWebviewPanel(PANEL_TYPE, 'BEAM Cluster',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      { enableScripts: true, localResourceRoots: [dist] });
+    panel = created;
+    const webview = created.webview;
+    webview.html = clusterHtml({
+      cspSource: webview.cspSource,
+      nonce: newNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'cluster.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'cluster.css')).toString(),
+    });
+    let ready = false;
+    let timer: NodeJS.Timeout | undefined;
+    const post = () => {
+      timer = undefined;
+      if (!ready || !created.visible) return;
+      void webview.postMessage(tableMessage(registry));
+    };
+    const schedule = () => { timer ??= setTimeout(post, POST_EVERY_MS); };
+    const subscriptions = [
+      registry.watchCluster(),
+      registry.onDidChangeCluster(schedule),
+      registry.onDidChangeNodes(schedule),
+      registry.onDidChangeSelection(schedule),
+      registry.onSample(schedule),
+      created.onDidChangeViewState(() => { if (!created.visible) ready = false; }),
+      webview.onDidReceiveMessage((message: ClusterWebviewToHost) => {
+        if (message?.type === 'ready') {
+          ready = true;
+          post();
+        } else if (message?.type === 'selectNode' && typeof message.node === 'string') {
+          const agent = registry.selected;
+          if (agent) registry.select(agent.id, message.node);
+          post();
+        }
+      }),
+    ];
+    created.onDidDispose(() => {
+      if (timer) clearTimeout(timer);
+      subscriptions.forEach((d) => d.dispose());
+      if (panel === created) panel = undefined;
+    });
+  };
+
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand(OPEN_CLUSTER_COMMAND, open),
+    { dispose: () => panel?.dispose() },
+  );
+}
+
+function tableMessage(registry: NodeRegistry): HostToClusterWebview {
+  const agent = registry.selected;
+  if (!agent || agent.state !== 'connected') return { type: 'cluster', agentNode: null, selected: null, rows: [] };
+  const rows = clusterRows(
+    { name: agent.name, hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: agent.history.toArray() },
+    [...agent.members.values()].map((m) => ({
+      name: m.name, hidden: m.hidden, state: m.state, goneAt: m.goneAt, error: m.error, samples: m.history.toArray(),
+    })));
+  return { type: 'cluster', agentNode: agent.name, selected: registry.target?.name ?? null, rows };
+}

@@ -1,0 +1,53 @@
+/**
+ * The cluster overview's table, built from what the registry already holds:
+ * the agent's node first, then the other members by name. Pure (no `vscode`
+ * import), so unit tests build rows from plain objects.
+ */
+import type { LoadSample } from '../protocol/agentProtocol';
+import type { ClusterFigures, ClusterRow } from '../protocol/webviewProtocol';
+
+/** The parts of a registry node and member that the rows need. */
+export interface RowSource {
+  name: string;
+  hidden: boolean;
+  state: ClusterRow['state'];
+  goneAt: number | undefined;
+  error: string | undefined;
+  samples: LoadSample[];
+}
+
+export const SPARKLINE_POINTS = 60;
+
+export function figuresOf(sample: LoadSample): ClusterFigures {
+  return {
+    timestamp: sample.timestamp,
+    utilisation: sample.utilisation.normalAvg,
+    dirtyCpuUtilisation: sample.utilisation.dirtyCpuAvg,
+    schedulersOnline: sample.schedulers.online,
+    runQueue: sample.runQueue.totalAvg,
+    runQueueMax: sample.runQueue.totalMax,
+    memory: sample.memory.total,
+    processes: sample.processes.count,
+    processLimit: sample.processes.limit,
+  };
+}
+
+function row(source: RowSource, agentNode: boolean): ClusterRow {
+  const last = source.samples[source.samples.length - 1];
+  return {
+    name: source.name,
+    state: source.state,
+    hidden: source.hidden,
+    agentNode,
+    goneAt: source.state === 'gone' ? source.goneAt ?? null : null,
+    error: source.state === 'error' ? source.error ?? 'unknown error' : null,
+    // A node that left keeps its last figures, greyed by the webview.
+    figures: last ? figuresOf(last) : null,
+    utilisationHistory: source.samples.slice(-SPARKLINE_POINTS).map((s) => s.utilisation.normalAvg),
+  };
+}
+
+export function clusterRows(agent: RowSource, members: RowSource[]): ClusterRow[] {
+  const others = [...members].sort((a, b) => a.name.localeCompare(b.name));
+  return [row(agent, true), ...others.map((m) => row(m, false))];
+}

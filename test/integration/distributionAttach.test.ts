@@ -1,0 +1,340 @@
+/**
+ * "Attach to Node…" against real named nodes on this machine: plain `erl`
+ * nodes started with -sname / -name and a cookie, WITHOUT the agent on
+ * their code path. The real helper node (beam_observer_attach) connects to
+ * them over distribution and loads the agent from binaries; the tests then
+ * talk to the agent with the extension's AgentClient.
+ *
+ * Each target evaluates Erlang expressions sent as lines on its stdin and
+ * answers "=> Term" (so the tests can look inside it without distribution),
+ * and halts at end of input.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as net from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AgentClient } from '../../extension/src/agent/agentClient';
+import {
+  AttachReply, AttachSuccess, AttachTarget, askHelper, attachThroughDistribution, findErl,
+} from '../../extension/src/attach/distributionHelper';
+import { EpmdError, epmdNames } from '../../extension/src/attach/epmd';
+import { AGENT_EBIN, tempDiscoveryDir } from '../support/beamNode';
+import { waitFor } from '../support/wait';
+
+const RUN = `bo${process.pid}${randomBytes(3).toString('hex')}`;
+const COOKIE = `cookie_${randomBytes(12).toString('hex')}`;
+const SHORT_HOST = hostname().split('.')[0];
+
+interface Target {
+  /** The alive part (what epmd lists). */
+  name: string;
+  child: ChildProcess;
+  discoveryDir: string;
+  /** Evaluate an Erlang expression in the node; resolves with the printed term (~w). */
+  eval(expression: string): Promise<string>;
+  /** Everything the node printed that was not an answer (its logger's reports). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const REPLY = '=> ';
+const EVAL_LOOP = [
+  'io:setopts([binary]),',
+  'Loop = fun L() ->',
+  '  case io:get_line("") of',
+  '    eof -> halt();',
+  '    Line ->',
+  '      {ok, Tokens, _} = erl_scan:string(binary_to_list(Line)),',
+  '      {ok, Exprs} = erl_parse:parse_exprs(Tokens),',
+  '      {value, V, _} = erl_eval:exprs(Exprs, []),',
+  `      io:format("${REPLY}~w~n", [V]), L()`,
+  '  end',
+  'end,',
+  `io:format("${REPLY}ready~n"), Loop().`,
+].join(' ');
+
+function startTarget(flag: '-sname' | '-name', name: string, cookie = COOKIE): Promise<Target> {
+  const discoveryDir = tempDiscoveryDir();
+  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: discoveryDir };
+  delete env.ERL_AFLAGS;
+  const child = spawn('erl', ['-noshell', flag, name, '-setcookie', cookie, '-eval', EVAL_LOOP], { env });
+  let other = '';
+  const waiting: ((line: string) => void)[] = [];
+  child.stderr!.on('data', (d: Buffer) => (other += d.toString()));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith(REPLY)) waiting.shift()?.(line.slice(REPLY.length));
+    else other += line + '\n';
+  });
+  const next = (what: string) => new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: no answer to ${what}; output: ${other}`)), 15_000);
+    waiting.push((line) => { clearTimeout(timer); resolve(line); });
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const alive = name.split('@')[0];
+  return next('start').then(() => ({
+    name: alive,
+    child,
+    discoveryDir,
+    eval(expression: string) {
+      const answer = next(expression);
+      child.stdin!.write(expression + '\n');
+      return answer;
+    },
+    log: () => other,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  }));
+}
+
+async function attach(target: AttachTarget, cookie = COOKIE, epmdPort?: number): Promise<AttachReply> {
+  return attachThroughDistribution(target, cookie, { ebin: AGENT_EBIN, epmdPort });
+}
+
+function assertOk(reply: AttachReply): AttachSuccess {
+  assert.ok(reply.ok, `attach failed: ${reply.ok ? '' : `${reply.error}: ${reply.message}`}`);
+  return reply;
+}
+
+/** A TCP port nothing listens on. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Register a name in the local epmd (ALIVE2_REQ) for a port of our choice,
+ * as a node whose distribution port cannot be reached looks from outside
+ * (a container that publishes epmd but not that port). The registration
+ * lasts as long as the returned socket.
+ */
+function registerInEpmd(name: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(4369, '127.0.0.1', () => {
+      const alive = Buffer.from(name);
+      const body = Buffer.alloc(13 + alive.length);
+      body.writeUInt8(120, 0); // ALIVE2_REQ
+      body.writeUInt16BE(port, 1);
+      body.writeUInt8(77, 3); // normal node
+      body.writeUInt8(0, 4); // TCP/IPv4
+      body.writeUInt16BE(6, 5);
+      body.writeUInt16BE(5, 7);
+      body.writeUInt16BE(alive.length, 9);
+      alive.copy(body, 11);
+      body.writeUInt16BE(0, 11 + alive.length); // no extra
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(body.length);
+      socket.write(Buffer.concat([length, body]));
+    });
+    socket.once('data', (data) => (data[0] === 118 && data[1] === 0 ? resolve(socket) : reject(new Error(`epmd refused ${name}`))));
+    socket.once('error', reject);
+  });
+}
+
+describe('attach over Erlang distribution', () => {
+  let short: Target;
+  let long: Target;
+  let guarded: Target;
+
+  before(async () => {
+    assert.ok(findErl(), 'erl is on PATH');
+    [short, long, guarded] = await Promise.all([
+      startTarget('-sname', `${RUN}_s`),
+      startTarget('-name', `${RUN}_l@127.0.0.1`),
+      startTarget('-sname', `${RUN}_g`),
+    ]);
+  });
+
+  after(async () => {
+    await Promise.all([short, long, guarded].filter(Boolean).map((t) => t.stop()));
+  });
+
+  it('lists the named nodes through epmd, with their distribution ports', async () => {
+    const names = await epmdNames('localhost');
+    for (const target of [short, long, guarded]) {
+      const entry = names.find((n) => n.name === target.name);
+      assert.ok(entry, `${target.name} in ${JSON.stringify(names)}`);
+      assert.ok(entry.port > 0 && entry.port < 65536);
+    }
+    assert.equal(new Set(names.map((n) => n.port)).size, names.length, 'one port per node');
+  });
+
+  it('explains a host without epmd', async () => {
+    const port = await freePort();
+    await assert.rejects(epmdNames('127.0.0.1', { port }), (error: unknown) => {
+      assert.ok(error instanceof EpmdError);
+      assert.equal(error.code, 'refused');
+      assert.match(error.message, new RegExp(`no epmd on 127\\.0\\.0\\.1:${port}`));
+      return true;
+    });
+    await assert.rejects(epmdNames('no-such-host.invalid'), (error: unknown) =>
+      error instanceof EpmdError && error.code === 'dns');
+  });
+
+  it('loads the agent into a short-named node that did not have it, and the agent answers', async () => {
+    assert.equal(await short.eval('code:which(beam_observer_agent).'), 'non_existing', 'not on the code path');
+    assert.equal(await short.eval('erlang:module_loaded(beam_observer_agent).'), 'false');
+
+    const reply = assertOk(await attach({ name: short.name, host: 'localhost' }));
+    assert.equal(reply.node, `${short.name}@${SHORT_HOST}`);
+    assert.equal(reply.mode, 'shortnames');
+    assert.equal(reply.osPid, short.child.pid);
+    assert.equal(reply.reused, false);
+    assert.equal(reply.otpRelease, await short.eval('list_to_integer(erlang:system_info(otp_release)).'));
+    assert.equal(String(reply.pushed), await short.eval('length(beam_observer_agent:modules()).'));
+    assert.equal(await short.eval('[M || M <- beam_observer_agent:modules(), not erlang:module_loaded(M)].'), '[]');
+    assert.equal(await short.eval('erlang:module_loaded(beam_observer_attach).'), 'false', 'the helper module stays out');
+    // The agent is a normal one: discovery file, endpoint.
+    assert.equal(reply.discovery?.osPid, short.child.pid);
+    assert.equal(reply.discovery?.port, reply.port);
+    assert.ok(existsSync(join(short.discoveryDir, `${short.child.pid}.json`)));
+
+    const client = await AgentClient.connect({ host: '127.0.0.1', port: reply.port, token: reply.token });
+    try {
+      assert.equal(client.info.node, reply.node);
+      assert.equal(client.info.osPid, short.child.pid);
+      const rows = await client.listProcesses({ filter: 'code_server', limit: 1 });
+      assert.equal(rows.rows[0]?.name, 'code_server');
+    } finally {
+      client.dispose();
+    }
+    // The helper disconnected: no hidden connection is left in the node.
+    const deadline = Date.now() + 5000;
+    let hidden = await short.eval('nodes(hidden).');
+    while (hidden !== '[]' && Date.now() < deadline) hidden = await short.eval('nodes(hidden).');
+    assert.equal(hidden, '[]');
+  });
+
+  it('reuses the running agent on a second attach, by full name this time', async () => {
+    const first = assertOk(await attach({ name: short.name }));
+    const again = assertOk(await attach({ node: `${short.name}@${SHORT_HOST}` }));
+    assert.equal(again.reused, true);
+    assert.equal(again.pushed, 0);
+    assert.equal(again.port, first.port);
+    assert.equal(again.token, first.token);
+  });
+
+  it('follows the name the node gives itself (asked foo@localhost, it is foo@host)', async () => {
+    const reply = assertOk(await attach({ node: `${short.name}@localhost` }));
+    assert.equal(reply.node, `${short.name}@${SHORT_HOST}`);
+  });
+
+  it('attaches to a long-named node, by full name and by bare name', async () => {
+    const byNode = assertOk(await attach({ node: `${long.name}@127.0.0.1` }));
+    assert.equal(byNode.node, `${long.name}@127.0.0.1`);
+    assert.equal(byNode.mode, 'longnames');
+    assert.equal(byNode.reused, false);
+    assert.equal(await long.eval('erlang:module_loaded(beam_observer_agent).'), 'true');
+    const client = await AgentClient.connect({ host: '127.0.0.1', port: byNode.port, token: byNode.token });
+    try {
+      assert.equal(client.info.node, `${long.name}@127.0.0.1`);
+    } finally {
+      client.dispose();
+    }
+    const byName = assertOk(await attach({ name: long.name, host: '127.0.0.1' }));
+    assert.equal(byName.node, byNode.node);
+    assert.equal(byName.port, byNode.port);
+    const wrong = await attach({ node: byNode.node }, 'not_the_cookie');
+    assert.ok(!wrong.ok);
+    assert.equal(wrong.error, 'cookie');
+  });
+
+  it('refuses a wrong cookie with a clear error, and leaves the node alone', async () => {
+    const reply = await attach({ name: guarded.name }, 'not_the_cookie');
+    assert.equal(reply.ok, false);
+    assert.ok(!reply.ok);
+    assert.equal(reply.error, 'cookie');
+    assert.equal(reply.message, `${guarded.name}@${SHORT_HOST} is running but refused the cookie (handshake rejected). ` +
+      'Use the cookie the node was started with (--cookie, RELEASE_COOKIE or its ~/.erlang.cookie).');
+    // What the node saw: our challenge reply, computed with the wrong cookie.
+    await waitFor(() => /Invalid challenge reply/.test(guarded.log()), 5000, 'the node logged the rejection');
+    assert.equal(await guarded.eval('erlang:module_loaded(beam_observer_agent).'), 'false');
+    assert.equal(await guarded.eval('1 + 1.'), '2', 'still alive');
+    assert.equal(guarded.child.exitCode, null);
+  });
+
+  it('says which names epmd lists when the name is unknown', async () => {
+    const reply = await attach({ name: `${RUN}_nobody` });
+    assert.ok(!reply.ok);
+    assert.equal(reply.error, 'not_found');
+    assert.match(reply.message, new RegExp(`^no node named ${RUN}_nobody on host localhost \\(epmd lists: .*\\)$`));
+    for (const target of [short, long, guarded]) assert.ok(reply.message.includes(target.name), target.name);
+  });
+
+  it('says when the node\'s own name cannot be reached (the container case)', async () => {
+    const host = `bo-unresolvable-${randomBytes(4).toString('hex')}`;
+    const hidden = await startTarget('-sname', `${RUN}_d@${host}`);
+    try {
+      const reply = await attach({ name: hidden.name });
+      assert.ok(!reply.ok);
+      assert.equal(reply.error, 'name_mismatch');
+      assert.match(reply.message, new RegExp(`calls itself ${hidden.name}@${host} \\(asked for ${hidden.name}@${SHORT_HOST}\\)`));
+      assert.match(reply.message, new RegExp(`cannot resolve host ${host}`));
+      assert.equal(await hidden.eval('erlang:module_loaded(beam_observer_agent).'), 'false');
+    } finally {
+      await hidden.stop();
+    }
+  });
+
+  it('says when epmd lists the node but its distribution port refuses or stays silent', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const refusing = await registerInEpmd(`${RUN}_r`, await freePort());
+    const mute = await registerInEpmd(`${RUN}_m`, (silent.address() as net.AddressInfo).port);
+    try {
+      const refused = await attach({ name: `${RUN}_r` });
+      assert.ok(!refused.ok);
+      assert.equal(refused.error, 'unreachable');
+      assert.match(refused.message, /refused the connection$/);
+      const started = Date.now();
+      const timedOut = await attach({ name: `${RUN}_m` });
+      assert.ok(!timedOut.ok);
+      assert.equal(timedOut.error, 'unreachable');
+      assert.match(timedOut.message, /the handshake timed out; .* accepts connections but the handshake did not start/);
+      assert.ok(Date.now() - started < 12_000, 'one timeout, not one per candidate name');
+    } finally {
+      refusing.destroy();
+      mute.destroy();
+      silent.close();
+    }
+  });
+
+  it('says when there is no epmd', async () => {
+    const port = await freePort();
+    const reply = await attach({ name: short.name }, COOKIE, port);
+    assert.ok(!reply.ok);
+    assert.equal(reply.error, 'no_epmd');
+    assert.match(reply.message, new RegExp(`^no epmd on localhost:${port} \\(connection refused\\)`));
+  });
+
+  it('answers bad requests instead of crashing, and needs erl', async () => {
+    const options = { ebin: AGENT_EBIN };
+    const noCookie = await askHelper({ op: 'attach', name: short.name }, options);
+    assert.deepEqual([noCookie.ok, noCookie.error], [false, 'bad_request']);
+    const badOp = await askHelper({ op: 'reboot' }, options);
+    assert.deepEqual([badOp.ok, badOp.error], [false, 'bad_request']);
+    const badName = await askHelper({ op: 'attach', node: 'no-at-sign', cookie: 'x' }, options);
+    assert.deepEqual([badName.ok, badName.error], [false, 'bad_request']);
+    const names = await askHelper({ op: 'names', host: 'localhost' }, options);
+    assert.equal(names.ok, true);
+    assert.ok((names.names as { name: string }[]).some((n) => n.name === short.name));
+
+    const missing = await attachThroughDistribution({ name: 'x' }, 'c', { ...options, erl: '/nonexistent/bin/erl' });
+    assert.ok(!missing.ok);
+    assert.equal(missing.error, 'no_erl');
+    assert.match(missing.message, /apt-get install erlang/);
+    assert.equal(findErl({ PATH: '/nonexistent' }), undefined);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LoadSample } from '../../extension/src/protocol/agentProtocol';
+import { SPARKLINE_POINTS, clusterRows } from '../../extension/src/views/clusterRows';
+
+function sample(node: string, util: number, runQueue: number, t: number): LoadSample {
+  return {
+    node, timestamp: t, intervalMs: 1000,
+    schedulers: { total: 4, online: 2, dirtyCpu: 2, dirtyCpuOnline: 2, dirtyIo: 10 },
+    utilisation: { normal: [util, util], dirtyCpu: [0, 0], dirtyIo: [], normalAvg: util, dirtyCpuAvg: 0.25 },
+    runQueue: { readings: 10, normal: { avg: [runQueue], max: [runQueue + 2] }, dirtyCpu: { avg: 0, max: 0 },
+      dirtyIo: { avg: 0, max: 0 }, totalAvg: runQueue, totalMax: runQueue + 2 },
+    memory: { total: 50e6, processes: 1, processesUsed: 1, binary: 1, ets: 1, atom: 1, atomUsed: 1, code: 1, system: 1 },
+    io: { inBytes: 0, outBytes: 0 }, processes: { count: 321, limit: 262144 }, ports: { count: 1, limit: 2 },
+    atoms: { count: 1, limit: 2 }, reductions: 0, garbageCollections: { count: 0, wordsReclaimed: 0 }, osCpu: null,
+    agent: { reductions: 0, busyUs: 0 },
+  };
+}
+
+describe('cluster overview rows', () => {
+  it('puts the agent node first, members by name, with the latest figures', () => {
+    const rows = clusterRows(
+      { name: 'a@h', hidden: false, state: 'up', goneAt: undefined, error: undefined,
+        samples: [sample('a@h', 0.2, 1, 1), sample('a@h', 0.9, 3.5, 2)] },
+      [
+        { name: 'c@h', hidden: false, state: 'loading', goneAt: undefined, error: undefined, samples: [] },
+        { name: 'b@h', hidden: true, state: 'gone', goneAt: 1234, error: 'ignored unless error', samples: [sample('b@h', 0.5, 0, 1)] },
+      ]);
+    assert.deepEqual(rows.map((r) => r.name), ['a@h', 'b@h', 'c@h']);
+    assert.equal(rows[0].agentNode, true);
+    assert.equal(rows[1].agentNode, false);
+    assert.deepEqual(rows[0].figures, {
+      timestamp: 2, utilisation: 0.9, dirtyCpuUtilisation: 0.25, schedulersOnline: 2, runQueue: 3.5, runQueueMax: 5.5,
+      memory: 50e6, processes: 321, processLimit: 262144,
+    });
+    assert.deepEqual(rows[0].utilisationHistory, [0.2, 0.9]);
+    assert.equal(rows[1].goneAt, 1234);
+    assert.equal(rows[1].error, null, 'an error text only for rows in the error state');
+    assert.equal(rows[1].figures?.utilisation, 0.5, 'a node that left keeps its last figures');
+    assert.equal(rows[2].figures, null);
+  });
+
+  it('keeps the sparkline bounded and reports errors', () => {
+    const many = Array.from({ length: 200 }, (_, i) => sample('a@h', i / 200, 0, i));
+    const [row, failed] = clusterRows(
+      { name: 'a@h', hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: many },
+      [{ name: 'x@h', hidden: false, state: 'error', goneAt: undefined, error: 'could not load the agent', samples: [] }]);
+    assert.equal(row.utilisationHistory.length, SPARKLINE_POINTS);
+    assert.equal(row.utilisationHistory[SPARKLINE_POINTS - 1], 199 / 200);
+    assert.equal(failed.error, 'could not load the agent');
+  });
+});

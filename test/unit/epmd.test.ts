@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EPMD_PORT, epmdPort, parseNamesReply } from '../../extension/src/attach/epmd';
+import { REPLY_MARKER, helperArgs, helperEnv, parseReplyLine } from '../../extension/src/attach/distributionHelper';
+
+/** A NAMES_REQ reply as epmd sends it: its port (4 bytes), then text. */
+function reply(port: number, text: string): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(port);
+  return Buffer.concat([head, Buffer.from(text, 'utf8')]);
+}
+
+describe('epmd NAMES reply', () => {
+  it('reads epmd\'s port and every node with its port', () => {
+    const parsed = parseNamesReply(reply(4369, 'name app at port 41234\nname rabbit at port 25672\n'));
+    assert.equal(parsed.epmdPort, 4369);
+    assert.deepEqual(parsed.nodes, [{ name: 'app', port: 41234 }, { name: 'rabbit', port: 25672 }]);
+  });
+
+  it('accepts an empty list and skips lines that are not node entries', () => {
+    assert.deepEqual(parseNamesReply(reply(4369, '')).nodes, []);
+    const parsed = parseNamesReply(reply(5000, 'garbage\nname ok_1 at port 1\r\nname  at port 2\nname x at port\n'));
+    assert.equal(parsed.epmdPort, 5000);
+    assert.deepEqual(parsed.nodes, [{ name: 'ok_1', port: 1 }]);
+  });
+
+  it('refuses a reply too short to hold epmd\'s port', () => {
+    assert.throws(() => parseNamesReply(Buffer.from([0, 0])), /expected at least 4/);
+  });
+
+  it('uses ERL_EPMD_PORT like erl does', () => {
+    assert.equal(epmdPort({}), EPMD_PORT);
+    assert.equal(epmdPort({ ERL_EPMD_PORT: '4400' }), 4400);
+    assert.equal(epmdPort({ ERL_EPMD_PORT: 'x' }), EPMD_PORT);
+  });
+});
+
+describe('attach helper plumbing', () => {
+  it('reads only marked reply lines', () => {
+    assert.deepEqual(parseReplyLine(`${REPLY_MARKER}{"ok":true,"port":1}`), { ok: true, port: 1 });
+    assert.equal(parseReplyLine('{"ok":true}'), undefined, 'unmarked output is ignored');
+    assert.equal(parseReplyLine(`${REPLY_MARKER}not json`), undefined);
+    assert.equal(parseReplyLine(`${REPLY_MARKER}[1]`), undefined);
+  });
+
+  it('keeps secrets and user flags off the helper\'s command line and environment', () => {
+    const args = helperArgs('/x/ebin');
+    assert.ok(args.includes('-hidden') && args.includes('-noshell'));
+    assert.deepEqual(args.slice(args.indexOf('-run')), ['-run', 'beam_observer_attach', 'main']);
+    assert.equal(args[args.indexOf('-pa') + 1], '/x/ebin');
+    const env = helperEnv({ ERL_AFLAGS: '-sname x', ERL_ZFLAGS: '-s y', ERL_FLAGS: 'z', BEAM_OBSERVER_AUTOSTART: '1', HOME: '/h' }, 4400);
+    assert.deepEqual(env, { HOME: '/h', ERL_EPMD_PORT: '4400', ERL_CRASH_DUMP_BYTES: '0' });
+  });
+});
