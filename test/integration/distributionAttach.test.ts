@@ -13,14 +13,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import {
-  AttachReply, AttachSuccess, AttachTarget, askHelper, attachThroughDistribution, findErl,
+  AttachReply, AttachSuccess, AttachTarget, askHelper, attachThroughDistribution, findErl, relayThroughDistribution,
 } from '../../extension/src/attach/distributionHelper';
 import { EpmdError, epmdNames } from '../../extension/src/attach/epmd';
 import { AGENT_EBIN, tempDiscoveryDir } from '../support/beamNode';
@@ -336,5 +336,56 @@ describe('attach over Erlang distribution', () => {
     assert.equal(missing.error, 'no_erl');
     assert.match(missing.message, /apt-get install erlang/);
     assert.equal(findErl({ PATH: '/nonexistent' }), undefined);
+  });
+});
+
+describe('relay over Erlang distribution (for nodes whose agent port is out of reach)', () => {
+  let target: Target;
+
+  before(async () => {
+    target = await startTarget('-sname', `${RUN}_relayed`);
+  });
+  after(async () => {
+    await target?.stop();
+  });
+
+  it('serves the node through the helper\'s own agent; the node opens no port and writes no discovery file', async () => {
+    const { reply, relay } = await relayThroughDistribution({ name: target.name }, COOKIE, { ebin: AGENT_EBIN });
+    const ok = assertOk(reply);
+    assert.ok(relay, 'the relay helper keeps running');
+    assert.equal(ok.relay, true);
+    assert.equal(ok.node, `${target.name}@${SHORT_HOST}`);
+    const exited = new Promise<void>((resolve) => relay.onExit(resolve));
+    const client = await AgentClient.connect({ port: ok.port, token: ok.token }).catch((error) => { relay.close(); throw error; });
+    try {
+      // The endpoint is the helper's agent, in the helper (a hidden node of its own).
+      assert.equal(client.info.osPid, relay.osPid);
+      assert.notEqual(client.info.node, ok.node);
+      const cluster = await client.clusterNodes();
+      assert.ok(cluster.nodes.some((n) => n.name === ok.node && n.hidden), 'the target, over a hidden connection');
+      const list = await client.listProcesses({ node: ok.node, filter: 'code_server', limit: 5 });
+      assert.equal(list.node, ok.node);
+      assert.ok(list.rows.some((r) => r.name === 'code_server'));
+      // In the target: the agent runs as a member, without a listener or a discovery file.
+      assert.equal(await target.eval('is_pid(whereis(beam_observer_sup)).'), 'true');
+      assert.equal(await target.eval('is_pid(whereis(beam_observer_listener)).'), 'false');
+      assert.deepEqual(readdirSync(target.discoveryDir), []);
+    } finally {
+      client.dispose();
+      // Closing the relay ends the helper; the target lives on.
+      relay.close();
+    }
+    await exited;
+    assert.equal(await target.eval('1 + 1.'), '2');
+  });
+
+  it('a wrong cookie gives the same clear error and leaves no helper running', async () => {
+    const { reply, relay } = await relayThroughDistribution({ name: target.name }, 'not_the_cookie', { ebin: AGENT_EBIN });
+    assert.equal(reply.ok, false);
+    assert.equal(relay, undefined);
+    if (!reply.ok) {
+      assert.equal(reply.error, 'cookie');
+      assert.match(reply.message, /refused the cookie/);
+    }
   });
 });

@@ -17,7 +17,9 @@ import * as vscode from 'vscode';
 import { AgentClient } from '../agent/agentClient';
 import { installAgent } from '../agent/agentInstall';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
-import { AttachReply, AttachSuccess, AttachTarget, attachThroughDistribution } from './distributionHelper';
+import {
+  AttachReply, AttachSuccess, AttachTarget, RunningHelper, attachThroughDistribution, relayThroughDistribution,
+} from './distributionHelper';
 import { epmdNames } from './epmd';
 
 export const ATTACH_COMMAND = 'beamObserver.attachToNode';
@@ -59,11 +61,32 @@ export function readDefaultCookie(home = os.homedir()): string | undefined {
 
 type CookieSource = 'args' | 'stored' | 'typed' | 'file';
 
+/** Does a host name or address mean this machine? */
+export function isThisMachine(host: string): boolean {
+  const own = os.hostname().toLowerCase();
+  return ['localhost', '127.0.0.1', '::1', own, own.split('.')[0]].includes(host.toLowerCase());
+}
+
+function hostOf(target: AttachTarget): string {
+  return 'node' in target ? target.node.slice(target.node.indexOf('@') + 1) : target.host ?? 'localhost';
+}
+
 export function registerAttachToNode(
   context: vscode.ExtensionContext,
   registry: NodeRegistry,
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
+  /** Relay helpers by the registry id of the node they serve; closed when it goes. */
+  const relays = new Map<string, RunningHelper>();
+  const closeRelays = registry.onDidChangeNodes(() => {
+    for (const [id, relay] of relays) {
+      const node = registry.get(id);
+      if (!node || node.state === 'disconnected') {
+        relays.delete(id);
+        relay.close();
+      }
+    }
+  });
   const ebin = () => installAgent(context.extensionPath, context.globalStorageUri.fsPath,
     String(context.extension.packageJSON.version)).ebin;
 
@@ -84,7 +107,11 @@ export function registerAttachToNode(
   const attachWithProgress = (target: AttachTarget, label: string, cookie: string, epmdPort: number | undefined) =>
     vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `BEAM Observer: attaching to ${label}…` },
-      () => attachThroughDistribution(target, cookie, { ebin: ebin(), epmdPort }));
+      async () => {
+        // A node elsewhere is reached through a relay at once: its own agent's port is out of reach.
+        if (isThisMachine(hostOf(target))) return { reply: await attachThroughDistribution(target, cookie, { ebin: ebin(), epmdPort }) };
+        return relayThroughDistribution(target, cookie, { ebin: ebin(), epmdPort });
+      });
 
   const run = async (args: AttachArgs | undefined): Promise<AttachResult | undefined> => {
     const target = args?.node || args?.name ? targetOf(args) : await pickTarget(args?.epmdPort);
@@ -100,14 +127,17 @@ export function registerAttachToNode(
     }
     if (!credentials) return undefined;
 
-    let reply: AttachReply = await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
+    let attempt: { reply: AttachReply; relay?: RunningHelper } =
+      await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
+    let reply = attempt.reply;
     if (!reply.ok && reply.error === 'cookie' && credentials.source !== 'args') {
       // A remembered cookie that stopped working is forgotten; the user gets one more try.
       if (credentials.source === 'stored') await context.secrets.delete(cookieKey(key));
       log.warn(reply.message);
       credentials = await askCookie(label, 'The node refused this cookie.');
       if (!credentials) return undefined;
-      reply = await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
+      attempt = await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
+      reply = attempt.reply;
     }
     if (!reply.ok) {
       log.error(`attach to ${label} failed (${reply.error}): ${reply.message}`);
@@ -120,7 +150,34 @@ export function registerAttachToNode(
       await context.secrets.store(cookieKey(key), credentials.cookie);
       if (reply.node !== key) await context.secrets.store(cookieKey(reply.node), credentials.cookie);
     }
-    return { nodeId: await connect(reply), reply };
+    if (attempt.relay) return { nodeId: await connectRelay(reply, attempt.relay), reply };
+    const nodeId = await connect(reply);
+    if (nodeId !== undefined) return { nodeId, reply };
+    // Its agent listens where this machine cannot reach (a container publishing only the
+    // distribution ports): relay to it instead.
+    log.info(`relaying to ${reply.node}: its agent's port is not reachable from here`);
+    const relayed = await relayThroughDistribution({ node: reply.node }, credentials.cookie, { ebin: ebin(), epmdPort: args?.epmdPort });
+    if (!relayed.reply.ok || !relayed.relay) {
+      void vscode.window.showErrorMessage(`BEAM Observer: ${relayed.reply.ok ? 'the relay did not start' : relayed.reply.message}`);
+      return undefined;
+    }
+    return { nodeId: await connectRelay(relayed.reply, relayed.relay), reply: relayed.reply };
+  };
+
+  /** Through a relay: the registry connects to the helper's agent and shows the target. */
+  const connectRelay = async (reply: AttachSuccess, relay: RunningHelper): Promise<string | undefined> => {
+    const node = await registry.attach({ host: '127.0.0.1', port: reply.port, token: reply.token }, 'distribution');
+    if (node.state !== 'connected') {
+      relay.close();
+      void vscode.window.showErrorMessage(`BEAM Observer: the relay to ${reply.node} started but connecting to it failed: ${node.lastError ?? 'not connected'}`);
+      return undefined;
+    }
+    relays.set(node.id, relay);
+    relay.onExit(() => relays.delete(node.id));
+    registry.select(node.id, reply.node);
+    log.info(`relaying to ${reply.node} through ${node.name} (helper OS pid ${relay.osPid})`);
+    void vscode.window.showInformationMessage(`BEAM Observer: attached to ${reply.node} through a relay on this machine.`);
+    return node.id;
   };
 
   /** Hand the endpoint to the registry, if this machine can reach it. */
@@ -137,13 +194,6 @@ export function registerAttachToNode(
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       log.warn(`the agent of ${reply.node} (port ${reply.port}) is not reachable from here: ${why}`);
-      const copy = 'Copy Token';
-      const choice = await vscode.window.showWarningMessage(
-        `BEAM Observer: the agent is running in ${reply.node} (port ${reply.port}), but it listens on that ` +
-        `machine's loopback interface and VS Code cannot reach it from here (${why}). Nodes on other hosts or in ` +
-        `containers are not supported yet: forward the port (e.g. ssh -L ${reply.port}:127.0.0.1:${reply.port}) ` +
-        'and use "Connect to Agent…".', copy);
-      if (choice === copy) await vscode.env.clipboard.writeText(reply.token);
       return undefined;
     }
     const node = await registry.attach(endpoint, 'distribution', reply.discovery ?? undefined);
@@ -157,7 +207,7 @@ export function registerAttachToNode(
     return node.id;
   };
 
-  return vscode.commands.registerCommand(ATTACH_COMMAND, async (args?: AttachArgs) => {
+  const command = vscode.commands.registerCommand(ATTACH_COMMAND, async (args?: AttachArgs) => {
     try {
       return await run(args && typeof args === 'object' ? args : undefined);
     } catch (error) {
@@ -167,6 +217,7 @@ export function registerAttachToNode(
       return undefined;
     }
   });
+  return vscode.Disposable.from(command, closeRelays, { dispose: () => relays.forEach((relay) => relay.close()) });
 }
 
 function targetOf(args: AttachArgs): AttachTarget {

@@ -40,6 +40,8 @@ export interface AttachSuccess {
   agentVersion: string;
   /** The agent's discovery file, when the node wrote one. */
   discovery: DiscoveryFile | null;
+  /** Through a relay: port and token are the relay helper's agent, which serves `node`. */
+  relay?: boolean;
 }
 
 export interface AttachFailure {
@@ -125,7 +127,25 @@ export function parseReplyLine(line: string): Record<string, unknown> | undefine
 }
 
 /** Start a helper, send it one request, return its reply; the helper is stopped either way. */
-export function askHelper(request: Record<string, unknown>, options: HelperOptions): Promise<Record<string, unknown>> {
+export async function askHelper(request: Record<string, unknown>, options: HelperOptions): Promise<Record<string, unknown>> {
+  return (await runHelper(request, options, false)).reply;
+}
+
+/** A helper kept running after its reply: a relay (see beam_observer_attach:relay/1). */
+export interface RunningHelper {
+  readonly osPid: number;
+  /** Fired once when the helper exits, whoever ended it. */
+  onExit(listener: () => void): void;
+  /** End of input: the helper halts, and its connection to the target closes. */
+  close(): void;
+}
+
+/**
+ * Start a helper and send it one request. With `keep`, a successful reply
+ * leaves the helper running (its standard input open) and hands it over.
+ */
+function runHelper(request: Record<string, unknown>, options: HelperOptions, keep: boolean):
+  Promise<{ reply: Record<string, unknown>; helper: RunningHelper | undefined }> {
   const erl = options.erl ?? findErl(options.env);
   if (!erl) {
     return Promise.reject(new HelperError(`Erlang's "erl" is not on PATH, and attaching to a node needs it. ${INSTALL_ERLANG_HINT}`, 'no_erl'));
@@ -138,17 +158,28 @@ export function askHelper(request: Record<string, unknown>, options: HelperOptio
     });
     let stderr = '';
     let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fn();
+    const stop = () => {
       // End of input makes the helper halt; a helper that does not is killed.
       child.stdin!.end();
       if (child.exitCode === null && child.signalCode === null) {
         const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
         child.once('exit', () => clearTimeout(kill));
       }
+    };
+    const settle = (fn: () => void, keepRunning = false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+      if (!keepRunning) stop();
+    };
+    const running: RunningHelper = {
+      osPid: child.pid ?? 0,
+      onExit: (listener) => {
+        if (child.exitCode !== null || child.signalCode !== null) listener();
+        else child.once('exit', listener);
+      },
+      close: stop,
     };
     const timer = setTimeout(() => settle(() => {
       child.kill('SIGKILL');
@@ -158,7 +189,8 @@ export function askHelper(request: Record<string, unknown>, options: HelperOptio
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const reply = parseReplyLine(line);
-      if (reply) settle(() => resolve(reply));
+      const kept = keep && reply?.ok === true;
+      if (reply) settle(() => resolve({ reply, helper: kept ? running : undefined }), kept);
     });
     child.on('error', (error: NodeJS.ErrnoException) => settle(() => reject(error.code === 'ENOENT'
       ? new HelperError(`cannot run ${erl}: not found. ${INSTALL_ERLANG_HINT}`, 'no_erl')
@@ -178,19 +210,37 @@ function tail(stderr: string): string {
 
 /** Attach to a running node: load the agent into it if needed and start it. Never throws. */
 export async function attachThroughDistribution(target: AttachTarget, cookie: string, options: HelperOptions): Promise<AttachReply> {
+  return (await connectThroughHelper('attach', target, cookie, options)).reply;
+}
+
+/**
+ * Reach a node whose agent this machine cannot reach (another host, a
+ * container) through a relay: a helper that stays connected to it and runs
+ * an agent of its own on this machine's loopback, which serves the target
+ * (requests with `node`). The reply's port and token are the relay's; its
+ * `node` is the target's. Close the helper to end the relay. Never throws.
+ */
+export function relayThroughDistribution(target: AttachTarget, cookie: string, options: HelperOptions):
+  Promise<{ reply: AttachReply; relay: RunningHelper | undefined }> {
+  return connectThroughHelper('relay', target, cookie, options);
+}
+
+async function connectThroughHelper(op: 'attach' | 'relay', target: AttachTarget, cookie: string, options: HelperOptions):
+  Promise<{ reply: AttachReply; relay: RunningHelper | undefined }> {
   const request = 'node' in target
-    ? { op: 'attach', node: target.node, cookie }
-    : { op: 'attach', name: target.name, host: target.host ?? 'localhost', cookie };
+    ? { op, node: target.node, cookie }
+    : { op, name: target.name, host: target.host ?? 'localhost', cookie };
   try {
-    const reply = await askHelper(request, options);
+    const { reply, helper } = await runHelper(request, options, op === 'relay');
     if (reply.ok === true && typeof reply.port === 'number' && typeof reply.token === 'string') {
-      return reply as unknown as AttachSuccess;
+      return { reply: reply as unknown as AttachSuccess, relay: helper };
     }
+    helper?.close();
     const error = typeof reply.error === 'string' ? (reply.error as AttachErrorKind) : 'helper';
     const message = typeof reply.message === 'string' ? reply.message : `unexpected reply: ${JSON.stringify(reply).slice(0, 300)}`;
-    return { ok: false, error, message };
+    return { reply: { ok: false, error, message }, relay: undefined };
   } catch (error) {
     const kind = error instanceof HelperError ? (error.kind === 'timeout' ? 'timeout' : error.kind) : 'helper';
-    return { ok: false, error: kind, message: error instanceof Error ? error.message : String(error) };
+    return { reply: { ok: false, error: kind, message: error instanceof Error ? error.message : String(error) }, relay: undefined };
   }
 }
