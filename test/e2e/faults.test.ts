@@ -105,14 +105,22 @@ describe('faults', () => {
     await workbench.screenshot('faults-2-reattached');
   });
 
-  it('killing the agent leaves the node alive; starting it again reconnects', async () => {
+  it('killing the agent leaves the node alive; the extension offers to load it again, through the node\'s terminal', async () => {
+    const { page } = workbench;
     const [agent] = agents();
     await workbench.typeInTerminal('exit(whereis(beam_observer_sup), kill).', { reuse: true });
     await statusBecomes(/reconnecting/, 5_000);
-    await workbench.screenshot('faults-3-agent-killed');
-    // The VM and its shell (user processes) carry on: the shell takes the next command.
+    // The VM and its shell (user processes) carry on.
     process.kill(agent.osPid, 0);
-    await workbench.typeInTerminal('beam_observer_agent:start().', { reuse: true });
+    const toast = (text: string) => page.locator('.notification-toast', { hasText: text }).first();
+    await workbench.step('the offer to load the agent again', () =>
+      toast('the agent in nonode@nohost stopped; the node is still running').waitFor({ timeout: 15_000 }));
+    await workbench.screenshot('faults-3-agent-killed');
+    await toast('the agent in nonode@nohost stopped').getByRole('button', { name: 'Load Agent Again' }).click();
+    // A node without a name or a debugger is reached through its own shell, in the terminal it runs in.
+    await workbench.step('the expression for its shell, with the terminal found', () =>
+      toast('beam_observer_agent:start().').waitFor({ timeout: 15_000 }));
+    await toast('beam_observer_agent:start().').getByRole('button', { name: 'Type in Terminal' }).click();
     await statusBecomes(/nonode@nohost \d+%/, 15_000);
     const [restarted] = agents();
     assert.equal(restarted.osPid, agent.osPid, 'the same VM');

@@ -11,3 +11,12 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what 
     await sleep(20);
   }
 }
+
+/** Poll an asynchronous condition (a page's text, say) every 250 ms; fail with `what` when it stays false. */
+export async function waitForAsync(condition: () => Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}

@@ -39,7 +39,8 @@ export class LoadStatusBar implements vscode.Disposable {
     }
     const name = target.name;
     if (node.state !== 'connected') {
-      this.item.text = `$(debug-disconnect) ${name}: ${node.state === 'lost' ? 'reconnecting' : node.state}`;
+      // The connection is the agent's node's, whichever node of its cluster is shown.
+      this.item.text = `$(debug-disconnect) ${node.name}: ${node.state === 'lost' ? 'reconnecting' : node.state}`;
       this.item.backgroundColor = undefined;
       this.item.tooltip = node.lastError ?? `BEAM Observer: ${node.state}`;
       this.item.show();

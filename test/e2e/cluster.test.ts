@@ -1,0 +1,207 @@
+/**
+ * A cluster of three named nodes, observed from a real VS Code: nothing of
+ * BEAM Observer runs in any of them until the user picks one in "Attach to
+ * Node…" (epmd listing, cookie typed in, agent pushed over Erlang
+ * distribution). Then the cluster overview shows all three side by side, a
+ * row selects a node for the process tree, a node leaving shows as gone, a
+ * wrong cookie gets a clear error, and after the agent is killed the
+ * extension loads it again over distribution with the remembered cookie.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startWorkbench, type Workbench } from './support/workbench';
+import { waitForAsync } from '../support/wait';
+
+const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-cluster-'));
+const workspace = join(scratch, 'workspace');
+const discovery = join(scratch, 'discovery');
+const HOST = hostname().split('.')[0];
+const RUN = randomBytes(3).toString('hex');
+const COOKIE = `e2e_${randomBytes(8).toString('hex')}`;
+const names = { a: `shop_a_${RUN}`, b: `shop_b_${RUN}`, c: `shop_c_${RUN}` };
+const full = (short: string) => `${short}@${HOST}`;
+
+let workbench: Workbench;
+const nodes: ChildProcess[] = [];
+
+/** A named node; B and C join A at boot. B runs a registered process only it has. */
+function startNode(short: string, peer?: string, extra = ''): Promise<ChildProcess> {
+  const boot = [
+    peer ? `true = net_kernel:connect_node('${peer}'),` : '',
+    extra,
+    'io:format("ready~n"),',
+    '(fun L() -> case io:get_line("") of eof -> halt(0); _ -> L() end end)().',
+  ].join(' ');
+  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: discovery };
+  delete env.ERL_AFLAGS;
+  const child = spawn('erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot], { env });
+  nodes.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${short} did not start: ${out}`)), 20_000);
+    const seen = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready')) { clearTimeout(timer); resolve(child); }
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  });
+}
+
+/** Evaluate an expression in a node from a short-lived node of our own (what an operator's remsh does). */
+function evalIn(node: string, expression: string): string {
+  const probe = `probe_${randomBytes(3).toString('hex')}`;
+  const result = spawnSync('erl', ['-noshell', '-sname', probe, '-setcookie', COOKIE, '-eval',
+    `io:format("~p~n", [erpc:call('${node}', fun() -> ${expression} end)]), halt().`], { encoding: 'utf8', timeout: 20_000 });
+  return result.stdout.trim();
+}
+
+before(async () => {
+  mkdirSync(workspace, { recursive: true });
+  mkdirSync(discovery, { recursive: true });
+  writeFileSync(join(workspace, 'README.md'), '# a cluster\n');
+  await startNode(names.a);
+  // B is busy: one process computing without pause keeps one of its schedulers at work.
+  await startNode(names.b, full(names.a), 'register(only_on_b, spawn(fun() -> receive stop -> ok end end)), ' +
+    'spawn(fun Spin() -> _ = lists:seq(1, 1000), Spin() end),');
+  await startNode(names.c, full(names.a));
+  const { packageExtension } = await import(join(__dirname, '..', '..', '..', 'scripts', 'package.mjs'));
+  const vsix: string = await packageExtension();
+  workbench = await startWorkbench({
+    workspace, extensionDir: vsix, name: 'cluster', env: { BEAM_OBSERVER_DIR: discovery },
+  });
+});
+
+after(async () => {
+  await workbench?.close();
+  for (const child of nodes) child.kill('SIGKILL');
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('a cluster over Erlang distribution', () => {
+  it('Attach to Node lists the nodes from epmd and loads the agent into the one picked', async () => {
+    const { page } = workbench;
+    await workbench.openDebugSidebar();
+    const processes = await workbench.expandedView('BEAM Processes');
+    await workbench.step('the extension is active', () =>
+      processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 60_000 }));
+    assert.deepEqual(readdirSync(discovery), [], 'no agent anywhere yet');
+
+    await workbench.runCommand('BEAM Observer: Attach to Node…');
+    const input = page.locator('.quick-input-widget input');
+    const row = (text: string) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    await workbench.step('the host picker', () => row('localhost').waitFor({ timeout: 15_000 }));
+    await page.keyboard.press('Enter');
+    await workbench.step('epmd\'s names, the three nodes among them', async () => {
+      for (const short of Object.values(names)) await row(short).waitFor({ timeout: 15_000 });
+    });
+    await workbench.screenshot('cluster-1-epmd-names');
+    await input.fill(names.a);
+    await row(names.a).waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Enter');
+    await workbench.step('the cookie prompt', () =>
+      page.locator('.quick-input-widget', { hasText: `Cookie of ${names.a} on localhost` }).waitFor({ timeout: 10_000 }));
+    assert.equal(await input.getAttribute('type'), 'password', 'the cookie is typed like a password');
+    await input.fill(COOKIE);
+    await page.keyboard.press('Enter');
+    await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);
+    await workbench.step('the status bar shows the node', () =>
+      page.locator('.statusbar-item', { hasText: new RegExp(`${names.a}@${HOST} \\d+%`) }).first().waitFor({ timeout: 30_000 }));
+    assert.equal(readdirSync(discovery).length, 1, 'the agent now runs in A (and wrote its discovery file)');
+  });
+
+  it('the cluster overview shows the three nodes side by side', async () => {
+    const { page } = workbench;
+    await workbench.clearNotifications();
+    await workbench.runCommand('BEAM Observer: Show Cluster Overview');
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    await workbench.step('a row per node, each with figures', async () => {
+      for (const short of Object.values(names)) {
+        const line = frame.locator('[role="row"]', { hasText: full(short) }).first();
+        await line.waitFor({ timeout: 30_000 });
+        await waitForAsync(async () => /\d+%/.test(await line.innerText()) && /\d+(\.\d+)?\s*[KMG]i?B/.test(await line.innerText()),
+          30_000, `figures for ${short}`);
+      }
+    });
+    // B's spinning process shows: at least a third of its schedulers busy, while A is nearly idle.
+    const utilisation = async (short: string) =>
+      Number(/(\d+)%/.exec(await frame.locator('[role="row"]', { hasText: full(short) }).first().innerText())?.[1]);
+    await workbench.step('B busier than A', () =>
+      waitForAsync(async () => (await utilisation(names.b)) >= 33 && (await utilisation(names.a)) < 20, 20_000, 'B busy, A idle'));
+    await new Promise((r) => setTimeout(r, 2000)); // a few samples for the sparklines
+    await workbench.screenshot('cluster-2-overview');
+  });
+
+  it('a row selects its node: the process tree shows that node\'s processes', async () => {
+    const { page } = workbench;
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    await frame.locator('[role="row"]', { hasText: full(names.b) }).first().click();
+    await workbench.step('the status bar follows', () =>
+      page.locator('.statusbar-item', { hasText: new RegExp(`${names.b}@${HOST} \\d+%`) }).first().waitFor({ timeout: 20_000 }));
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    await page.locator('.quick-input-widget input').fill('only_on_b');
+    await page.keyboard.press('Enter');
+    const processes = await workbench.expandedView('BEAM Processes');
+    await workbench.step('B\'s own registered process in the tree', () =>
+      processes.locator('.monaco-list-row', { hasText: 'only_on_b' }).first().waitFor({ timeout: 20_000 }));
+    await workbench.screenshot('cluster-3-process-of-b');
+    await workbench.runCommand('BEAM Observer: Clear Process Filter');
+  });
+
+  it('a node that leaves the cluster shows as gone', async () => {
+    const { page } = workbench;
+    nodes[2].stdin!.end(); // C halts
+    await workbench.runCommand('BEAM Observer: Show Cluster Overview');
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const line = frame.locator('[role="row"]', { hasText: full(names.c) }).first();
+    await workbench.step('C marked gone', () =>
+      waitForAsync(async () => /gone/i.test(await line.innerText()), 20_000, 'C gone'));
+    await workbench.screenshot('cluster-4-node-gone');
+  });
+
+  it('a wrong cookie gets a clear error', async () => {
+    const { page } = workbench;
+    await workbench.clearNotifications();
+    await workbench.runCommand('BEAM Observer: Attach to Node…');
+    const input = page.locator('.quick-input-widget input');
+    const row = (text: string) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    await row('localhost').waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await row(names.b).waitFor({ timeout: 15_000 });
+    await input.fill(names.b);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: `Cookie of ${names.b}` }).waitFor({ timeout: 10_000 });
+    await input.fill('not_the_cookie');
+    await page.keyboard.press('Enter');
+    // The extension asks once more, saying why.
+    await workbench.step('asked again, with the reason', () =>
+      page.locator('.quick-input-widget', { hasText: 'The node refused this cookie.' }).waitFor({ timeout: 30_000 }));
+    await workbench.screenshot('cluster-5-wrong-cookie');
+    await input.fill('still_not_it');
+    await page.keyboard.press('Enter');
+    const message = await workbench.waitForNotification(/refused the cookie/, 30_000);
+    assert.match(message, new RegExp(`${names.b}@${HOST} is running but refused the cookie`));
+  });
+
+  it('after the agent is killed in a live node, the extension loads it again over distribution', async () => {
+    const { page } = workbench;
+    await workbench.clearNotifications();
+    const before = readdirSync(discovery);
+    assert.match(evalIn(full(names.a), 'exit(whereis(beam_observer_sup), kill)'), /true/);
+    await workbench.step('the offer to load it again', () =>
+      page.locator('.notification-toast', { hasText: `the agent in ${full(names.a)} stopped` }).waitFor({ timeout: 20_000 }));
+    await workbench.screenshot('cluster-6-agent-stopped');
+    await page.locator('.notification-toast').getByRole('button', { name: 'Load Agent Again' }).first().click();
+    // The cookie typed at the first attach is remembered (SecretStorage): no prompt this time.
+    await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);
+    await workbench.step('connected again', () =>
+      page.locator('.statusbar-item', { hasText: new RegExp(`${HOST} \\d+%`) }).first().waitFor({ timeout: 30_000 }));
+    assert.equal(evalIn(full(names.a), 'is_pid(whereis(beam_observer_listener))'), 'true');
+    assert.equal(readdirSync(discovery).length, before.length, 'the same node, one discovery file');
+  });
+});
