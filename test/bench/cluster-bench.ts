@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:cluster`: what observing a cluster through one agent costs,
+ * side by side with asking the node's own agent directly. Prints figures;
+ * asserts nothing.
+ *
+ * Two named `erl` nodes on localhost with one cookie, each with 10,000 idle
+ * processes and the agent running (A's client reaches B through A):
+ *   - processes/list of B, by reductions and by memory: through A (erpc) vs
+ *     straight to B's agent, median of 40 interleaved rounds, and the ratio;
+ *   - the first request naming a node without the agent (the modules are
+ *     pushed with code:load_binary and started as a member) vs the next ones;
+ *   - Attach to Node: a helper node started with the local erl, connected,
+ *     the agent pushed and started in a fresh node (median of 3 fresh nodes);
+ *   - a relay's round trip vs a direct one.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { AgentClient } from '../../extension/src/agent/agentClient';
+import { attachThroughDistribution, relayThroughDistribution } from '../../extension/src/attach/distributionHelper';
+import type { SortKey } from '../../extension/src/protocol/agentProtocol';
+import { AGENT_EBIN, tempDiscoveryDir } from '../support/beamNode';
+
+const HOST = hostname().split('.')[0];
+const COOKIE = `bench_${randomBytes(6).toString('hex')}`;
+const ROUNDS = 40;
+const PROCESSES = 10_000;
+const children: ChildProcess[] = [];
+
+/** A named node; with `agent`, it starts the agent and prints its port and token. */
+function startNode(short: string, options: { agent: boolean; peer?: string }): Promise<{ port: number; token: string }> {
+  const boot = [
+    `[spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, ${PROCESSES})],`,
+    options.peer ? `true = net_kernel:connect_node('${options.peer}'),` : '',
+    options.agent
+      ? '{ok, #{port := P, token := T}} = beam_observer_agent:start(), io:format("ready ~b ~s~n", [P, T]),'
+      : 'io:format("ready 0 none~n"),',
+    'receive never -> ok end.',
+  ].join(' ');
+  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: tempDiscoveryDir() };
+  delete env.ERL_AFLAGS;
+  const args = ['-noshell', '-sname', short, '-setcookie', COOKIE, ...(options.agent ? ['-pa', AGENT_EBIN] : []), '-eval', boot];
+  const child = spawn('erl', args, { env });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const ready = /ready (\d+) (\S+)/.exec(out);
+      if (ready) resolve({ port: Number(ready[1]), token: ready[2] });
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', () => reject(new Error(`${short} exited: ${out}`)));
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+
+async function main(): Promise<void> {
+  const run = randomBytes(3).toString('hex');
+  const a = `bench_a_${run}`;
+  const b = `bench_b_${run}`;
+  const nodeB = `${b}@${HOST}`;
+  const endA = await startNode(a, { agent: true });
+  const endB = await startNode(b, { agent: true, peer: `${a}@${HOST}` });
+  const viaA = await AgentClient.connect(endA);
+  const direct = await AgentClient.connect(endB);
+
+  console.log(`BEAM Observer cluster benchmark: 2 named nodes, ${PROCESSES} extra processes each, OTP ${viaA.info.otpRelease}\n`);
+  console.log('| processes/list of B (200 rows) | through A (erpc) | straight to B | ratio |');
+  console.log('|---|---|---|---|');
+  for (const sortBy of ['reductions', 'memory'] as SortKey[]) {
+    // Warm both paths (the first sweep has no previous reductions).
+    await viaA.listProcesses({ node: nodeB, sortBy });
+    await direct.listProcesses({ sortBy });
+    const through: number[] = [];
+    const straight: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      through.push(await timed(() => viaA.listProcesses({ node: nodeB, sortBy })));
+      straight.push(await timed(() => direct.listProcesses({ sortBy })));
+    }
+    const [t, s] = [median(through), median(straight)];
+    console.log(`| by ${sortBy} | ${ms(t)} | ${ms(s)} | ${(t / s).toFixed(2)}x |`);
+  }
+
+  // A node without the agent: the first request pushes it.
+  const c = `bench_c_${run}`;
+  await startNode(c, { agent: false, peer: `${a}@${HOST}` });
+  const nodeC = `${c}@${HOST}`;
+  const first = await timed(() => viaA.listProcesses({ node: nodeC, limit: 10 }));
+  const next: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) next.push(await timed(() => viaA.listProcesses({ node: nodeC, limit: 10 })));
+  console.log(`\nFirst request naming a node without the agent (the agent's modules pushed, started as a member): ${ms(first)}; ` +
+    `the next ones: ${ms(median(next))} (median of ${ROUNDS})`);
+
+  // Attach to Node, each time into a fresh node.
+  const attaches: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const name = `bench_fresh_${run}_${i}`;
+    await startNode(name, { agent: false });
+    let reply: Awaited<ReturnType<typeof attachThroughDistribution>> | undefined;
+    attaches.push(await timed(async () => { reply = await attachThroughDistribution({ name }, COOKIE, { ebin: AGENT_EBIN }); }));
+    if (!reply?.ok) throw new Error(`attach failed: ${JSON.stringify(reply)}`);
+  }
+  console.log(`Attach to Node into a fresh node (helper VM boot, epmd, handshake, push, start): median ${ms(median(attaches))} ` +
+    `of ${attaches.map((v) => v.toFixed(0)).join(', ')} ms`);
+
+  // A relay to B: one more hop (helper -> B) on every request.
+  const { reply, relay } = await relayThroughDistribution({ node: nodeB }, COOKIE, { ebin: AGENT_EBIN });
+  if (!reply.ok || !relay) throw new Error(`relay failed: ${JSON.stringify(reply)}`);
+  const viaRelay = await AgentClient.connect({ port: reply.port, token: reply.token });
+  await viaRelay.listProcesses({ node: nodeB });
+  const relayed: number[] = [];
+  const straight: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    relayed.push(await timed(() => viaRelay.listProcesses({ node: nodeB })));
+    straight.push(await timed(() => direct.listProcesses({})));
+  }
+  console.log(`processes/list of B through a relay: ${ms(median(relayed))} vs straight ${ms(median(straight))} ` +
+    `(${(median(relayed) / median(straight)).toFixed(2)}x)`);
+  viaRelay.dispose();
+  relay.close();
+
+  viaA.dispose();
+  direct.dispose();
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
