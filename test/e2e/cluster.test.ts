@@ -153,6 +153,20 @@ describe('a cluster over Erlang distribution', () => {
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
 
+  it('a pid that A printed for a process of B, hovered in a log, is B\'s process', async () => {
+    // How A prints the pid of B's process: the first number is B as A sees it.
+    const printed = evalIn(full(names.a), `pid_to_list(erpc:call('${full(names.b)}', erlang, whereis, [only_on_b]))`)
+      .replace(/"/g, '');
+    assert.match(printed, /^<[1-9]\d*\.\d+\.\d+>$/, `a pid of another node: ${printed}`);
+    writeFileSync(join(workspace, 'a.log'), `12:00:00.001 [error] worker ${printed} did not answer\n`);
+    const summary = await workbench.hoverIn('a.log', printed, 'only_on_b');
+    assert.match(summary, new RegExp(`on ${full(names.b)}`));
+    assert.match(summary, /Reveal in Process Tree/);
+    await workbench.screenshot('cluster-4-remote-pid-hover');
+    await workbench.page.keyboard.press('Escape');
+    await workbench.runCommand('View: Close All Editors');
+  });
+
   it('a node that leaves the cluster shows as gone', async () => {
     const { page } = workbench;
     nodes[2].stdin!.end(); // C halts
@@ -161,7 +175,7 @@ describe('a cluster over Erlang distribution', () => {
     const line = frame.locator('[role="row"]', { hasText: full(names.c) }).first();
     await workbench.step('C marked gone', () =>
       waitForAsync(async () => /gone/i.test(await line.innerText()), 20_000, 'C gone'));
-    await workbench.screenshot('cluster-4-node-gone');
+    await workbench.screenshot('cluster-5-node-gone');
   });
 
   it('a wrong cookie gets a clear error', async () => {
@@ -181,7 +195,7 @@ describe('a cluster over Erlang distribution', () => {
     // The extension asks once more, saying why.
     await workbench.step('asked again, with the reason', () =>
       page.locator('.quick-input-widget', { hasText: 'The node refused this cookie.' }).waitFor({ timeout: 30_000 }));
-    await workbench.screenshot('cluster-5-wrong-cookie');
+    await workbench.screenshot('cluster-6-wrong-cookie');
     await input.fill('still_not_it');
     await page.keyboard.press('Enter');
     const message = await workbench.waitForNotification(/refused the cookie/, 30_000);
@@ -195,7 +209,7 @@ describe('a cluster over Erlang distribution', () => {
     assert.match(evalIn(full(names.a), 'exit(whereis(beam_observer_sup), kill)'), /true/);
     await workbench.step('the offer to load it again', () =>
       page.locator('.notification-toast', { hasText: `the agent in ${full(names.a)} stopped` }).waitFor({ timeout: 20_000 }));
-    await workbench.screenshot('cluster-6-agent-stopped');
+    await workbench.screenshot('cluster-7-agent-stopped');
     await page.locator('.notification-toast').getByRole('button', { name: 'Load Agent Again' }).first().click();
     // The cookie typed at the first attach is remembered (SecretStorage): no prompt this time.
     await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);

@@ -143,34 +143,9 @@ describe('BEAM Observer in VS Code', () => {
   });
 
   it('hovering a PID in a log file shows its live summary', async () => {
-    const { page } = workbench;
     const mailbox = await pidOf('Overload.Mailbox.Server');
     writeFileSync(join(workspace, 'server.log'), `12:00:00.001 [warning] GenServer #PID${mailbox} is slow to answer\n`);
-    await workbench.runCommand('Go to File...');
-    await page.locator('.quick-input-widget input').fill('server.log');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'server.log' }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    const line = page.locator('.monaco-editor .view-lines .view-line', { hasText: mailbox }).first();
-    await workbench.step('the pid in the editor', () => line.waitFor({ timeout: 15_000 }));
-    const hover = page.locator('.monaco-hover', { hasText: 'Overload.Mailbox.Server' });
-    await workbench.step('the hover with the live summary', async () => {
-      // Put the cursor on the pid's digits (the line is monospace: a character is its
-      // width over its length), then ask for the hover as a keyboard user does.
-      // The editor may re-render the line under us: measure it once it has settled.
-      const span = line.locator('span').first();
-      let box = await span.boundingBox();
-      for (let attempt = 0; !box && attempt < 20; attempt++) {
-        await new Promise((r) => setTimeout(r, 100));
-        box = await span.boundingBox();
-      }
-      if (!box) throw new Error('the log line has no layout');
-      const text = (await line.innerText()).replace(/\u00a0/g, ' ');
-      const at = text.indexOf(mailbox) + 3;
-      await page.mouse.click(box.x + ((at + 0.5) * box.width) / text.length, box.y + box.height / 2);
-      await workbench.runCommand('Show or Focus Hover');
-      await hover.waitFor({ timeout: 15_000 });
-    });
-    const summary = await hover.innerText();
+    const summary = await workbench.hoverIn('server.log', mailbox, 'Overload.Mailbox.Server');
     assert.match(summary, /Queue \d/);
     assert.match(summary, /gen_server/);
     assert.match(summary, /Reveal in Process Tree/);

@@ -65,6 +65,12 @@ export interface Workbench {
   startInTerminal(command: string, ready: RegExp, timeoutMs?: number): Promise<void>;
   /** A view pane of the side bar (e.g. "BEAM Processes"), expanded. */
   expandedView(title: string): Promise<Locator>;
+  /**
+   * Open a workspace file (Go to File), put the cursor on `text` in it and
+   * ask for the hover as a keyboard user does; returns the text of the hover
+   * that contains `expect`. (A hover from a mouse move is flaky headless.)
+   */
+  hoverIn(fileName: string, text: string, expect: string | RegExp): Promise<string>;
   /** Run `action`; if it throws, rethrow with `what`, the code-server log's tail and a screenshot. */
   step<T>(what: string, action: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -491,6 +497,32 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
           await toast.waitFor({ state: 'visible', timeout: timeoutMs });
           return (await toast.innerText()).trim();
         }),
+      hoverIn: async (fileName: string, text: string, expect: string | RegExp) => {
+        await runCommand('Go to File...');
+        await page.locator('.quick-input-widget input').fill(fileName);
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 15_000 });
+        await page.keyboard.press('Enter');
+        const line = page.locator('.monaco-editor .view-lines .view-line', { hasText: text }).first();
+        await step(`"${text}" in the editor`, () => line.waitFor({ timeout: 15_000 }));
+        const hover = page.locator('.monaco-hover', { hasText: expect });
+        return step(`the hover over "${text}"`, async () => {
+          // Put the cursor inside the text (the line is monospace: a character is its
+          // width over its length). The editor may re-render the line: measure it once settled.
+          const span = line.locator('span').first();
+          let box = await span.boundingBox();
+          for (let attempt = 0; !box && attempt < 20; attempt++) {
+            await new Promise((r) => setTimeout(r, 100));
+            box = await span.boundingBox();
+          }
+          if (!box) throw new Error('the line has no layout');
+          const whole = (await line.innerText()).replace(/\u00a0/g, ' ');
+          const at = whole.indexOf(text) + Math.min(3, text.length - 1);
+          await page.mouse.click(box.x + ((at + 0.5) * box.width) / whole.length, box.y + box.height / 2);
+          await runCommand('Show or Focus Hover');
+          await hover.waitFor({ timeout: 15_000 });
+          return hover.innerText();
+        });
+      },
       openDebugSidebar: async () => {
         await runCommand('View: Show Run and Debug');
         await step('opening the Run and Debug view', () =>
