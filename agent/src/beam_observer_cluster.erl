@@ -50,12 +50,12 @@ not_connected_message(Name) ->
     <<"node ", Name/binary, " is not connected to ", (atom_to_binary(node()))/binary,
       " (", Known/binary, ")">>.
 
-%% Run beam_observer_rpc:handle_local(Method, Params) in Node.
+%% Run beam_observer_rpc:handle_remote(Method, Params) in Node.
 -spec call(node(), binary(), map(), pos_integer()) -> {ok, term()} | {error, integer(), binary()}.
 call(Node, Method, Params, TimeoutMs) ->
     case ensure_member(Node) of
         ok ->
-            try erpc:call(Node, beam_observer_rpc, handle_local, [Method, Params], TimeoutMs)
+            try erpc:call(Node, beam_observer_rpc, handle_remote, [Method, Params], TimeoutMs)
             catch
                 error:{erpc, timeout} ->
                     {error, ?TIMEOUT, <<(atom_to_binary(Node))/binary, " did not answer within ",

@@ -93,6 +93,10 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
     assert.match(codeServer.pid, /^<0\.\d+\.\d+>$/);
     // The agent loaded itself there: its ranking server runs in B, marked as the agent's.
     assert.ok(list.rows.some((r) => r.agent && r.name === 'beam_observer_procs'), 'agent server in B');
+    // The process erpc runs the request in (it sees itself in the sweep) is the agent's too.
+    const erpcWorkers = list.rows.filter((r) => r.initialCall?.module === 'erpc');
+    assert.ok(erpcWorkers.length > 0, 'the request\'s own process in B is listed');
+    assert.ok(erpcWorkers.every((r) => r.agent), JSON.stringify(erpcWorkers));
     const details = await client.processInfo(codeServer.pid, b.name);
     assert.equal(details.node, b.name);
     assert.equal(details.name, 'code_server');
