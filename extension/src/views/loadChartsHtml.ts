@@ -39,9 +39,27 @@ export function chartsCsp(cspSource: string, nonce: string): string {
 }
 
 export function chartsHtml(page: ChartsPage): string {
-  const attr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return webviewPage(page, 'BEAM Load', { 'data-surface': page.surface });
+}
+
+/** The parts of a page that every BEAM Observer webview shares. */
+export interface WebviewPage {
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  nonce: string;
+  extraStyleUris?: string[];
+  bodyClass?: string;
+}
+
+const attr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/** A bare document under chartsCsp: our stylesheets, one nonce-tagged script, an empty #app. */
+export function webviewPage(page: WebviewPage, title: string, bodyAttributes: Record<string, string> = {}): string {
   const styles = [page.styleUri, ...(page.extraStyleUris ?? [])]
     .map((uri) => `<link rel="stylesheet" href="${attr(uri)}">`).join('\n    ');
+  const attributes = Object.entries({ ...bodyAttributes, ...(page.bodyClass ? { class: page.bodyClass } : {}) })
+    .map(([name, value]) => ` ${name}="${attr(value)}"`).join('');
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
@@ -49,9 +67,9 @@ export function chartsHtml(page: ChartsPage): string {
     <meta http-equiv="Content-Security-Policy" content="${attr(chartsCsp(page.cspSource, page.nonce))}">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     ${styles}
-    <title>BEAM Load</title>
+    <title>${attr(title)}</title>
   </head>
-  <body data-surface="${page.surface}"${page.bodyClass ? ` class="${attr(page.bodyClass)}"` : ''}>
+  <body${attributes}>
     <div id="app"></div>
     <script nonce="${attr(page.nonce)}" src="${attr(page.scriptUri)}"></script>
   </body>
