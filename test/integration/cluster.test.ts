@@ -25,13 +25,24 @@ interface PlainNode {
 
 /** A named node without the agent on its code path; it joins `peer` at boot and halts on EOF. */
 function startPlainNode(short: string, peer: string): Promise<PlainNode> {
-  const name = `${short}@${HOST}`;
   const boot = `true = net_kernel:connect_node('${peer}'), io:format("ready~n"), ` +
     `(fun Loop() -> case io:get_line("") of eof -> halt(0); _ -> Loop() end end)().`;
+  return startNamed(short, 'erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot]);
+}
+
+/** An Elixir node (no agent either) running a named Agent whose state is an Elixir map. */
+function startElixirNode(short: string, peer: string): Promise<PlainNode> {
+  const script = `true = Node.connect(:"${peer}"); ` +
+    `{:ok, _} = Agent.start(fn -> %{cart: [:apple, :pear], total: 42} end, name: :cl_cart); ` +
+    `IO.puts("ready"); IO.read(:eof); System.halt(0)`;
+  return startNamed(short, 'elixir', ['--sname', short, '--cookie', COOKIE, '-e', script]);
+}
+
+function startNamed(short: string, command: string, args: string[]): Promise<PlainNode> {
+  const name = `${short}@${HOST}`;
   const env = { ...process.env };
   delete env.ERL_AFLAGS;
-  const child = spawn('erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot],
-    { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return new Promise((resolve, reject) => {
     let out = '';
@@ -110,6 +121,21 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
     assert.equal(state.node, c.name);
     assert.equal(state.behaviour, 'gen_server');
     assert.ok(state.text.length > 0);
+  });
+
+  it('an Elixir node of the cluster formats state in Elixir, in that node', async () => {
+    const ex = await startElixirNode(`cl_ex_${RUN}`, `${nameA}@${HOST}`);
+    try {
+      const list = await client.listProcesses({ node: ex.name, filter: 'cl_cart', limit: 5 });
+      const cart = list.rows.find((r) => r.name === 'cl_cart');
+      assert.ok(cart, 'the Agent is listed');
+      const state = await client.processState(cart.pid, 5000, ex.name);
+      assert.equal(state.language, 'elixir');
+      assert.match(state.text, /%\{cart: \[:apple, :pear\], total: 42\}/);
+      assert.equal((await client.nodeInfo(ex.name)).language, 'elixir');
+    } finally {
+      await ex.stop();
+    }
   });
 
   it('a pid printed by A for a process of B resolves to that process (the first number is A\'s view)', async () => {
