@@ -153,6 +153,29 @@ describe('a cluster over Erlang distribution', () => {
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
 
+  it('the load charts have a node picker listing the cluster, which switches the node shown', async () => {
+    const { page } = workbench;
+    await workbench.runCommand('BEAM Observer: Open Load Charts');
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const picker = frame.locator('vscode-single-select.node-select');
+    await workbench.step('the picker, showing B', async () => {
+      await picker.waitFor({ timeout: 30_000 });
+      await waitForAsync(async () => (await picker.evaluate((el: { value: string }) => el.value)).endsWith(`|${full(names.b)}`),
+        10_000, 'B selected in the picker');
+    });
+    await picker.click();
+    await workbench.step('C in the open list', () =>
+      picker.getByRole('option', { name: `${full(names.c)} (via ${full(names.a)})` }).click());
+    await workbench.step('the charts and the status bar follow', () =>
+      page.locator('.statusbar-item', { hasText: new RegExp(`${names.c}@${HOST} \\d+%`) }).first().waitFor({ timeout: 20_000 }));
+    await workbench.step('the charts name C', () =>
+      waitForAsync(async () => (await picker.evaluate((el: { value: string }) => el.value)).endsWith(`|${full(names.c)}`),
+        10_000, 'C selected in the picker'));
+    await new Promise((r) => setTimeout(r, 2000));
+    await workbench.screenshot('cluster-4-charts-node-picker');
+    await workbench.runCommand('View: Close All Editors');
+  });
+
   it('a pid that A printed for a process of B, hovered in a log, is B\'s process', async () => {
     // How A prints the pid of B's process: the first number is B as A sees it.
     const printed = evalIn(full(names.a), `pid_to_list(erpc:call('${full(names.b)}', erlang, whereis, [only_on_b]))`)
@@ -162,7 +185,7 @@ describe('a cluster over Erlang distribution', () => {
     const summary = await workbench.hoverIn('a.log', printed, 'only_on_b');
     assert.match(summary, new RegExp(`on ${full(names.b)}`));
     assert.match(summary, /Reveal in Process Tree/);
-    await workbench.screenshot('cluster-4-remote-pid-hover');
+    await workbench.screenshot('cluster-5-remote-pid-hover');
     await workbench.page.keyboard.press('Escape');
     await workbench.runCommand('View: Close All Editors');
   });
@@ -175,7 +198,7 @@ describe('a cluster over Erlang distribution', () => {
     const line = frame.locator('[role="row"]', { hasText: full(names.c) }).first();
     await workbench.step('C marked gone', () =>
       waitForAsync(async () => /gone/i.test(await line.innerText()), 20_000, 'C gone'));
-    await workbench.screenshot('cluster-5-node-gone');
+    await workbench.screenshot('cluster-6-node-gone');
   });
 
   it('a wrong cookie gets a clear error', async () => {
@@ -195,7 +218,7 @@ describe('a cluster over Erlang distribution', () => {
     // The extension asks once more, saying why.
     await workbench.step('asked again, with the reason', () =>
       page.locator('.quick-input-widget', { hasText: 'The node refused this cookie.' }).waitFor({ timeout: 30_000 }));
-    await workbench.screenshot('cluster-6-wrong-cookie');
+    await workbench.screenshot('cluster-7-wrong-cookie');
     await input.fill('still_not_it');
     await page.keyboard.press('Enter');
     const message = await workbench.waitForNotification(/refused the cookie/, 30_000);
@@ -209,7 +232,7 @@ describe('a cluster over Erlang distribution', () => {
     assert.match(evalIn(full(names.a), 'exit(whereis(beam_observer_sup), kill)'), /true/);
     await workbench.step('the offer to load it again', () =>
       page.locator('.notification-toast', { hasText: `the agent in ${full(names.a)} stopped` }).waitFor({ timeout: 20_000 }));
-    await workbench.screenshot('cluster-7-agent-stopped');
+    await workbench.screenshot('cluster-8-agent-stopped');
     await page.locator('.notification-toast').getByRole('button', { name: 'Load Agent Again' }).first().click();
     // The cookie typed at the first attach is remembered (SecretStorage): no prompt this time.
     await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);

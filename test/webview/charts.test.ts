@@ -329,6 +329,37 @@ describe('load charts webview', () => {
     await side.page.close();
   });
 
+  test('a node picker appears when there is more than one node, and asks the host to switch', async () => {
+    const page = await open('dark');
+    await show(page, overloaded);
+    const picker = page.page.locator('vscode-single-select.node-select');
+    await page.post({ type: 'nodes', choices: [{ id: '1', label: 'a@h', detail: '' }], selected: '1' });
+    assert.equal(await picker.isHidden(), true, 'one node: its name, no picker');
+    await page.post({
+      type: 'nodes', selected: '1',
+      choices: [
+        { id: '1', label: 'a@h', detail: '' },
+        { id: '1|b@h', label: 'b@h', detail: 'via a@h' },
+        { id: '1|<img src=x>@h', label: '<img src=x>@h', detail: 'left the cluster' },
+      ],
+    });
+    assert.equal(await picker.isVisible(), true);
+    assert.equal(await page.page.locator('.node-name').isHidden(), true);
+    const options = await picker.locator('vscode-option').allTextContents();
+    assert.deepEqual(options.map((o) => o.trim()), ['a@h', 'b@h (via a@h)', '<img src=x>@h (left the cluster)']);
+    assert.equal(await page.page.locator('img').count(), 0, 'names are text');
+    const before = (await page.page.evaluate(() => window.__beamCharts!.sentToHost())).length;
+    await picker.evaluate((el: { value: string; dispatchEvent(e: unknown): boolean }) => {
+      el.value = '1|b@h';
+      el.dispatchEvent(new Event('change'));
+    });
+    const sent = (await page.page.evaluate(() => window.__beamCharts!.sentToHost())).slice(before);
+    assert.deepEqual(sent, [{ type: 'selectNode', id: '1|b@h' }]);
+    assert.deepEqual(page.errors, []);
+    await page.page.screenshot({ path: join(SHOTS, 'charts-node-picker.png') });
+    await page.page.close();
+  });
+
   test('the editor panel has no open-in-editor button', async () => {
     assert.equal(await dark.page.getByRole('button', { name: 'Open in Editor' }).count(), 0);
   });

@@ -73,6 +73,7 @@ export class LoadChartsApp {
       pauseToggled: () => this.setPaused(this.frozenEnd === null),
       exportRequested: (format) => this.exportSamples(format),
       openPanel: () => bridge.post({ type: 'openPanel' }),
+      nodeSelected: (id) => { if (id && id !== this.node?.id) bridge.post({ type: 'selectNode', id }); },
     }, { windowMs: this.windowMs, sidebar: document.body.dataset.surface === 'sidebar' });
 
     this.empty = document.createElement('p');
@@ -112,6 +113,9 @@ export class LoadChartsApp {
         break;
       case 'state':
         if (this.node && message.nodeId === this.node.id) this.applyNode(this.node, message.state);
+        break;
+      case 'nodes':
+        this.toolbar.showChoices(message.choices, message.selected);
         break;
     }
   }

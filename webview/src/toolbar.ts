@@ -7,7 +7,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import type { ChartConnectionState, ChartNode } from '../../extension/src/protocol/webviewProtocol';
+import type { ChartConnectionState, ChartNode, NodeChoice } from '../../extension/src/protocol/webviewProtocol';
 import type { ExportFormat } from './exportSamples';
 
 export const WINDOWS_MS = [60_000, 300_000, 600_000] as const;
@@ -18,6 +18,7 @@ export interface ToolbarActions {
   pauseToggled(): void;
   exportRequested(format: ExportFormat): void;
   openPanel(): void;
+  nodeSelected(id: string): void;
 }
 
 const STATE_TEXT: Record<ChartConnectionState, string> = {
@@ -30,6 +31,9 @@ const STATE_TEXT: Record<ChartConnectionState, string> = {
 export class Toolbar {
   readonly element: HTMLElement;
   private readonly nodeName: HTMLSpanElement;
+  /** Shown instead of the name when there is more than one node to choose from. */
+  private readonly nodeSelect: HTMLElement & { value: string };
+  private choiceKey = '';
   private readonly nodeDetail: HTMLSpanElement;
   private readonly state: HTMLSpanElement;
   private readonly windowSelect: HTMLElement & { value: string };
@@ -45,7 +49,13 @@ export class Toolbar {
     this.nodeName = span('node-name');
     this.nodeDetail = span('node-detail');
     this.state = span('node-state');
-    identity.append(this.nodeName, this.nodeDetail, this.state);
+    this.nodeSelect = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+    this.nodeSelect.className = 'node-select';
+    this.nodeSelect.setAttribute('aria-label', 'Node');
+    this.nodeSelect.title = 'The node whose load is shown';
+    this.nodeSelect.hidden = true;
+    this.nodeSelect.addEventListener('change', () => actions.nodeSelected(this.nodeSelect.value));
+    identity.append(this.nodeName, this.nodeSelect, this.nodeDetail, this.state);
 
     const controls = document.createElement('div');
     controls.className = 'controls';
@@ -94,6 +104,24 @@ export class Toolbar {
     this.nodeDetail.textContent = node ? `OTP ${node.otpRelease}` : '';
     this.state.textContent = state ? STATE_TEXT[state] : '';
     this.state.dataset.state = state ?? '';
+  }
+
+  /** The node picker: hidden while there is only one node (or none). Names are set as text only. */
+  showChoices(choices: readonly NodeChoice[], selected: string | null): void {
+    const many = choices.length > 1;
+    this.nodeSelect.hidden = !many;
+    this.nodeName.hidden = many;
+    const key = JSON.stringify(choices);
+    if (many && key !== this.choiceKey) {
+      this.nodeSelect.replaceChildren(...choices.map((choice) => {
+        const option = document.createElement('vscode-option') as HTMLElement & { value: string; description: string };
+        option.value = choice.id;
+        option.textContent = choice.detail ? `${choice.label} (${choice.detail})` : choice.label;
+        return option;
+      }));
+    }
+    this.choiceKey = key;
+    if (many && selected !== null) this.nodeSelect.value = selected;
   }
 
   showPaused(paused: boolean): void {

@@ -38,6 +38,8 @@ export interface ClusterMember {
   /** A load subscription for it is open (or being opened). */
   subscribed: boolean;
   history: SampleHistory;
+  /** What `initialize` says about it, once it has been observed. */
+  info: InitializeResult | undefined;
 }
 
 /** What the views show: a node, reached through an agent connection. */
@@ -48,6 +50,7 @@ export interface NodeTarget {
   /** `node` to send with requests: undefined for the agent's own node. */
   member: string | undefined;
   history: SampleHistory;
+  info: InitializeResult | undefined;
 }
 
 export interface ObservedNode {
@@ -144,8 +147,8 @@ export class NodeRegistry implements vscode.Disposable {
     const agent = this.selected;
     if (!agent) return undefined;
     const member = this.selectedMember ? agent.members.get(this.selectedMember) : undefined;
-    if (member) return { agent, name: member.name, member: member.name, history: member.history };
-    return { agent, name: agent.name, member: undefined, history: agent.history };
+    if (member) return { agent, name: member.name, member: member.name, history: member.history, info: member.info };
+    return { agent, name: agent.name, member: undefined, history: agent.history, info: agent.info };
   }
 
   /** Is this sample (arrived through `node`) of the target the views show? */
@@ -338,7 +341,7 @@ export class NodeRegistry implements vscode.Disposable {
       const member = node.members.get(name);
       if (!member) {
         node.members.set(name, {
-          name, hidden, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(),
+          name, hidden, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(), info: undefined,
         });
         changed = true;
       } else if (member.state === 'gone') {
@@ -383,7 +386,7 @@ export class NodeRegistry implements vscode.Disposable {
   private ensureMember(node: ObservedNode, name: string): void {
     if (!node.members.has(name)) {
       node.members.set(name, {
-        name, hidden: false, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(),
+        name, hidden: false, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(), info: undefined,
       });
     }
     const member = node.members.get(name)!;
@@ -400,7 +403,10 @@ export class NodeRegistry implements vscode.Disposable {
     if (wanted && !member.subscribed) {
       member.subscribed = true;
       if (member.history.size === 0) this.setMember(node, member, 'loading');
-      client.subscribeLoad(this.options.sampleIntervalMs(), name).catch((error: Error) => {
+      client.subscribeLoad(this.options.sampleIntervalMs(), name).then(() => {
+        // Its OTP release and schedulers, for the charts' header; a failure here is no failure of the node's.
+        if (!member.info) client.nodeInfo(name).then((info) => { member.info = info; }, () => undefined);
+      }, (error: Error) => {
         member.subscribed = false;
         if (node.client === client) this.setMember(node, member, 'error', error.message);
       });

@@ -21,7 +21,17 @@ export type HostToWebview =
   /** One new sample of the shown node. */
   | { type: 'sample'; nodeId: string; sample: LoadSample }
   /** The shown node's connection changed. */
-  | { type: 'state'; nodeId: string; state: ChartConnectionState };
+  | { type: 'state'; nodeId: string; state: ChartConnectionState }
+  /** The nodes the user may switch to (every connection's node and its cluster's members). */
+  | { type: 'nodes'; choices: NodeChoice[]; selected: string | null };
+
+/** A node the charts can show; `id` is the ChartNode id it gets when selected. */
+export interface NodeChoice {
+  id: string;
+  label: string;
+  /** E.g. "via a@host", "left the cluster". */
+  detail: string;
+}
 
 export type WebviewToHost =
   /** The webview has loaded and wants a reset. */
@@ -29,7 +39,9 @@ export type WebviewToHost =
   /** Save recorded samples: the webview formats them, the host asks where to write. */
   | { type: 'export'; format: 'json' | 'csv'; fileName: string; content: string }
   /** From the sidebar: open the roomy editor panel. */
-  | { type: 'openPanel' };
+  | { type: 'openPanel' }
+  /** The user picked another node in the charts' node picker. */
+  | { type: 'selectNode'; id: string };
 
 // ---------------------------------------------------------------------------
 // The cluster overview webview (one editor panel): every node of the cluster

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { NodeRegistry, NodeTarget, ObservedNode } from '../nodes/nodeRegistry';
 import type { LoadSample } from '../protocol/agentProtocol';
-import type { ChartNode, HostToWebview, WebviewToHost } from '../protocol/webviewProtocol';
+import type { ChartNode, HostToWebview, NodeChoice, WebviewToHost } from '../protocol/webviewProtocol';
 import { chartsHtml, newNonce, type ChartsSurface } from './loadChartsHtml';
 
 export const LOAD_CHARTS_VIEW = 'beamObserver.loadCharts';
@@ -69,7 +69,7 @@ function chartId(target: NodeTarget): string {
 /** What the webview needs to know about a node, from what the registry has. */
 export function chartNode(target: NodeTarget): ChartNode {
   const latest: LoadSample | undefined = target.history.latest(1)[0];
-  const info = target.member ? undefined : target.agent.info;
+  const info = target.info;
   return {
     id: chartId(target),
     name: target.name,
@@ -107,7 +107,9 @@ class ChartsWebview implements vscode.Disposable {
     });
     this.disposables.push(
       webview.onDidReceiveMessage((message: WebviewToHost) => this.received(message)),
-      registry.onDidChangeSelection(() => this.selectionChanged()),
+      registry.onDidChangeSelection(() => { this.selectionChanged(); this.postChoices(); }),
+      registry.onDidChangeNodes(() => this.postChoices()),
+      registry.onDidChangeCluster(() => this.postChoices()),
       registry.onSample(({ node, sample }) => {
         if (this.shown && registry.isTargetSample(node, sample)) this.post({ type: 'sample', nodeId: this.shown.id, sample });
       }),
@@ -140,6 +142,23 @@ class ChartsWebview implements vscode.Disposable {
     this.post({ type: 'reset', node: target ? chartNode(target) : null, samples: target ? target.history.toArray() : [] });
   }
 
+  /** The node picker's choices: each connection's node, then the members of its cluster. */
+  private postChoices(): void {
+    const choices: NodeChoice[] = [];
+    for (const node of this.registry.all) {
+      choices.push({ id: node.id, label: node.name, detail: node.state === 'connected' ? '' : node.state });
+      for (const member of [...node.members.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+        if (member.hidden && member.state === 'gone') continue;
+        choices.push({
+          id: `${node.id}|${member.name}`, label: member.name,
+          detail: member.state === 'gone' ? 'left the cluster' : `via ${node.name}`,
+        });
+      }
+    }
+    const target = this.registry.target;
+    this.post({ type: 'nodes', choices, selected: target ? chartId(target) : null });
+  }
+
   private post(message: HostToWebview): void {
     if (!this.ready || !this.isVisible()) return;
     void this.webview.postMessage(message);
@@ -150,7 +169,13 @@ class ChartsWebview implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.reset();
+        this.postChoices();
         break;
+      case 'selectNode': {
+        const [agentId, member] = String(message.id).split('|');
+        if (this.registry.get(agentId)) this.registry.select(agentId, member);
+        break;
+      }
       case 'openPanel':
         this.openPanel();
         break;
