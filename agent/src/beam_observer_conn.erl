@@ -266,7 +266,8 @@ close(Conn, Code, Reason, ExitReason) ->
     exit(ExitReason).
 
 finish(#conn{socket = Socket, workers = Workers, samplers = Samplers}) ->
-    [exit(Pid, kill) || Pid <- maps:keys(Workers) ++ maps:values(Samplers)],
+    [begin exit(Pid, kill), beam_observer_registry:remove(Pid) end
+     || Pid <- maps:keys(Workers) ++ maps:values(Samplers)],
     gen_tcp:close(Socket),
     exit(normal).
 

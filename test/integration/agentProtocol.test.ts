@@ -47,6 +47,26 @@ describe('agent protocol (erl node)', () => {
     assert.equal(info.limits.maxFrameBytes, 1024 * 1024);
   });
 
+  it('a connection\'s samplers end with it', async () => {
+    // Alive agent processes, and registry entries (a dead one left there would be a leak).
+    const count = async () => {
+      const { count: alive, registered } = await node.command<{ count: number; registered: number }>('agent_pids');
+      return Math.max(alive, registered);
+    };
+    const before = await count();
+    const other = await AgentClient.connect({ port: node.port, token: node.token });
+    await other.subscribeLoad(200);
+    const during = await count();
+    assert.ok(during >= before + 1, `a sampler while subscribed (${before} -> ${during})`);
+    other.dispose();
+    let after = during;
+    for (let i = 0; i < 50 && after > before; i++) {
+      await sleep(100);
+      after = await count();
+    }
+    assert.equal(after, before, 'the sampler ended with its connection');
+  });
+
   it('load/subscribe streams samples with run queues averaged over several readings', async () => {
     const samples: LoadSample[] = [];
     const sub = client.onSample((s) => samples.push(s));
