@@ -128,6 +128,9 @@ describe('faults', () => {
   });
 
   it('after the window reloads (a new extension host) it attaches again from discovery', async () => {
+    // An open charts panel comes back with the window (a webview panel serializer).
+    await workbench.runCommand('BEAM Observer: Open Load Charts');
+    await workbench.page.locator('.editor-group-container .tab', { hasText: 'BEAM Load' }).waitFor({ timeout: 15_000 });
     // code-server has no "Restart Extension Host"; reloading the window starts a new host,
     // while the terminal and its node live on.
     await workbench.runCommand('Developer: Reload Window');
@@ -135,6 +138,9 @@ describe('faults', () => {
     await workbench.step('the workbench is back', () =>
       workbench.page.locator('.part.activitybar').waitFor({ timeout: 60_000 }));
     await statusBecomes(/nonode@nohost \d+%/, 60_000);
+    const frame = workbench.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    await workbench.step('the charts panel restored, drawing the node', () =>
+      frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
     await workbench.screenshot('faults-4-after-host-restart');
   });
 });

@@ -27,11 +27,16 @@ export function registerClusterOverview(registry: NodeRegistry, extensionUri: vs
       panel.reveal(undefined, false);
       return;
     }
-    const created = vscode.window.createWebviewPanel(PANEL_TYPE, 'BEAM Cluster',
+    adopt(vscode.window.createWebviewPanel(PANEL_TYPE, 'BEAM Cluster',
       { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      { enableScripts: true, localResourceRoots: [dist] });
+      { enableScripts: true, localResourceRoots: [dist] }));
+  };
+
+  /** Drive a panel: one just created, or one VS Code restored after a reload. */
+  const adopt = (created: vscode.WebviewPanel) => {
     panel = created;
     const webview = created.webview;
+    webview.options = { enableScripts: true, localResourceRoots: [dist] };
     webview.html = clusterHtml({
       cspSource: webview.cspSource,
       nonce: newNonce(),
@@ -73,6 +78,12 @@ export function registerClusterOverview(registry: NodeRegistry, extensionUri: vs
 
   return vscode.Disposable.from(
     vscode.commands.registerCommand(OPEN_CLUSTER_COMMAND, open),
+    vscode.window.registerWebviewPanelSerializer(PANEL_TYPE, {
+      deserializeWebviewPanel: async (restored) => {
+        if (panel) restored.dispose();
+        else adopt(restored);
+      },
+    }),
     { dispose: () => panel?.dispose() },
   );
 }

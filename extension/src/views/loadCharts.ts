@@ -22,14 +22,9 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
   let panel: { panel: vscode.WebviewPanel; charts: ChartsWebview } | undefined;
 
-  const openPanel = () => {
-    if (panel) {
-      panel.panel.reveal(undefined, false);
-      return;
-    }
-    const created = vscode.window.createWebviewPanel(PANEL_TYPE, panelTitle(registry.target),
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      { enableScripts: true, localResourceRoots: [dist] });
+  /** Drive a panel: one we just created, or one VS Code restored after a reload. */
+  const adopt = (created: vscode.WebviewPanel) => {
+    created.title = panelTitle(registry.target);
     const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
     const current = { panel: created, charts };
     panel = current;
@@ -40,6 +35,16 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
       charts.dispose();
       if (panel === current) panel = undefined;
     });
+  };
+
+  const openPanel = () => {
+    if (panel) {
+      panel.panel.reveal(undefined, false);
+      return;
+    }
+    adopt(vscode.window.createWebviewPanel(PANEL_TYPE, panelTitle(registry.target),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      { enableScripts: true, localResourceRoots: [dist] }));
   };
 
   const provider: vscode.WebviewViewProvider = {
@@ -53,6 +58,13 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
   return vscode.Disposable.from(
     vscode.window.registerWebviewViewProvider(LOAD_CHARTS_VIEW, provider),
     vscode.commands.registerCommand(OPEN_LOAD_CHARTS_COMMAND, openPanel),
+    // A panel left open survives a window reload; it shows whatever node is selected then.
+    vscode.window.registerWebviewPanelSerializer(PANEL_TYPE, {
+      deserializeWebviewPanel: async (restored) => {
+        if (panel) restored.dispose();
+        else adopt(restored);
+      },
+    }),
     { dispose: () => panel?.panel.dispose() },
   );
 }
