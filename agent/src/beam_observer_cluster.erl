@@ -9,8 +9,9 @@
 %%% there and nothing there is restarted.
 %%%
 %%% Node names arrive as text and are matched against the names this node is
-%%% connected to, so a request can never create an atom or open a connection
-%%% to a node this node does not already know.
+%%% connected to, or that the nodes it is connected to list (it then connects
+%%% to that node), so a request can never create an atom or reach a node
+%%% outside the cluster.
 -module(beam_observer_cluster).
 
 -export([target/1, call/4, nodes/0, ensure_member/1, start_sampler/3]).
@@ -39,7 +40,24 @@ target(_) ->
 connected(Name) ->
     case [N || N <- erlang:nodes(connected), atom_to_binary(N) =:= Name] of
         [Node | _] -> {ok, Node};
-        [] -> {error, ?NOT_CONNECTED, not_connected_message(Name)}
+        [] -> via_peer(Name)
+    end.
+
+%% A node that a node this one is connected to lists in its nodes(): connect
+%% to it, as Observer's Nodes menu does. This is how a relay, connected to
+%% one node of a cluster, reaches the rest. Only a name that is already an
+%% atom here can qualify (so no atom is made), and only one a peer lists.
+via_peer(Name) ->
+    try binary_to_existing_atom(Name) of
+        Node ->
+            Answers = erpc:multicall(erlang:nodes(connected), erlang, nodes, [], 2000),
+            Listed = lists:any(fun({ok, Nodes}) -> lists:member(Node, Nodes); (_) -> false end, Answers),
+            case Listed andalso net_kernel:connect_node(Node) of
+                true -> {ok, Node};
+                _ -> {error, ?NOT_CONNECTED, not_connected_message(Name)}
+            end
+    catch
+        error:badarg -> {error, ?NOT_CONNECTED, not_connected_message(Name)}
     end.
 
 not_connected_message(Name) ->

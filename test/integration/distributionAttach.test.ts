@@ -341,12 +341,16 @@ describe('attach over Erlang distribution', () => {
 
 describe('relay over Erlang distribution (for nodes whose agent port is out of reach)', () => {
   let target: Target;
+  let peer: Target;
 
   before(async () => {
     target = await startTarget('-sname', `${RUN}_relayed`);
+    // Another node of the target's cluster, which the relay is not connected to.
+    peer = await startTarget('-sname', `${RUN}_relayed_peer`);
+    assert.equal(await peer.eval(`net_kernel:connect_node('${target.name}@${SHORT_HOST}').`), 'true');
   });
   after(async () => {
-    await target?.stop();
+    await Promise.all([target?.stop(), peer?.stop()]);
   });
 
   it('serves the node through the helper\'s own agent; the node opens no port and writes no discovery file', async () => {
@@ -370,6 +374,16 @@ describe('relay over Erlang distribution (for nodes whose agent port is out of r
       assert.equal(await target.eval('is_pid(whereis(beam_observer_sup)).'), 'true');
       assert.equal(await target.eval('is_pid(whereis(beam_observer_listener)).'), 'false');
       assert.deepEqual(readdirSync(target.discoveryDir), []);
+      // The rest of the target's cluster: listed by the target, reached through it on demand.
+      const peerName = `${peer.name}@${SHORT_HOST}`;
+      const seen = await client.clusterNodes(ok.node);
+      assert.equal(seen.node, ok.node);
+      assert.ok(seen.nodes.some((n) => n.name === peerName && !n.hidden), JSON.stringify(seen));
+      const peerList = await client.listProcesses({ node: peerName, filter: 'code_server', limit: 5 });
+      assert.equal(peerList.node, peerName);
+      assert.ok(peerList.rows.some((r) => r.name === 'code_server'));
+      // A name nobody in the cluster lists stays out of reach.
+      await assert.rejects(client.listProcesses({ node: `nobody@${SHORT_HOST}` }), /is not connected to/);
     } finally {
       client.dispose();
       // Closing the relay ends the helper; the target lives on.

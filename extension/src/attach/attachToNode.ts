@@ -173,6 +173,7 @@ export function registerAttachToNode(
       return undefined;
     }
     relays.set(node.id, relay);
+    registry.setClusterRoot(node.id, reply.node);
     relay.onExit(() => relays.delete(node.id));
     registry.select(node.id, reply.node);
     log.info(`relaying to ${reply.node} through ${node.name} (helper OS pid ${relay.osPid})`);

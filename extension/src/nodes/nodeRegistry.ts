@@ -69,6 +69,12 @@ export interface ObservedNode {
   lastError: string | undefined;
   /** The other nodes of its cluster, by name (kept when they leave, as 'gone'). */
   members: Map<string, ClusterMember>;
+  /**
+   * Whose view of the cluster to list: a relay's agent runs in a helper
+   * connected to one node (the target), so the cluster is the target's.
+   * Undefined: the agent's own node.
+   */
+  clusterRoot: string | undefined;
 }
 
 export interface RegistryOptions {
@@ -142,6 +148,12 @@ export class NodeRegistry implements vscode.Disposable {
     this.selectionEmitter.fire(this.selected);
   }
 
+  /** List the cluster as `root` sees it (a relay's target), from the next poll on. */
+  setClusterRoot(id: string, root: string): void {
+    const node = this.nodes.get(id);
+    if (node) node.clusterRoot = root;
+  }
+
   /** The node the views show, if any. */
   get target(): NodeTarget | undefined {
     const agent = this.selected;
@@ -195,6 +207,7 @@ export class NodeRegistry implements vscode.Disposable {
         history: new SampleHistory(),
         lastError: undefined,
         members: new Map(),
+        clusterRoot: undefined,
       };
       this.nodes.set(id, node);
     }
@@ -318,8 +331,10 @@ export class NodeRegistry implements vscode.Disposable {
       this.clusterTimers.delete(node.id);
       if (this.disposed || node.client !== client) return;
       try {
-        const cluster = await client.clusterNodes();
-        this.updateMembers(node, cluster.nodes.filter((n) => n.name !== cluster.node));
+        const cluster = await client.clusterNodes(node.clusterRoot);
+        // The root's own entry is a member when it is not the agent's node (a relay's target);
+        // the agent's node never is (a relay's helper shows in its target's list as hidden).
+        this.updateMembers(node, cluster.nodes.filter((n) => n.name !== node.name));
       } catch (error) {
         this.options.log(`cluster/nodes of ${node.name} failed: ${(error as Error).message}`);
       }
