@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoadSample } from '../../extension/src/protocol/agentProtocol';
-import { SPARKLINE_POINTS, clusterRows } from '../../extension/src/views/clusterRows';
+import { SPARKLINE_POINTS, clusterRows, queueLoad } from '../../extension/src/views/clusterRows';
 
 function sample(node: string, util: number, runQueue: number, t: number): LoadSample {
   return {
@@ -48,5 +48,20 @@ describe('cluster overview rows', () => {
     assert.equal(row.utilisationHistory.length, SPARKLINE_POINTS);
     assert.equal(row.utilisationHistory[SPARKLINE_POINTS - 1], 199 / 200);
     assert.equal(failed.error, 'could not load the agent');
+  });
+
+  it('judges the run queue with the shared rule over the recorded samples (guide: half the online schedulers)', () => {
+    // 2 online schedulers: the guide is 1.
+    const q = (...queues: number[]) => queues.map((rq, i) => sample('a@h', 0.5, rq, i));
+    assert.equal(queueLoad([]), 'normal');
+    assert.equal(queueLoad(q(0.5, 0.9)), 'normal');
+    assert.equal(queueLoad(q(3, 3, 0.5, 1.5)), 'above-guide', 'only the newest run counts');
+    assert.equal(queueLoad(q(0.5, 1.5, 2, 4)), 'overloaded', 'three in a row');
+    assert.equal(queueLoad(q(1, 1, 1)), 'normal', 'at the guide is not above it');
+    const [up, gone] = clusterRows(
+      { name: 'a@h', hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: q(2, 2, 2) },
+      [{ name: 'b@h', hidden: false, state: 'gone', goneAt: 1, error: undefined, samples: q(2, 2, 2) }]);
+    assert.equal(up.queueLoad, 'overloaded');
+    assert.equal(gone.queueLoad, 'normal', 'a node that left is not judged');
   });
 });

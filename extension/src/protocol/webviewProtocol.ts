@@ -79,7 +79,15 @@ export interface ClusterRow {
   figures: ClusterFigures | null;
   /** Recent utilisation values 0..1, oldest first (at most 60), for a sparkline. */
   utilisationHistory: number[];
+  /**
+   * The shared overload rule (overloadRule.ts) over the node's recorded
+   * samples: the newest run queue above the guide, or above it for
+   * OVERLOAD_MIN_SAMPLES samples in a row. 'normal' for a node not sending samples.
+   */
+  queueLoad: QueueLoad;
 }
+
+export type QueueLoad = 'normal' | 'above-guide' | 'overloaded';
 
 export type HostToClusterWebview =
   /** The whole table; sent on every change, at most a few times a second. */

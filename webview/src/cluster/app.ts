@@ -1,12 +1,11 @@
 /**
  * The cluster overview page: a one-line summary, the node table, or a
  * sentence saying why there is nothing to show. Each host message carries
- * the whole table, so rendering is a pure function of the newest one (plus
- * the overload streaks, which need consecutive samples).
+ * the whole table (overload verdicts included, computed by the host from
+ * every recorded sample), so rendering is a pure function of the newest one.
  */
 import { el, setText } from './dom';
 import type { ClusterMessage } from './bridge';
-import { OverloadStreaks } from './overloadStreak';
 import { ClusterTable } from './table';
 
 export class ClusterApp {
@@ -16,7 +15,6 @@ export class ClusterApp {
   private readonly empty: HTMLParagraphElement;
   private readonly scroller: HTMLDivElement;
   private readonly table: ClusterTable;
-  private readonly streaks = new OverloadStreaks();
 
   constructor(root: HTMLElement, onSelect: (node: string) => void) {
     this.summary = el('div', 'summary', root);
@@ -45,7 +43,6 @@ export class ClusterApp {
       const up = rows.filter((row) => row.state === 'up').length;
       setText(this.counts, `${rows.length} ${rows.length === 1 ? 'node' : 'nodes'}, ${up} up`);
     }
-    this.streaks.update(agentNode === null ? [] : rows);
-    this.table.render(showTable ? rows : [], selected, this.streaks);
+    this.table.render(showTable ? rows : [], selected);
   }
 }

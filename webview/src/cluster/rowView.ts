@@ -3,11 +3,11 @@
  * rebuilding would lose keyboard focus, hover tooltips and a screen reader's
  * place a few times a second.
  */
-import type { ClusterRow } from '../../../extension/src/protocol/webviewProtocol';
+import type { ClusterRow, QueueLoad } from '../../../extension/src/protocol/webviewProtocol';
 import { queueGuide } from '../../../extension/src/protocol/overloadRule';
 import { formatBytes, formatCount, formatPercent, formatQueue } from '../format';
 import { el, setAttr, setText } from './dom';
-import type { QueueLoad } from './overloadStreak';
+
 import { Sparkline } from './sparkline';
 import { clampFraction, limitShare, stateText } from './text';
 
@@ -87,7 +87,8 @@ export class RowView {
     this.processShare = el('div', 'process-share secondary', processCell);
   }
 
-  update(row: ClusterRow, selected: boolean, load: QueueLoad): void {
+  update(row: ClusterRow, selected: boolean): void {
+    const load = row.state === 'up' ? row.queueLoad : 'normal';
     const tr = this.element;
     setAttr(tr, 'aria-selected', String(selected));
     setAttr(tr, 'data-state', row.state);

@@ -7,7 +7,6 @@
  */
 import type { ClusterRow } from '../../../extension/src/protocol/webviewProtocol';
 import { el } from './dom';
-import type { OverloadStreaks } from './overloadStreak';
 import { RowView } from './rowView';
 
 const COLUMNS: [label: string, className: string][] = [
@@ -55,7 +54,7 @@ export class ClusterTable {
     });
   }
 
-  render(rows: readonly ClusterRow[], selected: string | null, streaks: OverloadStreaks): void {
+  render(rows: readonly ClusterRow[], selected: string | null): void {
     const focusedIndex = this.order.findIndex((view) => view.element === document.activeElement);
     const focused = focusedIndex >= 0 ? this.order[focusedIndex] : null;
 
@@ -69,7 +68,7 @@ export class ClusterTable {
         view = new RowView(row.name);
         this.views.set(row.name, view);
       }
-      view.update(row, row.name === selected, streaks.load(row.name));
+      view.update(row, row.name === selected);
       order.push(view);
     }
     for (const [name, view] of this.views) {
