@@ -15,6 +15,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startWorkbench, type Workbench } from './support/workbench';
+import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
 import { waitForAsync } from '../support/wait';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-cluster-'));
@@ -77,7 +78,10 @@ before(async () => {
   });
 });
 
+let farHost: OtherHost | undefined;
+
 after(async () => {
+  farHost?.remove();
   await workbench?.close();
   for (const child of nodes) child.kill('SIGKILL');
   rmSync(scratch, { recursive: true, force: true });
@@ -240,5 +244,59 @@ describe('a cluster over Erlang distribution', () => {
       page.locator('.statusbar-item', { hasText: new RegExp(`${HOST} \\d+%`) }).first().waitFor({ timeout: 30_000 }));
     assert.equal(evalIn(full(names.a), 'is_pid(whereis(beam_observer_listener))'), 'true');
     assert.equal(readdirSync(discovery).length, before.length, 'the same node, one discovery file');
+  });
+
+  it('a node on another host is observed through a relay', { skip: otherHostUnavailable() ?? false }, async () => {
+    const { page } = workbench;
+    // Another host: a network namespace with its own loopback and epmd (test/support/otherHost.ts).
+    farHost = createOtherHost();
+    const farShort = `far_${RUN}`;
+    const farName = `${farShort}@${farHost.address}`;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.ERL_AFLAGS;
+    const far = farHost.spawn('erl', ['-noshell', '-name', farName, '-setcookie', COOKIE, '-eval',
+      'register(far_away_worker, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.'], env);
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the far node did not start: ${out}`)), 20_000);
+      far.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) { clearTimeout(timer); resolve(); } });
+      far.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    });
+
+    await workbench.clearNotifications();
+    await workbench.runCommand('BEAM Observer: Attach to Node…');
+    const input = page.locator('.quick-input-widget input');
+    const row = (text: string) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    await row('Other host').waitFor({ timeout: 15_000 });
+    await input.fill('Other host');
+    await page.keyboard.press('Enter');
+    await workbench.step('the host prompt', () =>
+      page.locator('.quick-input-widget', { hasText: 'Host name or address' }).waitFor({ timeout: 10_000 }));
+    await input.fill(farHost.address);
+    await page.keyboard.press('Enter');
+    await workbench.step('the names epmd lists over there', () => row(farShort).waitFor({ timeout: 15_000 }));
+    await input.fill(farShort);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: `Cookie of ${farShort} on ${farHost.address}` }).waitFor({ timeout: 10_000 });
+    await input.fill(COOKIE);
+    await page.keyboard.press('Enter');
+    await workbench.waitForNotification(`attached to ${farName} through a relay`, 30_000);
+    await workbench.step('the status bar shows the far node', () =>
+      page.locator('.statusbar-item', { hasText: new RegExp(`${farShort}@${farHost!.address.replace(/\./g, '\\.')} \\d+%`) })
+        .first().waitFor({ timeout: 30_000 }));
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    await input.fill('far_away_worker');
+    await page.keyboard.press('Enter');
+    const processes = await workbench.expandedView('BEAM Processes');
+    await workbench.step('the far node\'s own process in the tree', () =>
+      processes.locator('.monaco-list-row', { hasText: 'far_away_worker' }).first().waitFor({ timeout: 20_000 }));
+    // The overview shows the far node's cluster, not the relay helper the agent runs in.
+    await workbench.runCommand('BEAM Observer: Show Cluster Overview');
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    await workbench.step('the overview of the far node\'s cluster', () =>
+      frame.getByText(`Cluster of ${farName}`).waitFor({ timeout: 20_000 }));
+    assert.equal(await frame.locator('[role="row"]', { hasText: 'beam_observer_attach' }).count(), 0, 'no helper row');
+    await workbench.screenshot('cluster-9-relay-to-another-host');
+    await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
 });

@@ -24,6 +24,7 @@ import {
 } from '../../extension/src/attach/distributionHelper';
 import { EpmdError, epmdNames } from '../../extension/src/attach/epmd';
 import { AGENT_EBIN, tempDiscoveryDir } from '../support/beamNode';
+import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
 import { waitFor } from '../support/wait';
 
 const RUN = `bo${process.pid}${randomBytes(3).toString('hex')}`;
@@ -400,6 +401,57 @@ describe('relay over Erlang distribution (for nodes whose agent port is out of r
     if (!reply.ok) {
       assert.equal(reply.error, 'cookie');
       assert.match(reply.message, /refused the cookie/);
+    }
+  });
+});
+
+describe('a node on another host (a network namespace with its own loopback and epmd)', () => {
+  const unavailable = otherHostUnavailable();
+  let host: OtherHost | undefined;
+  let node: ChildProcess | undefined;
+  let name = '';
+
+  before(async () => {
+    if (unavailable) return;
+    host = createOtherHost();
+    name = `${RUN}_far@${host.address}`;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.ERL_AFLAGS;
+    node = host.spawn('erl', ['-noshell', '-name', name, '-setcookie', COOKIE, '-eval',
+      'io:format("ready~n"), receive never -> ok end.'], env);
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the far node did not start: ${out}`)), 20_000);
+      node!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) { clearTimeout(timer); resolve(); } });
+      node!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    });
+  });
+  after(() => host?.remove());
+
+  it('epmd over there lists it; a direct attach starts an agent that this machine cannot reach; a relay can', { skip: unavailable ?? false }, async () => {
+    const names = await epmdNames(host!.address);
+    assert.ok(names.some((n) => n.name === name.split('@')[0]), JSON.stringify(names));
+
+    const direct = assertOk(await attach({ node: name }));
+    assert.equal(direct.node, name);
+    // The agent listens on the loopback over there: here that port is closed, or someone else's.
+    const reached = await AgentClient.connect({ port: direct.port, token: direct.token }, 2000)
+      .then((client) => { const same = client.info.node === name; client.dispose(); return same; }, () => false);
+    assert.equal(reached, false, 'the far agent is out of reach on this machine\'s loopback');
+
+    const { reply, relay } = await relayThroughDistribution({ node: name }, COOKIE, { ebin: AGENT_EBIN });
+    const ok = assertOk(reply);
+    assert.ok(relay);
+    const client = await AgentClient.connect({ port: ok.port, token: ok.token });
+    try {
+      const list = await client.listProcesses({ node: name, filter: 'code_server', limit: 5 });
+      assert.equal(list.node, name);
+      assert.ok(list.rows.some((r) => r.name === 'code_server'));
+      const info = await client.nodeInfo(name);
+      assert.notEqual(info.osPid, client.info.osPid);
+    } finally {
+      client.dispose();
+      relay.close();
     }
   });
 });

@@ -64,4 +64,11 @@ describe('cluster overview rows', () => {
     assert.equal(up.queueLoad, 'overloaded');
     assert.equal(gone.queueLoad, 'normal', 'a node that left is not judged');
   });
+
+  it('through a relay, the target comes first and no row claims the agent', () => {
+    const rows = clusterRows(
+      { name: 'target@far', hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: [] },
+      [{ name: 'peer@far', hidden: false, state: 'loading', goneAt: undefined, error: undefined, samples: [] }], false);
+    assert.deepEqual(rows.map((r) => [r.name, r.agentNode]), [['target@far', false], ['peer@far', false]]);
+  });
 });

@@ -7,11 +7,11 @@
  * selects that node for the process tree and the charts.
  */
 import * as vscode from 'vscode';
-import type { NodeRegistry } from '../nodes/nodeRegistry';
+import type { ClusterMember, NodeRegistry } from '../nodes/nodeRegistry';
 import type { ClusterWebviewToHost, HostToClusterWebview } from '../protocol/webviewProtocol';
 import { clusterHtml } from './clusterOverviewHtml';
 import { newNonce } from './loadChartsHtml';
-import { clusterRows } from './clusterRows';
+import { clusterRows, type RowSource } from './clusterRows';
 
 export const OPEN_CLUSTER_COMMAND = 'beamObserver.openClusterOverview';
 const PANEL_TYPE = 'beamObserver.clusterOverview';
@@ -91,10 +91,16 @@ export function registerClusterOverview(registry: NodeRegistry, extensionUri: vs
 function tableMessage(registry: NodeRegistry): HostToClusterWebview {
   const agent = registry.selected;
   if (!agent || agent.state !== 'connected') return { type: 'cluster', agentNode: null, selected: null, rows: [] };
-  const rows = clusterRows(
-    { name: agent.name, hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: agent.history.toArray() },
-    [...agent.members.values()].map((m) => ({
-      name: m.name, hidden: m.hidden, state: m.state, goneAt: m.goneAt, error: m.error, samples: m.history.toArray(),
-    })));
-  return { type: 'cluster', agentNode: agent.name, selected: registry.target?.name ?? null, rows };
+  const source = (m: ClusterMember): RowSource => ({
+    name: m.name, hidden: m.hidden, state: m.state, goneAt: m.goneAt, error: m.error, samples: m.history.toArray(),
+  });
+  const members = [...agent.members.values()];
+  const root = agent.clusterRoot ? agent.members.get(agent.clusterRoot) : undefined;
+  const rows = root
+    // Through a relay: the target's cluster, without the helper the agent runs in.
+    ? clusterRows(source(root), members.filter((m) => m !== root).map(source), false)
+    : clusterRows(
+      { name: agent.name, hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: agent.history.toArray() },
+      members.map(source));
+  return { type: 'cluster', agentNode: root?.name ?? agent.name, selected: registry.target?.name ?? null, rows };
 }

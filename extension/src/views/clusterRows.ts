@@ -1,6 +1,6 @@
 /**
  * The cluster overview's table, built from what the registry already holds:
- * the agent's node first, then the other members by name. Pure (no `vscode`
+ * the agent's node (or a relay's target) first, then the other members by name. Pure (no `vscode`
  * import), so unit tests build rows from plain objects.
  */
 import type { LoadSample } from '../protocol/agentProtocol';
@@ -60,7 +60,12 @@ export function queueLoad(samples: readonly LoadSample[]): QueueLoad {
   return above >= OVERLOAD_MIN_SAMPLES ? 'overloaded' : above > 0 ? 'above-guide' : 'normal';
 }
 
-export function clusterRows(agent: RowSource, members: RowSource[]): ClusterRow[] {
+/**
+ * `first` is the node whose cluster it is: the agent's node, or, through a
+ * relay (`agentInFirst` false), the relay's target, the agent running in the
+ * relay helper, which is no node of the user's cluster and not shown.
+ */
+export function clusterRows(first: RowSource, members: RowSource[], agentInFirst = true): ClusterRow[] {
   const others = [...members].sort((a, b) => a.name.localeCompare(b.name));
-  return [row(agent, true), ...others.map((m) => row(m, false))];
+  return [row(first, agentInFirst), ...others.map((m) => row(m, false))];
 }
