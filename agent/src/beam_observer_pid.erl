@@ -25,13 +25,14 @@ parse(Text) when is_binary(Text), byte_size(Text) =< 64 ->
                     catch error:badarg -> invalid(Text)
                     end;
                 Index ->
-                    try {ok, list_to_pid("<" ++ Node ++ "." ++ Number ++ "." ++ Serial ++ ">")}
+                    try list_to_pid("<" ++ Node ++ "." ++ Number ++ "." ++ Serial ++ ">") of
+                        %% OTP also maps some non-zero numbers to this node itself (measured:
+                        %% <3.Y.Z> in a node without distribution); it prints its own pids
+                        %% with 0, so no text it printed reads like that: refuse it.
+                        Pid when node(Pid) =:= node() -> other_node(Text, Index);
+                        Pid -> {ok, Pid}
                     catch error:badarg ->
-                        {error, -32006,
-                         <<"pid ", Text/binary, " belongs to another node (node number ",
-                           (integer_to_binary(Index))/binary, " as seen from the node that printed it), "
-                           "and ", (atom_to_binary(node()))/binary, " is connected to no node with that number; "
-                           "ask the node that printed it (the request's \"node\" parameter)">>}
+                        other_node(Text, Index)
                     end
             end;
         nomatch ->
@@ -41,6 +42,13 @@ parse(Text) when is_binary(Text) ->
     invalid(<<(binary:part(Text, 0, 64))/binary, "...">>);
 parse(_) ->
     {error, -32602, <<"pid must be a string such as \"<0.123.0>\"">>}.
+
+other_node(Text, Index) ->
+    {error, -32006,
+     <<"pid ", Text/binary, " belongs to another node (node number ",
+       (integer_to_binary(Index))/binary, " as seen from the node that printed it), "
+       "and ", (atom_to_binary(node()))/binary, " is connected to no node with that number; "
+       "ask the node that printed it (the request's \"node\" parameter)">>}.
 
 invalid(Text) ->
     {error, -32602, <<"not a pid: \"", Text/binary, "\" (expected the form \"<0.123.0>\")">>}.

@@ -188,6 +188,8 @@ describe('agent protocol (erl node)', () => {
     await rejectsWithCode(client.processInfo('<0.9999.0>'), ErrorCodes.ProcessNotFound, /<0\.9999\.0> is not alive/);
     await rejectsWithCode(client.processInfo('<5.123.0>'), ErrorCodes.OtherNodePid, /belongs to another node/);
     await rejectsWithCode(client.processInfo('#PID<5.123.0>'), ErrorCodes.OtherNodePid);
+    // OTP maps some non-zero numbers to the node itself (<3.Y.Z> here); no text it printed reads so.
+    await rejectsWithCode(client.processInfo('<3.1.0>'), ErrorCodes.OtherNodePid, /connected to no node with that number/);
     await rejectsWithCode(client.processInfo('not_a_pid'), ErrorCodes.InvalidParams, /not a pid/);
     await rejectsWithCode(client.processInfo(42 as never), ErrorCodes.InvalidParams, /pid must be a string/);
     // The Elixir form resolves too.

@@ -36,7 +36,7 @@ declare const document: {
   documentElement: { scrollWidth: number };
   querySelector(selector: string): { scrollWidth: number; clientWidth: number } | null;
 };
-declare function getComputedStyle(element: unknown): { color: string; backgroundColor: string };
+declare function getComputedStyle(element: unknown): { color: string; backgroundColor: string; opacity: string };
 
 /**
  * Runs before the page's own script: VS Code's acquireVsCodeApi (once per
@@ -297,6 +297,16 @@ describe('cluster overview webview', () => {
     await dark.post(cluster(rows(T0 + 3000, 1.5, 'normal')));
     assert.equal(await queue.getAttribute('data-load'), null, 'back under the guide');
     assert.equal(await queue.locator('.badge-load').isVisible(), false);
+  });
+
+  test('while the extension reconnects, the last table stays, dimmed, and says so', async () => {
+    await dark.post({ ...cluster(rows(T0)), connection: 'lost' });
+    assert.equal(await dark.page.locator('.summary-counts').textContent(), 'connection lost, reconnecting…');
+    assert.equal(await row(dark, 'app@host1').isVisible(), true);
+    assert.ok(Number(await dark.page.locator('.table-scroller').evaluate((e) => getComputedStyle(e).opacity)) < 1);
+    await dark.post({ ...cluster(rows(T0)), connection: 'connected' });
+    assert.equal(await dark.page.locator('.summary-counts').textContent(), '3 nodes, 1 up');
+    assert.equal(await dark.page.locator('.table-scroller').evaluate((e) => getComputedStyle(e).opacity), '1');
   });
 
   test('a click on a row asks the host to select that node', async () => {

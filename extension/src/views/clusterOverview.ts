@@ -90,7 +90,7 @@ export function registerClusterOverview(registry: NodeRegistry, extensionUri: vs
 
 function tableMessage(registry: NodeRegistry): HostToClusterWebview {
   const agent = registry.selected;
-  if (!agent || agent.state !== 'connected') return { type: 'cluster', agentNode: null, selected: null, rows: [] };
+  if (!agent || agent.state === 'disconnected') return { type: 'cluster', agentNode: null, selected: null, rows: [] };
   const source = (m: ClusterMember): RowSource => ({
     name: m.name, hidden: m.hidden, state: m.state, goneAt: m.goneAt, error: m.error, samples: m.history.toArray(),
   });
@@ -102,5 +102,8 @@ function tableMessage(registry: NodeRegistry): HostToClusterWebview {
     : clusterRows(
       { name: agent.name, hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: agent.history.toArray() },
       members.map(source));
-  return { type: 'cluster', agentNode: root?.name ?? agent.name, selected: registry.target?.name ?? null, rows };
+  return {
+    type: 'cluster', agentNode: root?.name ?? agent.name, selected: registry.target?.name ?? null, rows,
+    connection: agent.state,
+  };
 }

@@ -29,6 +29,9 @@ export class ClusterApp {
 
   render(message: ClusterMessage): void {
     const { agentNode, rows, selected } = message;
+    // While the extension reconnects the table stays, dimmed, with the last figures it had.
+    const stale = message.connection === 'lost' || message.connection === 'connecting';
+    this.scroller.classList.toggle('stale', stale);
     const showTable = agentNode !== null && rows.length > 0;
     this.summary.hidden = agentNode === null;
     this.empty.hidden = showTable;
@@ -41,7 +44,9 @@ export class ClusterApp {
     if (agentNode !== null) {
       setText(this.title, `Cluster of ${agentNode}`);
       const up = rows.filter((row) => row.state === 'up').length;
-      setText(this.counts, `${rows.length} ${rows.length === 1 ? 'node' : 'nodes'}, ${up} up`);
+      setText(this.counts, stale
+        ? (message.connection === 'lost' ? 'connection lost, reconnecting…' : 'connecting…')
+        : `${rows.length} ${rows.length === 1 ? 'node' : 'nodes'}, ${up} up`);
     }
     this.table.render(showTable ? rows : [], selected);
   }
