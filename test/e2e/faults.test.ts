@@ -131,6 +131,8 @@ describe('faults', () => {
     // An open charts panel comes back with the window (a webview panel serializer).
     await workbench.runCommand('BEAM Observer: Open Load Charts');
     await workbench.page.locator('.editor-group-container .tab', { hasText: 'BEAM Load' }).waitFor({ timeout: 15_000 });
+    // Keys typed while the webview has focus go to its iframe first: give the focus back to the workbench.
+    await workbench.page.locator('.part.sidebar .composite.title').first().click();
     // code-server has no "Restart Extension Host"; reloading the window starts a new host,
     // while the terminal and its node live on.
     await workbench.runCommand('Developer: Reload Window');
