@@ -135,8 +135,12 @@ describe('faults', () => {
     await workbench.page.locator('.part.sidebar .composite.title').first().click();
     // code-server has no "Restart Extension Host"; reloading the window starts a new host,
     // while the terminal and its node live on.
-    await workbench.runCommand('Developer: Reload Window');
-    await workbench.step('the old status item goes', () => statusItem().waitFor({ state: 'detached', timeout: 30_000 }));
+    const reloaded = async () => {
+      await workbench.runCommand('Developer: Reload Window');
+      return statusItem().waitFor({ state: 'detached', timeout: 20_000 }).then(() => true, () => false);
+    };
+    // A reload asked for while the workbench is still busy restoring the panel can be dropped: ask once more.
+    if (!(await reloaded())) await workbench.step('the old status item goes', async () => assert.ok(await reloaded(), 'the window reloaded'));
     await workbench.step('the workbench is back', () =>
       workbench.page.locator('.part.activitybar').waitFor({ timeout: 60_000 }));
     await statusBecomes(/nonode@nohost \d+%/, 60_000);
