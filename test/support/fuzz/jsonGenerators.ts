@@ -52,7 +52,15 @@ function atomLikeString(rng: Rng, ctx: GenContext): string {
 }
 
 const KNOWN_METHODS = ['initialize', 'processes/list', 'process/info', 'process/state', 'process/messages',
-  'load/subscribe', 'load/unsubscribe'];
+  'load/subscribe', 'load/unsubscribe', 'cluster/nodes', 'pid/resolve'];
+
+/** Values for `node`: the node itself, names it is not connected to (new atoms if made), wrong types, too long. */
+function nodeValue(rng: Rng, ctx: GenContext): string {
+  return rng.pick([
+    '"nonode@nohost"', 'null', S(`${rng.ident()}_${ctx.tag.replace(/\W/g, '_')}@127.0.0.1`), S(atomLikeString(rng, ctx)),
+    '"init"', '"erlang"', '""', '1', '[]', '{}', 'true', S('n'.repeat(255)), S('n'.repeat(256)), S(`é@${'h'.repeat(200)}`),
+  ]);
+}
 
 function idText(rng: Rng, ctx: GenContext): string {
   return rng.chance(0.8) ? S(ctx.tag) : String(rng.range(0, 2 ** 31));
@@ -237,9 +245,13 @@ function genWrongParams(rng: Rng, ctx: GenContext): string {
     case 'load/subscribe':
       maybe('intervalMs', () => paramValue(rng, ['100', '1000', '60000']));
       break;
+    case 'pid/resolve':
+      maybe('pid', pidValue);
+      break;
     default:
       break;
   }
+  if (rng.chance(0.3)) members.node = nodeValue(rng, ctx);
   if (rng.chance(0.2)) members[rng.ident()] = rng.pick(['1', '"x"', 'null', '{"pid":"<0.1.0>"}']);
   return requestText(method, obj(members), id);
 }
@@ -267,7 +279,7 @@ function genPids(rng: Rng, ctx: GenContext): string {
   const kind = rng.int(10);
   const pid = kind < 3 ? S(other()) : kind < 6 ? S(malformed()) : kind < 7 ? S(huge())
     : kind < 9 ? S(local()) : rng.pick(['1', '1.5', 'null', 'true', '[]', '{}', `["${ctx.pids.counter}"]`, '{"pid":"<0.1.0>"}']);
-  const method = rng.pick(['process/info', 'process/state', 'process/messages']);
+  const method = rng.pick(['process/info', 'process/state', 'process/messages', 'pid/resolve']);
   const members: Record<string, string | undefined> = { pid };
   // A live process might not answer process/state: keep its timeout short.
   if (method === 'process/state') members.timeoutMs = rng.chance(0.9) || kind >= 6 ? String(rng.range(1, 300)) : undefined;

@@ -9,8 +9,23 @@ import { isInt, isNumber, JNumber, JObject, JsonModelError, JValue, parseJson } 
 export const E = {
   Parse: -32700, InvalidRequest: -32600, MethodNotFound: -32601, InvalidParams: -32602, Internal: -32603,
   NotFound: -32001, NotOtp: -32002, Timeout: -32003, MailboxTooLarge: -32004, AgentProcess: -32005,
-  OtherNode: -32006, RateLimited: -32007, TooManyInflight: -32008,
+  OtherNode: -32006, RateLimited: -32007, TooManyInflight: -32008, NodeNotConnected: -32009,
 } as const;
+
+/** The fuzzed node's name: it runs without distribution, so it is connected to no other node. */
+const OWN_NODE = 'nonode@nohost';
+
+/**
+ * docs/protocol.md, "Cluster": `node` absent, null or the node's own name runs
+ * the request here; another name (at most 255 bytes) is a node this one is
+ * not connected to; anything else is an invalid parameter.
+ */
+function nodeTarget(params: JValue): 'here' | 'invalid' | 'unknown' {
+  if (!(params instanceof JObject) || !params.has('node')) return 'here';
+  const node = params.get('node');
+  if (node === null || node === OWN_NODE) return 'here';
+  return typeof node === 'string' && Buffer.byteLength(node) <= 255 ? 'unknown' : 'invalid';
+}
 
 export type Outcome = 'result' | number;
 
@@ -50,17 +65,36 @@ function intParam(params: JObject, name: string, lo: number, hi: number): 'absen
   return isInt(v) && v.value >= lo && v.value <= hi ? 'ok' : 'bad';
 }
 
+const METHODS = ['initialize', 'cluster/nodes', 'pid/resolve', 'processes/list', 'process/info', 'process/state',
+  'process/messages'];
+
 /** What a method may answer to these params, and how long it may take. */
 function methodOutcomes(method: string, params: JValue): { allowed: Outcome[]; maxWaitMs: number } {
   const quick = (...allowed: Outcome[]) => ({ allowed, maxWaitMs: INPUT_TIMEOUT_MS });
   const notObject = !(params instanceof JObject);
+  // The node a request names is checked before its other parameters (load/subscribe: after intervalMs).
+  const target = nodeTarget(params);
+  if (METHODS.includes(method) && target !== 'here') return quick(target === 'invalid' ? E.InvalidParams : E.NodeNotConnected);
   switch (method) {
     case 'initialize':
+    case 'cluster/nodes':
     case 'load/unsubscribe':
       return quick('result');
     case 'load/subscribe': {
       if (notObject) return quick(E.InvalidParams);
-      return quick(intParam(params, 'intervalMs', 100, 60000) === 'bad' ? E.InvalidParams : 'result');
+      if (intParam(params, 'intervalMs', 100, 60000) === 'bad' || target === 'invalid') return quick(E.InvalidParams);
+      return quick(target === 'unknown' ? E.NodeNotConnected : 'result');
+    }
+    case 'pid/resolve': {
+      if (notObject) return quick(E.InvalidParams);
+      const pid = checkPid(params.get('pid'));
+      if (pid.kind === 'invalid') return quick(E.InvalidParams);
+      if (pid.kind === 'other') return quick(E.OtherNode);
+      // A local pid resolves whether or not the process lives.
+      const allowed: Outcome[] = ['result'];
+      if (pid.alsoOther) allowed.push(E.OtherNode);
+      if (!pid.certain) allowed.push(E.InvalidParams);
+      return quick(...allowed);
     }
     case 'processes/list': {
       if (notObject) return quick(E.InvalidParams);
