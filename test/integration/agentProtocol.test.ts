@@ -238,6 +238,19 @@ describe('agent protocol (erl node)', () => {
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 450 && elapsed < 2000, `timed out after ${elapsed} ms`);
 
+    // Nothing leaks: after more timeouts the agent runs no more processes than before, and the
+    // process that never answers holds one small system message per attempt (sys's own cost).
+    const agentProcesses = async () => (await node.command<{ count: number }>('agent_pids')).count;
+    const baseline = await agentProcesses();
+    const queued = (await client.processInfo(node.pids.stuck)).messageQueueLen;
+    for (let i = 0; i < 5; i++) {
+      await rejectsWithCode(client.processState(node.pids.stuck, 100), ErrorCodes.Timeout, /did not answer within 100 ms/);
+    }
+    assert.equal(await agentProcesses(), baseline, 'no agent process left behind');
+    const stuck = await client.processInfo(node.pids.stuck);
+    assert.equal(stuck.messageQueueLen, queued + 5);
+    assert.ok(stuck.memory < 64 * 1024, `the stuck process stays small: ${stuck.memory} bytes`);
+
     await rejectsWithCode(client.processState('<0.9999.0>'), ErrorCodes.ProcessNotFound);
     const agentProcs = await client.listProcesses({ filter: 'beam_observer_procs', limit: 1 });
     await rejectsWithCode(client.processState(agentProcs.rows[0].pid), ErrorCodes.AgentProcess, /belongs to BEAM Observer/);
