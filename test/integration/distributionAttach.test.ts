@@ -11,19 +11,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AgentClient } from '../../extension/src/agent/agentClient';
+import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
+import { ErrorCodes } from '../../extension/src/protocol/agentProtocol';
 import {
   AttachReply, AttachSuccess, AttachTarget, askHelper, attachThroughDistribution, findErl, relayThroughDistribution,
 } from '../../extension/src/attach/distributionHelper';
 import { EpmdError, epmdNames } from '../../extension/src/attach/epmd';
-import { AGENT_EBIN, tempDiscoveryDir } from '../support/beamNode';
+import { AGENT_EBIN, ROOT, startErlangFixture, tempDiscoveryDir } from '../support/beamNode';
 import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
 import { waitFor } from '../support/wait';
 
@@ -59,11 +60,11 @@ const EVAL_LOOP = [
   `io:format("${REPLY}ready~n"), Loop().`,
 ].join(' ');
 
-function startTarget(flag: '-sname' | '-name', name: string, cookie = COOKIE): Promise<Target> {
+function startTarget(flag: '-sname' | '-name', name: string, cookie = COOKIE, extraArgs: string[] = []): Promise<Target> {
   const discoveryDir = tempDiscoveryDir();
   const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: discoveryDir };
   delete env.ERL_AFLAGS;
-  const child = spawn('erl', ['-noshell', flag, name, '-setcookie', cookie, '-eval', EVAL_LOOP], { env });
+  const child = spawn('erl', ['-noshell', flag, name, '-setcookie', cookie, ...extraArgs, '-eval', EVAL_LOOP], { env });
   let other = '';
   const waiting: ((line: string) => void)[] = [];
   child.stderr!.on('data', (d: Buffer) => (other += d.toString()));
@@ -452,6 +453,63 @@ describe('a node on another host (a network namespace with its own loopback and 
     } finally {
       client.dispose();
       relay.close();
+    }
+  });
+});
+
+/**
+ * A node that already runs another version of the agent: a real build of it,
+ * from the same sources with another version number, on the node's code path.
+ */
+describe('a node running another version of the agent', () => {
+  let other: Target;
+  let oldEbin: string;
+
+  before(async () => {
+    oldEbin = mkdtempSync(join(tmpdir(), 'beam-observer-old-agent-'));
+    for (const file of readdirSync(AGENT_EBIN)) {
+      if (file.endsWith('.beam') && file !== 'beam_observer_agent.beam') copyFileSync(join(AGENT_EBIN, file), join(oldEbin, file));
+    }
+    const source = readFileSync(join(ROOT, 'agent', 'src', 'beam_observer_agent.erl'), 'utf8')
+      .replace(/-define\(VERSION, <<"[^"]*">>\)\./, '-define(VERSION, <<"0.0.9-old">>).');
+    assert.match(source, /0\.0\.9-old/);
+    writeFileSync(join(oldEbin, 'beam_observer_agent.erl'), source);
+    execFileSync('erlc', ['-o', oldEbin, join(oldEbin, 'beam_observer_agent.erl')]);
+    other = await startTarget('-sname', `${RUN}_oldagent`, COOKIE, ['-pa', oldEbin]);
+    assert.match(await other.eval('element(1, beam_observer_agent:start()).'), /^ok$/);
+  });
+  after(async () => {
+    await other?.stop();
+    rmSync(oldEbin, { recursive: true, force: true });
+  });
+
+  it('Attach to Node refuses to replace it, and says how to proceed', async () => {
+    const reply = await attach({ name: other.name });
+    assert.equal(reply.ok, false);
+    if (!reply.ok) {
+      assert.equal(reply.error, 'agent_version');
+      assert.match(reply.message, /already runs BEAM Observer agent 0\.0\.9-old/);
+      assert.match(reply.message, /beam_observer_agent:stop\(\)/);
+    }
+    // Its agent is untouched.
+    assert.equal(await other.eval('beam_observer_agent:version() =:= <<"0.0.9-old">>.'), 'true');
+  });
+
+  it('an agent serving its cluster refuses it too, with -32010', async () => {
+    const fixtureName = `${RUN}_newagent`;
+    const fixture = await startErlangFixture({ extraArgs: ['-sname', fixtureName, '-setcookie', COOKIE] });
+    const client = await AgentClient.connect({ port: fixture.port, token: fixture.token });
+    try {
+      assert.equal(await other.eval(`net_kernel:connect_node('${fixtureName}@${SHORT_HOST}').`), 'true');
+      await assert.rejects(client.listProcesses({ node: `${other.name}@${SHORT_HOST}` }), (error: Error) => {
+        assert.equal(agentErrorCode(error), ErrorCodes.AgentUnavailable);
+        assert.match(error.message, /could not load the agent into .*: it runs BEAM Observer agent 0\.0\.9-old and this agent is /);
+        return true;
+      });
+      assert.equal(await other.eval('beam_observer_agent:version() =:= <<"0.0.9-old">>.'), 'true');
+    } finally {
+      client.dispose();
+      await fixture.stop();
     }
   });
 });
