@@ -15,6 +15,7 @@ import { randomInt } from 'node:crypto';
 export interface OtherHost {
   /** The namespace's address, as a node there is named (app@10.213.x.2). */
   address: string;
+  namespace: string;
   /** Run a command inside the namespace. */
   spawn(command: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess;
   /** Kill what runs in it and remove it. */
@@ -28,13 +29,17 @@ let checked: string | null | undefined;
 /** Why this machine cannot make another host (null: it can). */
 export function otherHostUnavailable(): string | null {
   if (checked !== undefined) return checked;
-  const probe = `bo_probe_${process.pid}`;
+  // The whole setup, once: a machine may allow namespaces but not veth pairs, or not exec in them.
   try {
-    ip('netns', 'add', probe);
-    ip('netns', 'del', probe);
+    const probe = createOtherHost();
+    try {
+      execFileSync('ip', ['netns', 'exec', probe.namespace, 'true'], { stdio: 'ignore' });
+    } finally {
+      probe.remove();
+    }
     checked = null;
   } catch (error) {
-    checked = `network namespaces are not available here (ip netns add: ${(error as Error).message.split('\n')[0]})`;
+    checked = `network namespaces are not available here (${(error as Error).message.split('\n')[0]})`;
   }
   return checked;
 }
@@ -63,6 +68,7 @@ export function createOtherHost(): OtherHost {
   const children: ChildProcess[] = [];
   return {
     address,
+    namespace: ns,
     spawn(command, args, env = process.env) {
       const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(child);
