@@ -22,25 +22,12 @@ import { AgentClient, AgentEndpoint } from '../agent/agentClient';
 import type { DiscoveryFile, InitializeResult, LoadSample } from '../protocol/agentProtocol';
 import { processAlive } from './processAlive';
 import { SampleHistory } from './sampleHistory';
+import { ClusterMember, MemberState, markGone, mergeListing, newMember } from './clusterMembers';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost' | 'disconnected';
 export type NodeSource = 'debug' | 'terminal' | 'discovery' | 'manual' | 'distribution';
 
-export type MemberState = 'up' | 'loading' | 'gone' | 'error';
-
-/** A node of the cluster an agent's node belongs to, other than that node itself. */
-export interface ClusterMember {
-  name: string;
-  hidden: boolean;
-  state: MemberState;
-  goneAt: number | undefined;
-  error: string | undefined;
-  /** A load subscription for it is open (or being opened). */
-  subscribed: boolean;
-  history: SampleHistory;
-  /** What `initialize` says about it, once it has been observed. */
-  info: InitializeResult | undefined;
-}
+export type { ClusterMember, MemberState } from './clusterMembers';
 
 /** What the views show: a node, reached through an agent connection. */
 export interface NodeTarget {
@@ -350,36 +337,14 @@ export class NodeRegistry implements vscode.Disposable {
   }
 
   private updateMembers(node: ObservedNode, listed: { name: string; hidden: boolean }[]): void {
-    let changed = false;
-    const present = new Set(listed.map((n) => n.name));
-    for (const { name, hidden } of listed) {
-      const member = node.members.get(name);
-      if (!member) {
-        node.members.set(name, {
-          name, hidden, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(), info: undefined,
-        });
-        changed = true;
-      } else if (member.state === 'gone') {
-        member.state = 'up';
-        member.goneAt = undefined;
-        changed = true;
-      }
-    }
-    for (const member of node.members.values()) {
-      if (!present.has(member.name) && member.state !== 'gone') {
-        this.memberGone(node, member, false);
-        changed = true;
-      }
-    }
+    const changed = mergeListing(node.members, listed, Date.now());
     this.refreshSubscriptions(node);
     if (changed) this.clusterEmitter.fire(node);
   }
 
-  private memberGone(node: ObservedNode, member: ClusterMember, fire = true): void {
-    member.state = 'gone';
-    member.goneAt = member.goneAt ?? Date.now();
-    member.subscribed = false;
-    if (fire) this.clusterEmitter.fire(node);
+  private memberGone(node: ObservedNode, member: ClusterMember): void {
+    markGone(member, Date.now());
+    this.clusterEmitter.fire(node);
   }
 
   private setMember(node: ObservedNode, member: ClusterMember, state: MemberState, error?: string): void {
@@ -399,11 +364,7 @@ export class NodeRegistry implements vscode.Disposable {
   }
 
   private ensureMember(node: ObservedNode, name: string): void {
-    if (!node.members.has(name)) {
-      node.members.set(name, {
-        name, hidden: false, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(), info: undefined,
-      });
-    }
+    if (!node.members.has(name)) node.members.set(name, newMember(name));
     const member = node.members.get(name)!;
     if (member.state === 'error') member.state = 'up';   // picked again: try again
     this.updateSubscription(node, name);
