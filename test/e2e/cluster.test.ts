@@ -298,5 +298,9 @@ describe('a cluster over Erlang distribution', () => {
     assert.equal(await frame.locator('[role="row"]', { hasText: 'beam_observer_attach' }).count(), 0, 'no helper row');
     await workbench.screenshot('cluster-9-relay-to-another-host');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
+
+    // The far node stops: the relay, which exists for it only, ends and says so.
+    far.kill('SIGKILL');
+    await workbench.waitForNotification(`${farName} left; its relay has ended`, 20_000);
   });
 });

@@ -87,6 +87,15 @@ export function registerAttachToNode(
       }
     }
   });
+  // A relay exists for its target only: when the target leaves, the relay ends (attach again once it is back).
+  const endRelays = registry.onDidChangeCluster((node) => {
+    if (!relays.has(node.id) || !node.clusterRoot) return;
+    if (node.members.get(node.clusterRoot)?.state !== 'gone') return;
+    log.info(`${node.clusterRoot} left: ending the relay ${node.name}`);
+    void vscode.window.showWarningMessage(`BEAM Observer: ${node.clusterRoot} left; its relay has ended. ` +
+      'Attach to it again once it is back.');
+    registry.disconnect(node.id);
+  });
   const ebin = () => installAgent(context.extensionPath, context.globalStorageUri.fsPath,
     String(context.extension.packageJSON.version)).ebin;
 
@@ -218,7 +227,7 @@ export function registerAttachToNode(
       return undefined;
     }
   });
-  return vscode.Disposable.from(command, closeRelays, { dispose: () => relays.forEach((relay) => relay.close()) });
+  return vscode.Disposable.from(command, closeRelays, endRelays, { dispose: () => relays.forEach((relay) => relay.close()) });
 }
 
 function targetOf(args: AttachArgs): AttachTarget {
