@@ -513,3 +513,40 @@ describe('a node running another version of the agent', () => {
     }
   });
 });
+
+describe('an Elixir node (iex --sname / mix run) attached over distribution', () => {
+  let child: ChildProcess | undefined;
+  const short = `${RUN}_ex`;
+
+  before(async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: tempDiscoveryDir() };
+    delete env.ERL_AFLAGS;
+    const script = '{:ok, _} = Agent.start(fn -> %{orders: 3, token: "s3cr3t"} end, name: :ex_orders); ' +
+      'IO.puts("ready"); IO.read(:eof)';
+    child = spawn('elixir', ['--sname', short, '--cookie', COOKIE, '-e', script], { env });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the Elixir node did not start: ${out}`)), 20_000);
+      child!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) { clearTimeout(timer); resolve(); } });
+      child!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    });
+  });
+  after(() => { child?.kill('SIGKILL'); });
+
+  it('loads the agent, which formats states in Elixir', async () => {
+    const reply = assertOk(await attach({ name: short }));
+    assert.equal(reply.node, `${short}@${SHORT_HOST}`);
+    const client = await AgentClient.connect({ port: reply.port, token: reply.token });
+    try {
+      assert.equal(client.info.language, 'elixir');
+      assert.match(client.info.elixirVersion ?? '', /^1\./);
+      const { rows } = await client.listProcesses({ filter: 'ex_orders', limit: 5 });
+      const orders = rows.find((r) => r.name === 'ex_orders');
+      assert.ok(orders);
+      const state = await client.processState(orders.pid);
+      assert.match(state.text, /%\{orders: 3, token: "s3cr3t"\}/);
+    } finally {
+      client.dispose();
+    }
+  });
+});
