@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ELIXIR, ERLANG, ensureCommands } from './prerequisites.mjs';
+import { ELIXIR, ERLANG, ensureCommands, ensureHostnameResolves } from './prerequisites.mjs';
 import { packageExtension } from './package.mjs';
 import { ensureCodeServer, freePort, workbenchArgs } from './codeServer.mjs';
 
@@ -40,6 +40,7 @@ process.on('SIGTERM', () => { stopAll(); process.exit(0); });
 process.on('exit', stopAll);
 
 ensureCommands([ERLANG, ELIXIR]);
+ensureHostnameResolves();
 console.log('[demo] packaging the extension');
 const vsix = await packageExtension();
 

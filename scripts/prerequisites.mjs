@@ -29,3 +29,24 @@ export const ERLANG = { command: 'erlc', pkg: 'erlang' };
 export const ELIXIR = { command: 'elixir', pkg: 'elixir' };
 // Debian's Chromium: the webview and end-to-end tests drive it with playwright-core.
 export const CHROMIUM = { command: 'chromium', pkg: 'chromium' };
+
+/**
+ * Short node names (`erl -sname a` is a@<host>) work only where this machine's
+ * own short host name resolves: the cluster and attach tests start named nodes.
+ * As root it adds the name to /etc/hosts (as Debian's installer does);
+ * otherwise it stops with the exact command.
+ */
+export function ensureHostnameResolves() {
+  const host = execFileSync('hostname', { encoding: 'utf8' }).trim().split('.')[0];
+  const resolves = () => spawnSync('getent', ['hosts', host], { stdio: 'ignore' }).status === 0;
+  if (!host || resolves()) return;
+  const line = `127.0.1.1 ${host}`;
+  if (isRoot) {
+    console.log(`[prerequisites] this machine's name ${host} does not resolve: adding "${line}" to /etc/hosts`);
+    execFileSync('sh', ['-c', `echo '${line}' >> /etc/hosts`]);
+    if (resolves()) return;
+  }
+  console.error(`Named Erlang nodes need this machine's name (${host}) to resolve, and it does not. Run:`);
+  console.error(`  echo '${line}' | ${isRoot ? '' : 'sudo '}tee -a /etc/hosts`);
+  process.exit(1);
+}

@@ -9,11 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, ELIXIR, ERLANG, ensureCommands } from './prerequisites.mjs';
+import { CHROMIUM, ELIXIR, ERLANG, ensureCommands, ensureHostnameResolves } from './prerequisites.mjs';
 import { buildAgent, buildTypeScript, bundle } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureCommands([ERLANG, ELIXIR, CHROMIUM]);
+ensureHostnameResolves();
 buildAgent();
 await buildTypeScript();
 await bundle();
