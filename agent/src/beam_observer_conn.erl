@@ -351,28 +351,28 @@ refill(Conn = #conn{tokens = Tokens, last_refill = Last}, Rate, Burst) ->
 %% everything else runs in a worker.
 dispatch(Id, <<"load/subscribe">>, Params, Conn = #conn{samplers = Samplers}) ->
     Check = case beam_observer_rpc:subscribe_params(Params) of
-                {ok, Ms} -> {beam_observer_cluster:target(Params), Ms};
+                {ok, Ms} ->
+                    case beam_observer_cluster:target(Params) of
+                        {ok, local} -> {node(), Ms};
+                        {ok, Remote} -> {Remote, Ms};
+                        Error -> Error
+                    end;
                 Error -> Error
             end,
     case Check of
         {error, Code, Message} ->
             reply_error(Conn, Id, Code, Message),
             Conn;
-        {{error, Code, Message}, _} ->
-            reply_error(Conn, Id, Code, Message),
-            Conn;
-        {{ok, Target}, _} when map_size(Samplers) >= ?MAX_SAMPLERS,
-                               not is_map_key(Target, Samplers),
-                               not (Target =:= local andalso is_map_key(node(), Samplers)) ->
+        {Target, _} when map_size(Samplers) >= ?MAX_SAMPLERS, not is_map_key(Target, Samplers) ->
             reply_error(Conn, Id, -32602, <<"at most 32 load subscriptions per connection">>),
             Conn;
-        {{ok, local}, IntervalMs} ->
+        {Local, IntervalMs} when Local =:= node() ->
             Self = self(),
             Sampler = spawn_link(fun() -> beam_observer_load:run(Self, IntervalMs) end),
             beam_observer_registry:add(Sampler, sampler),
             reply(Conn, Id, #{intervalMs => IntervalMs, node => node()}),
             add_sampler(Conn, node(), Sampler);
-        {{ok, Node}, IntervalMs} ->
+        {Node, IntervalMs} ->
             %% Loading the agent there may take a moment: not in this loop.
             spawn_worker(Id, fun() -> remote_subscribe(Node, IntervalMs) end, Conn)
     end;
@@ -408,14 +408,12 @@ remote_subscribe(Node, IntervalMs) ->
 
 worker(Conn, Id, Run) ->
     put(conn, Conn),
-    beam_observer_registry:add(self(), worker),
-    Start = erlang:monotonic_time(microsecond),
-    Response = case Run() of
-                   {ok, Result} -> response(Id, Result);
-                   {error, Code, Message} -> error_response(Id, Code, Message)
-               end,
-    beam_observer_registry:add_busy_us(erlang:monotonic_time(microsecond) - Start),
-    beam_observer_registry:remove(self()),
+    Response = beam_observer_registry:agent_work(worker, fun() ->
+                   case Run() of
+                       {ok, Result} -> response(Id, Result);
+                       {error, Code, Message} -> error_response(Id, Code, Message)
+                   end
+               end),
     %% Notifications (no id) get no response.
     case Id of
         undefined -> ok;

@@ -23,7 +23,7 @@
 handle(Method, Params) ->
     case lists:member(Method, ?METHODS) of
         false ->
-            {error, ?METHOD_NOT_FOUND, <<"unknown method: ", (printable(Method))/binary>>};
+            unknown_method(Method);
         true ->
             case beam_observer_cluster:target(Params) of
                 {ok, local} -> handle_local(Method, Params);
@@ -45,14 +45,7 @@ handle_local(Method, Params) ->
 %% process lists and its time shows in the agent's cost.
 -spec handle_remote(binary(), term()) -> result().
 handle_remote(Method, Params) ->
-    beam_observer_registry:add(self(), worker),
-    Start = erlang:monotonic_time(microsecond),
-    try
-        handle_local(Method, Params)
-    after
-        beam_observer_registry:add_busy_us(erlang:monotonic_time(microsecond) - Start),
-        beam_observer_registry:remove(self())
-    end.
+    beam_observer_registry:agent_work(worker, fun() -> handle_local(Method, Params) end).
 
 run(<<"initialize">>, _Params) ->
     {ok, initialize()};
@@ -71,7 +64,7 @@ run(<<"process/messages">>, Params) ->
     with_pid(<<"process/messages">>, Params, fun messages_params/1,
              fun({Pid, Limit}) -> beam_observer_inspect:messages(Pid, Limit) end);
 run(Method, _Params) ->
-    {error, ?METHOD_NOT_FOUND, <<"unknown method: ", (printable(Method))/binary>>}.
+    unknown_method(Method).
 
 %% A pid this node printed for a process of another node runs there, with
 %% the pid in that node's own form.
@@ -100,10 +93,8 @@ forward(Node, Method, Params) ->
                       end;
                   _ -> ?FORWARD_TIMEOUT_MS
               end,
-    beam_observer_cluster:call(Node, Method, maps:remove(<<"node">>, params_map(Params)), Timeout).
-
-params_map(Params) when is_map(Params) -> Params;
-params_map(_) -> #{}.
+    %% Only maps get here: a request without an object for params runs locally.
+    beam_observer_cluster:call(Node, Method, maps:remove(<<"node">>, Params), Timeout).
 
 with_params(Params, Check, Run) when is_map(Params) ->
     try Check(Params) of
@@ -199,6 +190,9 @@ range_message(Name, Min, Max) ->
       " to ", (integer_to_binary(Max))/binary>>.
 
 invalid(Message) -> throw({invalid, Message}).
+
+unknown_method(Method) ->
+    {error, ?METHOD_NOT_FOUND, <<"unknown method: ", (printable(Method))/binary>>}.
 
 printable(Method) when byte_size(Method) > 100 -> <<(binary:part(Method, 0, 100))/binary, "...">>;
 printable(Method) -> Method.
