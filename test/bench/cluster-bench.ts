@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import { attachThroughDistribution, relayThroughDistribution } from '../../extension/src/attach/distributionHelper';
 import type { SortKey } from '../../extension/src/protocol/agentProtocol';
-import { AGENT_EBIN, tempDiscoveryDir } from '../support/beamNode';
+import { AGENT_EBIN, nodeEnv, tempDiscoveryDir, waitForOutput } from '../support/beamNode';
 
 const HOST = hostname().split('.')[0];
 const COOKIE = `bench_${randomBytes(6).toString('hex')}`;
@@ -37,21 +37,11 @@ function startNode(short: string, options: { agent: boolean; peer?: string }): P
       : 'io:format("ready 0 none~n"),',
     'receive never -> ok end.',
   ].join(' ');
-  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: tempDiscoveryDir() };
-  delete env.ERL_AFLAGS;
   const args = ['-noshell', '-sname', short, '-setcookie', COOKIE, ...(options.agent ? ['-pa', AGENT_EBIN] : []), '-eval', boot];
-  const child = spawn('erl', args, { env });
+  const child = spawn('erl', args, { env: nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir() }) });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const ready = /ready (\d+) (\S+)/.exec(out);
-      if (ready) resolve({ port: Number(ready[1]), token: ready[2] });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', () => reject(new Error(`${short} exited: ${out}`)));
-  });
+  return waitForOutput(child, /ready (\d+) (\S+)/, short, 60_000)
+    .then((ready) => ({ port: Number(ready[1]), token: ready[2] }));
 }
 
 function median(values: number[]): number {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startWorkbench, type Workbench } from './support/workbench';
 import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
+import { nodeEnv, waitForOutput } from '../support/beamNode';
 import { waitForAsync } from '../support/wait';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-cluster-'));
@@ -38,20 +39,10 @@ function startNode(short: string, peer?: string, extra = ''): Promise<ChildProce
     'io:format("ready~n"),',
     '(fun L() -> case io:get_line("") of eof -> halt(0); _ -> L() end end)().',
   ].join(' ');
-  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: discovery };
-  delete env.ERL_AFLAGS;
-  const child = spawn('erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot], { env });
+  const child = spawn('erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot],
+    { env: nodeEnv({ BEAM_OBSERVER_DIR: discovery }) });
   nodes.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${short} did not start: ${out}`)), 20_000);
-    const seen = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready')) { clearTimeout(timer); resolve(child); }
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  });
+  return waitForOutput(child, /ready/, short).then(() => child);
 }
 
 /** Evaluate an expression in a node from a short-lived node of our own (what an operator's remsh does). */
@@ -120,10 +111,9 @@ describe('a cluster over Erlang distribution', () => {
   });
 
   it('the cluster overview shows the three nodes side by side', async () => {
-    const { page } = workbench;
     await workbench.clearNotifications();
     await workbench.runCommand('BEAM Observer: Show Cluster Overview');
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     await workbench.step('a row per node, each with figures', async () => {
       for (const short of Object.values(names)) {
         const line = frame.locator('[role="row"]', { hasText: full(short) }).first();
@@ -143,7 +133,7 @@ describe('a cluster over Erlang distribution', () => {
 
   it('a row selects its node: the process tree shows that node\'s processes', async () => {
     const { page } = workbench;
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     await frame.locator('[role="row"]', { hasText: full(names.b) }).first().click();
     await workbench.step('the status bar follows', () =>
       page.locator('.statusbar-item', { hasText: new RegExp(`${names.b}@${HOST} \\d+%`) }).first().waitFor({ timeout: 20_000 }));
@@ -160,7 +150,7 @@ describe('a cluster over Erlang distribution', () => {
   it('the load charts have a node picker listing the cluster, which switches the node shown', async () => {
     const { page } = workbench;
     await workbench.runCommand('BEAM Observer: Open Load Charts');
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     const picker = frame.locator('vscode-single-select.node-select');
     await workbench.step('the picker, showing B', async () => {
       await picker.waitFor({ timeout: 30_000 });
@@ -195,10 +185,9 @@ describe('a cluster over Erlang distribution', () => {
   });
 
   it('a node that leaves the cluster shows as gone', async () => {
-    const { page } = workbench;
     nodes[2].stdin!.end(); // C halts
     await workbench.runCommand('BEAM Observer: Show Cluster Overview');
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     const line = frame.locator('[role="row"]', { hasText: full(names.c) }).first();
     await workbench.step('C marked gone', () =>
       waitForAsync(async () => /gone/i.test(await line.innerText()), 20_000, 'C gone'));
@@ -252,16 +241,10 @@ describe('a cluster over Erlang distribution', () => {
     farHost = createOtherHost();
     const farShort = `far_${RUN}`;
     const farName = `${farShort}@${farHost.address}`;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.ERL_AFLAGS;
     const far = farHost.spawn('erl', ['-noshell', '-name', farName, '-setcookie', COOKIE, '-eval',
-      'register(far_away_worker, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.'], env);
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`the far node did not start: ${out}`)), 20_000);
-      far.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) { clearTimeout(timer); resolve(); } });
-      far.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    });
+      'register(far_away_worker, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.'],
+    nodeEnv());
+    await waitForOutput(far, /ready/, 'the far node');
 
     await workbench.clearNotifications();
     await workbench.runCommand('BEAM Observer: Attach to Node…');
@@ -292,7 +275,7 @@ describe('a cluster over Erlang distribution', () => {
       processes.locator('.monaco-list-row', { hasText: 'far_away_worker' }).first().waitFor({ timeout: 20_000 }));
     // The overview shows the far node's cluster, not the relay helper the agent runs in.
     await workbench.runCommand('BEAM Observer: Show Cluster Overview');
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     await workbench.step('the overview of the far node\'s cluster', () =>
       frame.getByText(`Cluster of ${farName}`).waitFor({ timeout: 20_000 }));
     assert.equal(await frame.locator('[role="row"]', { hasText: 'beam_observer_attach' }).count(), 0, 'no helper row');

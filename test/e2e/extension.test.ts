@@ -186,7 +186,7 @@ describe('BEAM Observer in VS Code', () => {
     const { page } = workbench;
     await page.keyboard.press('Escape');
     await workbench.runCommand('BEAM Observer: Open Load Charts');
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     await workbench.step('the charts in the editor panel', () =>
       frame.getByText('Scheduler utilisation', { exact: false }).first().waitFor({ timeout: 30_000 }));
     await workbench.step('the node name in the charts', () =>
@@ -204,7 +204,7 @@ describe('BEAM Observer in VS Code', () => {
     // Click the twistie end of the header: its middle holds the view's action buttons.
     if ((await tree.getAttribute('aria-expanded')) === 'true') await tree.click({ position: { x: 12, y: 10 } });
     await workbench.expandedView('BEAM Load');
-    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     await workbench.step('the charts in the sidebar', () =>
       frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
     await workbench.step('samples drawn in the sidebar', async () => {

@@ -144,7 +144,7 @@ describe('faults', () => {
     await workbench.step('the workbench is back', () =>
       workbench.page.locator('.part.activitybar').waitFor({ timeout: 60_000 }));
     await statusBecomes(/nonode@nohost \d+%/, 60_000);
-    const frame = workbench.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const frame = workbench.webview();
     await workbench.step('the charts panel restored, drawing the node', () =>
       frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
     await workbench.screenshot('faults-4-after-host-restart');

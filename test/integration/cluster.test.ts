@@ -10,7 +10,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, LoadSample, LoadStopped } from '../../extension/src/protocol/agentProtocol';
-import { FixtureNode, startErlangFixture, stopNode } from '../support/beamNode';
+import { FixtureNode, nodeEnv, startErlangFixture, stopNode, waitForOutput } from '../support/beamNode';
 import { waitFor } from '../support/wait';
 
 const HOST = hostname().split('.')[0];
@@ -38,24 +38,12 @@ function startElixirNode(short: string, peer: string): Promise<PlainNode> {
   return startNamed(short, 'elixir', ['--sname', short, '--cookie', COOKIE, '-e', script]);
 }
 
-function startNamed(short: string, command: string, args: string[]): Promise<PlainNode> {
+async function startNamed(short: string, command: string, args: string[]): Promise<PlainNode> {
   const name = `${short}@${HOST}`;
-  const env = { ...process.env };
-  delete env.ERL_AFLAGS;
-  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${out}`)), 15000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready')) {
-        clearTimeout(timer);
-        resolve({ name, child, stop: () => stopNode(child, exited) });
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  });
+  await waitForOutput(child, /ready/, name);
+  return { name, child, stop: () => stopNode(child, exited) };
 }
 
 async function rejectsWithCode(promise: Promise<unknown>, code: number, pattern: RegExp) {

@@ -24,7 +24,7 @@ import {
   AttachReply, AttachSuccess, AttachTarget, askHelper, attachThroughDistribution, findErl, relayThroughDistribution,
 } from '../../extension/src/attach/distributionHelper';
 import { EpmdError, epmdNames } from '../../extension/src/attach/epmd';
-import { AGENT_EBIN, ROOT, startErlangFixture, tempDiscoveryDir } from '../support/beamNode';
+import { AGENT_EBIN, ROOT, nodeEnv, startErlangFixture, tempDiscoveryDir, waitForOutput } from '../support/beamNode';
 import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
 import { waitFor } from '../support/wait';
 
@@ -416,16 +416,9 @@ describe('a node on another host (a network namespace with its own loopback and 
     if (unavailable) return;
     host = createOtherHost();
     name = `${RUN}_far@${host.address}`;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.ERL_AFLAGS;
     node = host.spawn('erl', ['-noshell', '-name', name, '-setcookie', COOKIE, '-eval',
-      'io:format("ready~n"), receive never -> ok end.'], env);
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`the far node did not start: ${out}`)), 20_000);
-      node!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) { clearTimeout(timer); resolve(); } });
-      node!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    });
+      'io:format("ready~n"), receive never -> ok end.'], nodeEnv());
+    await waitForOutput(node, /ready/, 'the far node');
   });
   after(() => host?.remove());
 
@@ -519,17 +512,11 @@ describe('an Elixir node (iex --sname / mix run) attached over distribution', ()
   const short = `${RUN}_ex`;
 
   before(async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: tempDiscoveryDir() };
-    delete env.ERL_AFLAGS;
     const script = '{:ok, _} = Agent.start(fn -> %{orders: 3, token: "s3cr3t"} end, name: :ex_orders); ' +
       'IO.puts("ready"); IO.read(:eof)';
-    child = spawn('elixir', ['--sname', short, '--cookie', COOKIE, '-e', script], { env });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`the Elixir node did not start: ${out}`)), 20_000);
-      child!.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) { clearTimeout(timer); resolve(); } });
-      child!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    });
+    child = spawn('elixir', ['--sname', short, '--cookie', COOKIE, '-e', script],
+      { env: nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir() }) });
+    await waitForOutput(child, /ready/, 'the Elixir node');
   });
   after(() => { child?.kill('SIGKILL'); });
 

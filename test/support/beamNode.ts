@@ -28,6 +28,44 @@ export function tempDiscoveryDir(): string {
   return mkdtempSync(join(tmpdir(), 'beam-observer-test-'));
 }
 
+/**
+ * The environment for a node a test starts by hand: this process's, without
+ * an ERL_AFLAGS that could load an agent into it, plus `extra`.
+ */
+export function nodeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.ERL_AFLAGS;
+  return env;
+}
+
+/**
+ * Resolve with the first match of `pattern` in what a process prints (stdout
+ * and stderr together); fail with everything it printed when it exits first
+ * or `timeoutMs` passes. How the tests wait for a node's "ready" line.
+ */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const done = (settle: () => void) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', seen);
+      child.stderr!.off('data', seen);
+      child.off('exit', exited);
+      settle();
+    };
+    const seen = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = pattern.exec(out);
+      if (match) done(() => resolve(match));
+    };
+    const exited = () => done(() => reject(new Error(`${what}: exited before printing ${pattern}; output: ${out}`)));
+    const timer = setTimeout(() => done(() => reject(new Error(`${what}: nothing like ${pattern} within ${timeoutMs} ms; output: ${out}`))), timeoutMs);
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.once('exit', exited);
+  });
+}
+
 /** Close a node's standard input (the fixtures halt on EOF); kill it if it lingers. */
 export async function stopNode(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -70,8 +108,7 @@ export function startElixirFixture(options: StartOptions = {}): Promise<FixtureN
 }
 
 function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
-  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: tempDiscoveryDir(), ...options.env };
-  delete env.ERL_AFLAGS;
+  const env = nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir(), ...options.env });
   const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

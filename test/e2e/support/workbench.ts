@@ -11,7 +11,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Locator, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Locator, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 
 /** The repository root, from out/test/e2e/support. */
 export const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -65,6 +65,8 @@ export interface Workbench {
   startInTerminal(command: string, ready: RegExp, timeoutMs?: number): Promise<void>;
   /** A view pane of the side bar (e.g. "BEAM Processes"), expanded. */
   expandedView(title: string): Promise<Locator>;
+  /** The content of the newest webview (VS Code nests it in two iframes). */
+  webview(): FrameLocator;
   /**
    * Open a workspace file (Go to File), put the cursor on `text` in it and
    * ask for the hover as a keyboard user does; returns the text of the hover
@@ -497,6 +499,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
           await toast.waitFor({ state: 'visible', timeout: timeoutMs });
           return (await toast.innerText()).trim();
         }),
+      webview: () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame'),
       hoverIn: async (fileName: string, text: string, expect: string | RegExp) => {
         await runCommand('Go to File...');
         await page.locator('.quick-input-widget input').fill(fileName);
