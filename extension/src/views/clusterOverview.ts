@@ -12,6 +12,7 @@ import type { ClusterWebviewToHost, HostToClusterWebview } from '../protocol/web
 import { clusterHtml } from './clusterOverviewHtml';
 import { newNonce } from './loadChartsHtml';
 import { clusterRows, type RowSource } from './clusterRows';
+import { registerSinglePanel } from './singlePanel';
 
 export const OPEN_CLUSTER_COMMAND = 'beamObserver.openClusterOverview';
 const PANEL_TYPE = 'beamObserver.clusterOverview';
@@ -20,23 +21,8 @@ const POST_EVERY_MS = 250;
 
 export function registerClusterOverview(registry: NodeRegistry, extensionUri: vscode.Uri): vscode.Disposable {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
-  let panel: vscode.WebviewPanel | undefined;
-
-  const open = () => {
-    if (panel) {
-      panel.reveal(undefined, false);
-      return;
-    }
-    adopt(vscode.window.createWebviewPanel(PANEL_TYPE, 'BEAM Cluster',
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      { enableScripts: true, localResourceRoots: [dist] }));
-  };
-
-  /** Drive a panel: one just created, or one VS Code restored after a reload. */
-  const adopt = (created: vscode.WebviewPanel) => {
-    panel = created;
+  return registerSinglePanel(PANEL_TYPE, OPEN_CLUSTER_COMMAND, () => 'BEAM Cluster', [dist], (created) => {
     const webview = created.webview;
-    webview.options = { enableScripts: true, localResourceRoots: [dist] };
     webview.html = clusterHtml({
       cspSource: webview.cspSource,
       nonce: newNonce(),
@@ -51,7 +37,7 @@ export function registerClusterOverview(registry: NodeRegistry, extensionUri: vs
       void webview.postMessage(tableMessage(registry));
     };
     const schedule = () => { timer ??= setTimeout(post, POST_EVERY_MS); };
-    const subscriptions = [
+    return vscode.Disposable.from(
       registry.watchCluster(),
       registry.onDidChangeCluster(schedule),
       registry.onDidChangeNodes(schedule),
@@ -68,24 +54,9 @@ export function registerClusterOverview(registry: NodeRegistry, extensionUri: vs
           post();
         }
       }),
-    ];
-    created.onDidDispose(() => {
-      if (timer) clearTimeout(timer);
-      subscriptions.forEach((d) => d.dispose());
-      if (panel === created) panel = undefined;
-    });
-  };
-
-  return vscode.Disposable.from(
-    vscode.commands.registerCommand(OPEN_CLUSTER_COMMAND, open),
-    vscode.window.registerWebviewPanelSerializer(PANEL_TYPE, {
-      deserializeWebviewPanel: async (restored) => {
-        if (panel) restored.dispose();
-        else adopt(restored);
-      },
-    }),
-    { dispose: () => panel?.dispose() },
-  );
+      { dispose: () => { if (timer) clearTimeout(timer); } },
+    );
+  });
 }
 
 function tableMessage(registry: NodeRegistry): HostToClusterWebview {

@@ -13,6 +13,7 @@ import type { NodeRegistry, NodeTarget, ObservedNode } from '../nodes/nodeRegist
 import type { LoadSample } from '../protocol/agentProtocol';
 import type { ChartNode, HostToWebview, NodeChoice, WebviewToHost } from '../protocol/webviewProtocol';
 import { chartsHtml, newNonce, type ChartsSurface } from './loadChartsHtml';
+import { registerSinglePanel } from './singlePanel';
 
 export const LOAD_CHARTS_VIEW = 'beamObserver.loadCharts';
 export const OPEN_LOAD_CHARTS_COMMAND = 'beamObserver.openLoadCharts';
@@ -20,53 +21,28 @@ const PANEL_TYPE = 'beamObserver.loadChartsPanel';
 
 export function registerLoadCharts(context: vscode.ExtensionContext, registry: NodeRegistry): vscode.Disposable {
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
-  let panel: { panel: vscode.WebviewPanel; charts: ChartsWebview } | undefined;
 
-  /** Drive a panel: one we just created, or one VS Code restored after a reload. */
-  const adopt = (created: vscode.WebviewPanel) => {
-    created.title = panelTitle(registry.target);
-    const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
-    const current = { panel: created, charts };
-    panel = current;
-    created.onDidChangeViewState(() => charts.visibilityChanged());
-    const retitle = registry.onDidChangeSelection(() => (created.title = panelTitle(registry.target)));
-    created.onDidDispose(() => {
-      retitle.dispose();
-      charts.dispose();
-      if (panel === current) panel = undefined;
+  // The roomy editor panel: one at most, restored after a window reload.
+  const panel = registerSinglePanel(PANEL_TYPE, OPEN_LOAD_CHARTS_COMMAND, () => panelTitle(registry.target), [dist],
+    (created, openPanel) => {
+      const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
+      return vscode.Disposable.from(
+        charts,
+        created.onDidChangeViewState(() => charts.visibilityChanged()),
+        registry.onDidChangeSelection(() => (created.title = panelTitle(registry.target))),
+      );
     });
-  };
-
-  const openPanel = () => {
-    if (panel) {
-      panel.panel.reveal(undefined, false);
-      return;
-    }
-    adopt(vscode.window.createWebviewPanel(PANEL_TYPE, panelTitle(registry.target),
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      { enableScripts: true, localResourceRoots: [dist] }));
-  };
 
   const provider: vscode.WebviewViewProvider = {
     resolveWebviewView(view) {
-      const charts = new ChartsWebview(view.webview, 'sidebar', registry, dist, () => view.visible, openPanel);
+      const charts = new ChartsWebview(view.webview, 'sidebar', registry, dist, () => view.visible,
+        () => void vscode.commands.executeCommand(OPEN_LOAD_CHARTS_COMMAND));
       view.onDidChangeVisibility(() => charts.visibilityChanged());
       view.onDidDispose(() => charts.dispose());
     },
   };
 
-  return vscode.Disposable.from(
-    vscode.window.registerWebviewViewProvider(LOAD_CHARTS_VIEW, provider),
-    vscode.commands.registerCommand(OPEN_LOAD_CHARTS_COMMAND, openPanel),
-    // A panel left open survives a window reload; it shows whatever node is selected then.
-    vscode.window.registerWebviewPanelSerializer(PANEL_TYPE, {
-      deserializeWebviewPanel: async (restored) => {
-        if (panel) restored.dispose();
-        else adopt(restored);
-      },
-    }),
-    { dispose: () => panel?.panel.dispose() },
-  );
+  return vscode.Disposable.from(vscode.window.registerWebviewViewProvider(LOAD_CHARTS_VIEW, provider), panel);
 }
 
 function panelTitle(target: NodeTarget | undefined): string {
