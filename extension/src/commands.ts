@@ -248,6 +248,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       title: 'Filter processes',
       prompt: 'Part of a registered name, initial call (e.g. MyApp.Worker) or pid; empty to clear',
       value: tree.filter ?? '',
+      // Typed text survives a click elsewhere, and a webview that takes focus back as the palette closes.
+      ignoreFocusOut: true,
     });
     if (value !== undefined) tree.setFilter(value);
   };
@@ -273,10 +275,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const url = await vscode.window.showInputBox({
         title: 'Agent URL', prompt: 'ws://127.0.0.1:PORT (from beam_observer_agent:start/0)', placeHolder: 'ws://127.0.0.1:4040',
         validateInput: (v) => (parseAgentUrl(v) ? undefined : 'expected ws://HOST:PORT'),
+        ignoreFocusOut: true, // the URL and token are copied from a terminal: clicking there must not close the box
       });
       const endpoint = url ? parseAgentUrl(url) : undefined;
       if (!endpoint) return;
-      const token = await vscode.window.showInputBox({ title: 'Agent token', password: true, prompt: 'The token start/0 returned' });
+      const token = await vscode.window.showInputBox({ title: 'Agent token', password: true, prompt: 'The token start/0 returned', ignoreFocusOut: true });
       if (!token) return;
       await attachOrExplain(registry.attach({ ...endpoint, token }, 'manual'));
     } catch (error) {

@@ -20,6 +20,7 @@ import type {
 import { launchChromium, startChartsServer, type ChartsBrowser, type ChartsServer } from '../support/chartPage';
 import { ROOT } from '../support/beamNode';
 import { themeColor, type ThemeName } from '../support/vscodeThemes';
+import { waitForAsync } from '../support/wait';
 
 const SHOTS = join(ROOT, 'test-output', 'webview');
 
@@ -369,6 +370,36 @@ describe('cluster overview webview', () => {
     // The focused node leaves: focus stays in the table, where its row was.
     await dark.post(cluster(rows(T0 + 7000).slice(0, 2)));
     assert.equal(await focused(), 'worker@host2');
+  });
+
+  test('a re-render never takes the keyboard from the window around the webview', async () => {
+    // As in VS Code: the overview is a cross-origin frame, and the user has moved on to an
+    // input of the workbench (the quick input) after clicking a row.
+    const page = await browser.context.newPage();
+    await page.addInitScript({ content: INIT_SCRIPT });
+    await page.setContent(`<input id="outside"><iframe src="${server.origin}/cluster?theme=dark" width="900" height="300"></iframe>`);
+    const overview = () => page.frames().find((f) => f.url().includes('/cluster'));
+    await waitForAsync(async () => overview() !== undefined, 10_000, 'the overview frame');
+    const frame = overview()!;
+    await frame.waitForFunction(() => window.__posted.length > 0);
+    const post = async (message: HostToClusterWebview) => {
+      await frame.evaluate((m) => window.postMessage(m, '*'), message);
+      await frame.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    };
+    try {
+      await post(cluster(rows(T0)));
+      await frame.locator('tr.cluster-row[data-node="worker@host2"]').click();
+      await page.locator('#outside').focus();
+      // The row that had the keyboard moves to the top (out of the document and back):
+      // the frame must not take the focus back.
+      const [app, worker, old] = rows(T0 + 5000);
+      await post(cluster([worker, app, old]));
+      assert.deepEqual(await frame.locator('tbody .node-name').allTextContents(), ['worker@host2', 'app@host1', 'old@host3']);
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('id')), 'outside',
+        'the input outside the webview keeps the keyboard');
+    } finally {
+      await page.close();
+    }
   });
 
   test('names and error messages from the network render as text, never as markup', async () => {

@@ -246,6 +246,7 @@ async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | 
     ? (await vscode.window.showInputBox({
       title: 'Attach to Node: host', prompt: 'Host name or address of the machine the node runs on',
       validateInput: (v) => (/^[^\s@]+$/.test(v.trim()) ? undefined : 'a host name, without spaces or @'),
+      ignoreFocusOut: true,
     }))?.trim()
     : 'localhost';
   if (!hostName) return undefined;
@@ -266,6 +267,7 @@ async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | 
   const full = await vscode.window.showInputBox({
     title: 'Attach to Node: node name', prompt: 'The node\'s full name, as node() prints it', placeHolder: `app@${hostName}`,
     validateInput: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : 'expected name@host'),
+    ignoreFocusOut: true,
   });
   return full ? { node: full.trim() } : undefined;
 }
