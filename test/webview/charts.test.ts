@@ -31,6 +31,7 @@ declare const document: {
   dispatchEvent(event: unknown): boolean;
 };
 declare const Event: new (type: string) => unknown;
+declare function getComputedStyle(element: unknown): { display: string };
 declare const window: { __beamCharts?: BeamChartsTestHook };
 
 let server: ChartsServer;
@@ -330,6 +331,37 @@ describe('load charts webview', () => {
     const sent = await side.page.evaluate(() => window.__beamCharts!.sentToHost());
     assert.deepEqual(sent[sent.length - 1], { type: 'openPanel' });
     await side.page.screenshot({ path: join(SHOTS, 'charts-sidebar-dark.png'), fullPage: true });
+    assert.deepEqual(side.errors, []);
+    await side.page.close();
+  });
+
+  test('sidebar: overload episodes a few seconds apart keep their bands, and their labels never overlap', async () => {
+    const side = await open('dark', { surface: 'sidebar', width: 300, height: 1100 });
+    // The recording's last minute, its queue made to go above the guide for 3 samples, then below for 2: a
+    // bursty pool, as the demo's "pool" scenario gives. Each burst is an episode.
+    const { online } = overloaded.node.schedulers;
+    const bursty = overloaded.samples.slice(-60).map((sample, i) => {
+      const total = i % 5 < 3 ? online * 2 : 0;
+      return { ...sample, runQueue: { ...sample.runQueue, totalAvg: total, totalMax: total } };
+    });
+    await show(side, { ...overloaded, samples: bursty });
+    const { charts } = await side.snapshot();
+    const { overloadMarkers, overloadLabels } = charts.runQueue.decorations;
+    assert.equal(overloadMarkers, 12, 'one band per burst');
+    assert.ok(overloadLabels >= 1 && overloadLabels < overloadMarkers, `some labels left out (${overloadLabels} of ${overloadMarkers})`);
+    const boxes = await side.page.locator('[data-chart="runQueue"] .overload-marker text').evaluateAll((texts) =>
+      texts.filter((t) => getComputedStyle(t).display !== 'none').map((t) => {
+        const box = t.getBoundingClientRect();
+        const chart = t.closest('svg')!.getBoundingClientRect();
+        return { left: box.left, right: box.right, chartLeft: chart.left, chartRight: chart.right };
+      }));
+    assert.equal(boxes.length, overloadLabels);
+    boxes.sort((a, b) => a.left - b.left);
+    for (const [i, box] of boxes.entries()) {
+      assert.ok(box.left >= box.chartLeft && box.right <= box.chartRight, `label ${i} inside the chart: ${JSON.stringify(box)}`);
+      if (i > 0) assert.ok(box.left >= boxes[i - 1].right, `label ${i} starts after label ${i - 1} ends`);
+    }
+    await side.page.locator('[data-chart="runQueue"]').screenshot({ path: join(SHOTS, 'charts-sidebar-bursty-queue.png') });
     assert.deepEqual(side.errors, []);
     await side.page.close();
   });

@@ -12,7 +12,13 @@ import { formatQueue } from '../format';
 import { OVERLOAD_MIN_SAMPLES, overloadEpisodes, queueGuide } from '../overload';
 import type { SampleStore } from '../sampleStore';
 import type { ChartSpec, OverlayContext } from '../timeChart';
+import { placeMarkerLabels } from './markerLabels';
 import { onlineShown } from './onlineSchedulers';
+
+/** Text width of "overloaded" as the page renders it, measured once (it depends only on the font). */
+let labelWidth = 0;
+
+const LABEL_INSET = 3;
 
 function onlineAt(store: SampleStore, i: number): number {
   return store.online[store.slot(i)];
@@ -113,12 +119,15 @@ export const runQueueChart: ChartSpec = {
       .join((enter) => {
         const g = enter.append('g').attr('class', 'overload-marker');
         g.append('rect');
-        g.append('text').attr('y', 10).attr('dx', 3).text('overloaded');
+        g.append('text').attr('y', 10).attr('dx', LABEL_INSET).text('overloaded');
         g.append('title');
         return g;
       });
     markers.select('rect').attr('x', (d) => d.left).attr('width', (d) => d.right - d.left).attr('y', 0).attr('height', height);
-    markers.select('text').attr('x', (d) => d.left);
+    const texts = markers.select<SVGTextElement>('text');
+    if (!labelWidth && !texts.empty()) labelWidth = texts.node()!.getComputedTextLength() + LABEL_INSET;
+    const labelAt = placeMarkerLabels(spans.map((d) => d.left), labelWidth, width);
+    texts.attr('x', (_d, i) => labelAt[i] ?? 0).attr('display', (_d, i) => (labelAt[i] === null ? 'none' : null));
     markers.select('title').text((d) => `Run queue above half the online schedulers for ${d.samples} samples (${OVERLOAD_MIN_SAMPLES} make an episode)`);
 
     const guideY = Number.isFinite(guide) ? y(guide) : NaN;
@@ -134,7 +143,7 @@ export const runQueueChart: ChartSpec = {
       .attr('x', width - 3).attr('y', (d) => d - 3)
       .text(`½ online = ${formatQueue(guide)}`);
 
-    return { guide, overloadMarkers: spans.length };
+    return { guide, overloadMarkers: spans.length, overloadLabels: labelAt.filter((x) => x !== null).length };
   },
 
   details(store, i) {
