@@ -151,8 +151,7 @@ export function activate(context: vscode.ExtensionContext): void {
       nodeOfSession.delete(marker);
       if (nodeId) sessionOfNode.delete(nodeId);
       // The VM may outlive the session (mix run --no-halt under ElixirLS): keep watching it while it lives.
-      const node = nodeId ? registry.get(nodeId) : undefined;
-      if (node && node.state !== 'connected') registry.disconnect(node.id);
+      if (nodeId) registry.sessionEnded(nodeId);
     }),
   );
 

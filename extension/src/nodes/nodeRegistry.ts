@@ -200,7 +200,19 @@ export class NodeRegistry implements vscode.Disposable {
     }
     await this.connect(node, 0);
     if (!this.selected || this.selected.state === 'disconnected') this.select(node.id);
+    if (node.state === 'connected') this.forgetDeadNodes();
     return node;
+  }
+
+  /**
+   * Nodes whose OS process is gone stay listed as disconnected (the views say what happened)
+   * until another node attaches: a restarted VM must not leave a trail of dead entries behind.
+   */
+  private forgetDeadNodes(): void {
+    const alive = this.options.processAlive ?? processAlive;
+    for (const node of [...this.nodes.values()]) {
+      if (node.state === 'disconnected' && node.osPid !== undefined && !alive(node.osPid)) this.disconnect(node.id);
+    }
   }
 
   /** Discovery saw this agent's file change (a restarted agent has a new port and token). */
@@ -213,6 +225,23 @@ export class NodeRegistry implements vscode.Disposable {
     if (node.state !== 'connected') {
       this.clearRetry(node.id);
       void this.connect(node, 0);
+    }
+  }
+
+  /**
+   * A debug session ended with its node not connected: a VM that died with it stays
+   * listed as disconnected (the views say what happened); a live VM whose agent cannot
+   * be reached is dropped, as there is no session left to bring it back.
+   */
+  sessionEnded(id: string): void {
+    const node = this.nodes.get(id);
+    if (!node || node.state === 'connected' || node.state === 'disconnected') return;
+    const alive = this.options.processAlive ?? processAlive;
+    if (node.osPid !== undefined && !alive(node.osPid)) {
+      this.clearRetry(id);
+      this.setState(node, 'disconnected');
+    } else {
+      this.disconnect(id);
     }
   }
 

@@ -1,12 +1,27 @@
 import { readFileSync } from 'node:fs';
-/** Whether an OS process exists (signal 0 checks without sending anything). */
+/**
+ * Whether an OS process runs (signal 0 checks without sending anything). A
+ * zombie does not: a VM killed while its parent has not reaped it yet (a debug
+ * adapter's child, the extension host's own) still answers signal 0.
+ */
 export function processAlive(osPid: number): boolean {
   try {
     process.kill(osPid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(osPid);
+}
+
+/** Linux: state Z (zombie) or X (dead) in /proc/<pid>/stat; elsewhere, never. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 

@@ -29,6 +29,8 @@ export interface WorkbenchOptions {
   workspace: string;
   /** An unpacked extension folder (symlinked into the extensions dir) or a .vsix file. */
   extensionDir: string;
+  /** More unpacked extension folders, installed beside it (e.g. a stand-in debug adapter). */
+  extraExtensionDirs?: string[];
   /** User settings, on top of scripts/codeServer.mjs's QUIET_SETTINGS. */
   settings?: Record<string, unknown>;
   /** Merged into code-server's environment; the extension host and terminals inherit it. */
@@ -260,26 +262,26 @@ interface ExtensionManifest {
   version: string;
 }
 
-function installExtension(options: WorkbenchOptions, node: string, entry: string, userDir: string, extDir: string, log: string): void {
-  if (options.extensionDir.endsWith('.vsix')) {
+function installExtension(extension: string, node: string, entry: string, userDir: string, extDir: string, log: string): void {
+  if (extension.endsWith('.vsix')) {
     try {
-      execFileSync(node, [entry, '--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', options.extensionDir], {
+      execFileSync(node, [entry, '--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', extension], {
         encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
       });
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`installing ${options.extensionDir} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      throw new Error(`installing ${extension} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
     }
     return;
   }
-  const manifest = JSON.parse(readFileSync(join(options.extensionDir, 'package.json'), 'utf8')) as ExtensionManifest;
+  const manifest = JSON.parse(readFileSync(join(extension, 'package.json'), 'utf8')) as ExtensionManifest;
   for (const key of ['publisher', 'name', 'version'] as const) {
-    if (!manifest[key]) throw new Error(`${options.extensionDir}/package.json has no "${key}"`);
+    if (!manifest[key]) throw new Error(`${extension}/package.json has no "${key}"`);
   }
   // The workbench ignores the development-extension URL parameter; an extension
   // folder named <publisher>.<name>-<version> in the extensions dir is found on start.
-  symlinkSync(resolve(options.extensionDir), join(extDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
-  writeFileSync(log, `[workbench] extension ${manifest.publisher}.${manifest.name}-${manifest.version} -> ${options.extensionDir}\n`, { flag: 'a' });
+  symlinkSync(resolve(extension), join(extDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
+  writeFileSync(log, `[workbench] extension ${manifest.publisher}.${manifest.name}-${manifest.version} -> ${extension}\n`, { flag: 'a' });
 }
 
 export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
@@ -309,7 +311,11 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     new Error(`${what}${cause instanceof Error ? `: ${cause.message}` : ''}\n--- code-server log (tail) ---\n${tail(codeServerLog())}`);
 
   try {
-    installExtension(options, node, entry, userDir, extDir, logPath);
+    // Folders first: installing a .vsix writes extensions.json, taking in the folders already
+    // there; a folder added after it is taken for a removed extension and never loaded.
+    for (const extension of [...(options.extraExtensionDirs ?? []), options.extensionDir]) {
+      installExtension(extension, node, entry, userDir, extDir, logPath);
+    }
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

@@ -1,0 +1,172 @@
+/**
+ * Debug sessions, end to end: a real VS Code runs a launch configuration of
+ * type "erlang", whose debug adapter starts a real `erl` VM. The BEAM debug
+ * adapters users have (ElixirLS, Erlang LS, edb) cannot be installed on the
+ * machines these tests run on, so a stand-in adapter plays their part
+ * (test/fixtures/erlang-debug-adapter): it honours the configuration's `env`,
+ * answers DAP `evaluate` inside the VM and restarts the VM on "Restart", as
+ * they do. Everything of BEAM Observer is the packaged extension: its
+ * configuration provider, the session marker the agent writes into its
+ * discovery file, the attach that follows, and loading the agent again
+ * through the debugger.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
+import { ROOT, startWorkbench, type Workbench } from './support/workbench';
+import { waitFor } from '../support/wait';
+
+const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-debug-'));
+const workspace = join(scratch, 'workspace');
+const discovery = join(scratch, 'discovery');
+const STAND_IN_ADAPTER = join(ROOT, 'test', 'fixtures', 'erlang-debug-adapter');
+
+let workbench: Workbench;
+
+function agents(): DiscoveryFile[] {
+  try {
+    return readdirSync(discovery).filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(discovery, f), 'utf8')) as DiscoveryFile);
+  } catch {
+    return [];
+  }
+}
+
+/** The one agent the debugged VM runs, once it has written its discovery file (and the dead VM's is pruned). */
+async function theAgent(other: number | undefined, timeoutMs = 60_000): Promise<DiscoveryFile> {
+  await workbench.step('the debugged VM\'s agent in the discovery dir', () =>
+    waitFor(() => agents().length === 1 && agents()[0].osPid !== other, timeoutMs, `one agent, not OS pid ${other}`));
+  return agents()[0];
+}
+
+const statusItem = () => workbench.page.locator('.statusbar-item', { hasText: /nonode@nohost/ }).first();
+
+async function statusBecomes(pattern: RegExp, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  await workbench.step(`status bar matching ${pattern}`, async () => {
+    while (!pattern.test(await statusItem().innerText().catch(() => ''))) {
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`status bar shows "${await statusItem().innerText().catch(() => '(nothing)')}"`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  return Date.now() - started;
+}
+
+/** The tree is filtered to shop_checkout (test 1): an idle process ranks below what fits the view. */
+async function processInTree(name: string): Promise<void> {
+  const processes = await workbench.expandedView('BEAM Processes');
+  await workbench.step(`${name} in the process tree`, () =>
+    processes.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 }));
+}
+
+before(async () => {
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  mkdirSync(discovery, { recursive: true });
+  writeFileSync(join(workspace, '.vscode', 'launch.json'), JSON.stringify({
+    version: '0.2.0',
+    configurations: [{
+      type: 'erlang', request: 'launch', name: 'Debug the shop node',
+      eval: 'register(shop_checkout, spawn(fun() -> receive stop -> ok end end))',
+    }],
+  }, null, 2));
+  const { packageExtension } = await import(join(ROOT, 'scripts', 'package.mjs'));
+  const vsix: string = await packageExtension();
+  workbench = await startWorkbench({
+    workspace, extensionDir: vsix, extraExtensionDirs: [STAND_IN_ADAPTER], name: 'debug',
+    env: { BEAM_OBSERVER_DIR: discovery },
+  });
+});
+
+after(async () => {
+  for (const agent of agents()) {
+    try { process.kill(agent.osPid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  await workbench?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('a node run by a debug session', () => {
+  let first: DiscoveryFile;
+
+  it('is attached and selected as the session starts, with no step of the user\'s', async () => {
+    await workbench.openDebugSidebar();
+    const processes = await workbench.expandedView('BEAM Processes');
+    await workbench.step('the extension is active', () =>
+      processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 60_000 }));
+    await workbench.runCommand('Debug: Start Debugging');
+    first = await theAgent(undefined);
+    assert.match(first.launchedBy ?? '', /^debug:[0-9a-f]{12}$/, 'the agent names the session that launched its VM');
+    await statusBecomes(/nonode@nohost \d+%/, 30_000);
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    const filterBox = workbench.page.locator('.quick-input-widget input');
+    await filterBox.fill('shop_checkout');
+    await filterBox.press('Enter');
+    await processInTree('shop_checkout');
+    await workbench.screenshot('debug-1-session-attached');
+  });
+
+  it('Restart: the session\'s new VM is attached and selected', async () => {
+    await workbench.runCommand('Debug: Restart');
+    const second = await theAgent(first.osPid);
+    assert.equal(second.launchedBy, first.launchedBy, 'the same session');
+    await statusBecomes(/nonode@nohost \d+%/, 30_000);
+    await processInTree('shop_checkout');
+    first = second;
+  });
+
+  it('the agent killed through the Debug Console: Load Agent Again goes through the debugger', async () => {
+    const { page } = workbench;
+    await workbench.runCommand('Debug Console: Focus on Debug Console View');
+    const repl = page.locator('.repl-input-wrapper .monaco-editor').first();
+    await repl.waitFor({ timeout: 10_000 });
+    await repl.click();
+    await page.keyboard.type('exit(whereis(beam_observer_sup), kill).');
+    await page.keyboard.press('Enter');
+    await statusBecomes(/reconnecting/, 5_000);
+    process.kill(first.osPid, 0); // the VM lives on
+    const toast = (text: string) => page.locator('.notification-toast', { hasText: text }).first();
+    await workbench.step('the offer to load the agent again', () =>
+      toast('the agent in nonode@nohost stopped; the node is still running').waitFor({ timeout: 15_000 }));
+    await workbench.screenshot('debug-2-agent-killed');
+    await toast('the agent in nonode@nohost stopped').getByRole('button', { name: 'Load Agent Again' }).click();
+    // No prompt and no terminal: the extension asks the debug adapter to evaluate the start in the VM.
+    await statusBecomes(/nonode@nohost \d+%/, 15_000);
+    const [restarted] = agents();
+    assert.equal(restarted.osPid, first.osPid, 'the same VM');
+    assert.notEqual(restarted.token, first.token, 'a new agent, with a new token');
+    assert.equal(restarted.launchedBy, first.launchedBy, 'still tied to the session');
+    await processInTree('shop_checkout');
+    await workbench.screenshot('debug-3-agent-loaded-again');
+  });
+
+  it('SIGKILL of the debugged VM: "disconnected" within 2 s; the next session\'s VM is attached', async () => {
+    process.kill(first.osPid, 'SIGKILL');
+    const elapsed = await statusBecomes(/nonode@nohost: disconnected/, 5_000);
+    assert.ok(elapsed <= 2000, `took ${elapsed} ms`);
+    await workbench.step('the tree says so too', () =>
+      workbench.page.getByText('nonode@nohost: disconnected').first().waitFor({ timeout: 5_000 }));
+    // The adapter ends the session with its VM; the user starts it again.
+    await workbench.step('the session ended', () =>
+      workbench.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
+    await workbench.runCommand('Debug: Start Debugging');
+    const next = await theAgent(first.osPid);
+    assert.match(next.launchedBy ?? '', /^debug:/);
+    assert.notEqual(next.launchedBy, first.launchedBy, 'a new session');
+    await statusBecomes(/nonode@nohost \d+%/, 30_000);
+    await processInTree('shop_checkout');
+    // The dead VM was listed as disconnected until then; now only the live one is left.
+    await workbench.runCommand('BEAM Observer: Select Node…');
+    const rows = workbench.page.locator('.quick-input-list .monaco-list-row');
+    await workbench.step('the node list', () => rows.first().waitFor({ timeout: 10_000 }));
+    const listed = await rows.allInnerTexts();
+    assert.equal(listed.length, 1, `one node listed: ${JSON.stringify(listed)}`);
+    assert.match(listed[0].replace(/\s+/g, ' ').trim(), new RegExp(`^nonode@nohost ?connected · OS pid ${next.osPid}$`));
+    await workbench.screenshot('debug-4-next-session');
+    await workbench.page.keyboard.press('Escape');
+  });
+});
