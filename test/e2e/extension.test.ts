@@ -80,6 +80,25 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.screenshot('2-process-tree');
   });
 
+  it('keeps the agent\'s own processes under one row, with what they cost', async () => {
+    const { page } = workbench;
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    const filterBox = page.locator('.quick-input-widget input');
+    await filterBox.fill('beam_observer'); // the agent's registered processes
+    await filterBox.press('Enter');
+    const processes = await workbench.expandedView('BEAM Processes');
+    const group = processes.locator('.monaco-list-row', { hasText: 'BEAM Observer agent' }).first();
+    await workbench.step('the agent\'s row', () => group.waitFor({ timeout: 20_000 }));
+    assert.match(await group.innerText(), /\d+ process(es)? · [\d.]+k? reds\/s/);
+    const rows = await processes.locator('.monaco-list-row').allInnerTexts();
+    assert.equal(rows.length, 1, `only the group at the top level while collapsed: ${JSON.stringify(rows)}`);
+    await group.click();
+    await workbench.step('its processes inside', () =>
+      processes.locator('.monaco-list-row', { hasText: 'beam_observer_procs' }).first().waitFor({ timeout: 10_000 }));
+    await workbench.screenshot('2b-agent-group');
+    await workbench.runCommand('BEAM Observer: Clear Process Filter');
+  });
+
   it('sorts by memory: the copying pool workers and the big state lead', async () => {
     await workbench.runCommand('BEAM Observer: Sort Processes by Memory');
     const processes = await workbench.expandedView('BEAM Processes');

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProcessRow } from '../../extension/src/protocol/agentProtocol';
-import { formatBytes, formatCount, formatMfa, rowFigure, rowLabel } from '../../extension/src/views/format';
-import { infoLines, rowTooltip, stateLines } from '../../extension/src/views/processDetails';
+import { formatAgentCost, formatBytes, formatCount, formatMfa, rowFigure, rowLabel } from '../../extension/src/views/format';
+import { agentGroupItem, infoLines, rowTooltip, stateLines } from '../../extension/src/views/processDetails';
 
 const row: ProcessRow = {
   pid: '<0.250.0>', name: null,
@@ -43,6 +43,25 @@ describe('formatting', () => {
     assert.equal(rowFigure(row, 'reductions', null), '123k reds');
     assert.equal(rowFigure(row, 'memory', 1000), '3.0 MB');
     assert.equal(rowFigure(row, 'messageQueueLen', 1000), '42 msgs');
+  });
+
+  it('sums the agent\'s own rows into one group row, in the figure of the sort key', () => {
+    const own: ProcessRow[] = [
+      { ...row, pid: '<0.90.0>', agent: true, reductions: 3000, reductionsTotal: 9000, memory: 1024 * 1024, messageQueueLen: 0 },
+      { ...row, pid: '<0.91.0>', agent: true, reductions: 1000, reductionsTotal: 2000, memory: 1024 * 1024, messageQueueLen: 2 },
+    ];
+    assert.deepEqual(
+      [agentGroupItem(own, 'reductions', 1000).description, agentGroupItem(own, 'memory', 1000).description,
+        agentGroupItem(own, 'messageQueueLen', 1000).description, agentGroupItem(own.slice(1), 'reductions', 500).description],
+      ['2 processes · 4.0k reds/s', '2 processes · 2.0 MB', '2 processes · 2 msgs', '1 process · 2.0k reds/s']);
+    assert.equal(agentGroupItem(own, 'reductions', 1000).label, 'BEAM Observer agent');
+    assert.match(agentGroupItem(own, 'memory', 1000).tooltip, /2 processes in this list \(by memory\)/);
+  });
+
+  it('says what the agent cost its node in a sample', () => {
+    assert.equal(formatAgentCost({ busyUs: 480, reductions: 7800 }, 1000), '0.5 ms of work in 1.0 s (<0.1% of one scheduler), 7.8k reductions');
+    assert.equal(formatAgentCost({ busyUs: 25_000, reductions: 120_000 }, 1000), '25.0 ms of work in 1.0 s (2.5% of one scheduler), 120k reductions');
+    assert.equal(formatAgentCost({ busyUs: 300_000, reductions: 0 }, 2000), '300.0 ms of work in 2.0 s (15% of one scheduler), 0 reductions');
   });
 
   it('builds a tooltip table and escapes Markdown in names', () => {

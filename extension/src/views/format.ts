@@ -64,3 +64,15 @@ export const SORT_LABELS: Record<SortKey, string> = {
   memory: 'Memory',
   messageQueueLen: 'Message Queue',
 };
+
+/**
+ * What the agent cost its node during a sample's interval: its busy time as a
+ * share of one scheduler (wall time of its work; close to CPU time unless the
+ * node is saturated) and its reductions.
+ */
+export function formatAgentCost(agent: { reductions: number; busyUs: number }, intervalMs: number): string {
+  const share = intervalMs > 0 ? agent.busyUs / (intervalMs * 1000) : 0;
+  const percent = share < 0.001 ? '<0.1%' : `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+  return `${(agent.busyUs / 1000).toFixed(1)} ms of work in ${(intervalMs / 1000).toFixed(1)} s (${percent} of one scheduler), ` +
+    `${formatCount(agent.reductions)} reductions`;
+}

@@ -4,7 +4,7 @@
  * TreeItems by processTree.ts.
  */
 import type { ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
-import { formatBytes, formatCount, formatMfa, formatName, rowFigure, rowLabel } from './format';
+import { formatBytes, formatCount, formatMfa, formatName, rowFigure, rowLabel, SORT_LABELS } from './format';
 
 export interface DetailLine {
   label: string;
@@ -51,6 +51,31 @@ export function rowTooltip(row: ProcessRow, windowMs: number | null): string {
     `| Memory | ${formatBytes(row.memory)} |`,
     `| Message queue | ${formatCount(row.messageQueueLen)} |`,
   ].join('\n');
+}
+
+/**
+ * The one row that stands for the agent's own processes. They are ranked with the
+ * node's (their cost is real and shown), but kept under one row at the end: on a
+ * quiet node the agent's sweep would otherwise fill the top of the list.
+ */
+export function agentGroupItem(rows: readonly ProcessRow[], sortBy: SortKey, windowMs: number | null): { label: string; description: string; tooltip: string } {
+  const total: ProcessRow = {
+    pid: '', name: null, initialCall: null, currentFunction: null, status: 'waiting', agent: true,
+    reductions: 0, reductionsTotal: 0, memory: 0, messageQueueLen: 0,
+  };
+  for (const row of rows) {
+    total.reductions += row.reductions;
+    total.reductionsTotal += row.reductionsTotal;
+    total.memory += row.memory;
+    total.messageQueueLen += row.messageQueueLen;
+  }
+  const count = `${rows.length} process${rows.length === 1 ? '' : 'es'}`;
+  return {
+    label: 'BEAM Observer agent',
+    description: `${count} · ${rowFigure(total, sortBy, windowMs)}`,
+    tooltip: `This view's own agent: its ${count} in this list (by ${SORT_LABELS[sortBy].toLowerCase()}) are ranked with the node's and grouped here. ` +
+      'Its work is counted, never hidden: the status bar\'s tooltip shows what it cost the node in the last sample.',
+  };
 }
 
 export function rowDescription(row: ProcessRow, sortBy: SortKey, windowMs: number | null): string {

@@ -12,10 +12,11 @@ import { agentErrorCode } from '../agent/agentClient';
 import { ErrorCodes, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { rowLabel, SORT_LABELS } from './format';
-import { frameLabel, infoLines, rowDescription, rowTooltip, stateLines, statusIcon } from './processDetails';
+import { agentGroupItem, frameLabel, infoLines, rowDescription, rowTooltip, stateLines, statusIcon } from './processDetails';
 
 export type TreeNode =
   | { kind: 'process'; id: string; pid: string; row?: ProcessRow }
+  | { kind: 'agentGroup'; id: string; rows: ProcessRow[] }
   | { kind: 'group'; id: string; pid: string; group: 'info' | 'links' | 'monitors' | 'stack' }
   | { kind: 'detail'; id: string; label: string; description: string; tooltip?: string }
   | { kind: 'frame'; id: string; frame: StackFrame }
@@ -176,6 +177,15 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     switch (node.kind) {
       case 'process':
         return this.processItem(node);
+      case 'agentGroup': {
+        const { label, description, tooltip } = agentGroupItem(node.rows, this.sortBy, this.windowMs);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.description = description;
+        item.tooltip = tooltip;
+        item.iconPath = new vscode.ThemeIcon('eye');
+        return item;
+      }
       case 'group': {
         const labels = { info: 'Info', links: 'Links', monitors: 'Monitors', stack: 'Stack trace' };
         const item = new vscode.TreeItem(labels[node.group], vscode.TreeItemCollapsibleState.Collapsed);
@@ -255,6 +265,8 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       switch (node.kind) {
         case 'process':
           return this.processChildren(node);
+        case 'agentGroup':
+          return node.rows.map((row) => ({ kind: 'process', id: `p:${row.pid}`, pid: row.pid, row }));
         case 'group':
           return await this.groupChildren(node);
         case 'state':
@@ -279,7 +291,11 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (this.rows.length === 0 && this.filter) {
       return [{ kind: 'message', id: 'empty', text: `No process matches "${this.filter}"`, icon: 'filter' }];
     }
-    return this.rows.map((row) => ({ kind: 'process', id: `p:${row.pid}`, pid: row.pid, row }));
+    const own = this.rows.filter((row) => row.agent);
+    const nodes: TreeNode[] = this.rows.filter((row) => !row.agent)
+      .map((row) => ({ kind: 'process', id: `p:${row.pid}`, pid: row.pid, row }));
+    if (own.length) nodes.push({ kind: 'agentGroup', id: 'agent', rows: own });
+    return nodes;
   }
 
   private processChildren(node: Extract<TreeNode, { kind: 'process' }>): TreeNode[] {
@@ -336,8 +352,10 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     return this.rows.find((r) => r.pid === pid);
   }
 
-  getParent(): undefined {
-    return undefined; // reveal is only used on root rows
+  /** Reveal needs the way up: the agent's own processes sit under their group row. */
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind !== 'process' || !node.row?.agent) return undefined;
+    return { kind: 'agentGroup', id: 'agent', rows: this.rows.filter((row) => row.agent) };
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LoadSample } from '../protocol/agentProtocol';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { OVERLOAD_MIN_SAMPLES, queueAboveGuide } from '../protocol/overloadRule';
-import { formatPercent } from './format';
+import { formatAgentCost, formatPercent } from './format';
 
 /** Is the run queue above the guide in each of the last samples? */
 export function overloaded(samples: LoadSample[], consecutive = OVERLOAD_MIN_SAMPLES): boolean {
@@ -61,6 +61,7 @@ export class LoadStatusBar implements vscode.Disposable {
         `Utilisation ${util} (dirty CPU ${formatPercent(last.utilisation.dirtyCpuAvg)}), ` +
         `run queue ${last.runQueue.totalAvg.toFixed(1)} avg / ${last.runQueue.totalMax} max` +
         (hot ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_MIN_SAMPLES} samples: the node is overloaded.` : '') +
+        `\n\nBEAM Observer's agent: ${formatAgentCost(last.agent, last.intervalMs)}` +
         '\n\nClick to open the load charts.', true);
     }
     this.item.show();
