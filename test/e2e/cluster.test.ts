@@ -238,6 +238,20 @@ describe('a cluster over Erlang distribution', () => {
     assert.equal(readdirSync(discovery).length, before.length, 'the same node, one discovery file');
   });
 
+  it('a node attached over distribution that restarts is attached again once it is back', async () => {
+    const { page } = workbench;
+    await workbench.clearNotifications();
+    nodes[0].kill('SIGKILL'); // A's VM dies: the agent pushed into it dies with it
+    await workbench.step('A shown disconnected', () =>
+      page.locator('.statusbar-item', { hasText: `${full(names.a)}: disconnected` }).first().waitFor({ timeout: 10_000 }));
+    await startNode(names.a); // the same name and cookie, a new VM without any agent
+    // Its name is watched in epmd; the remembered cookie attaches it again, with no prompt.
+    await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);
+    await workbench.step('connected to the new VM', () =>
+      page.locator('.statusbar-item', { hasText: new RegExp(`${names.a}@${HOST} \\d+%`) }).first().waitFor({ timeout: 30_000 }));
+    assert.equal(evalIn(full(names.a), 'is_pid(whereis(beam_observer_listener))'), 'true');
+  });
+
   it('a node on another host is observed through a relay', { skip: otherHostUnavailable() ?? false }, async () => {
     const { page } = workbench;
     // Another host: a network namespace with its own loopback and epmd (test/support/otherHost.ts).
@@ -288,5 +302,21 @@ describe('a cluster over Erlang distribution', () => {
     // The far node stops: the relay, which exists for it only, ends and says so.
     far.kill('SIGKILL');
     await workbench.waitForNotification(`${farName} left; its relay has ended`, 20_000);
+
+    // It comes back (a container restarted): the far host's epmd lists it again, and the relay is back.
+    await workbench.clearNotifications();
+    const again = farHost.spawn('erl', ['-noshell', '-name', farName, '-setcookie', COOKIE, '-eval',
+      'register(far_away_again, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.'],
+    nodeEnv());
+    await waitForOutput(again, /ready/, 'the far node, again');
+    await workbench.waitForNotification(`attached to ${farName} through a relay`, 30_000);
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    await input.fill('far_away_again');
+    await input.press('Enter');
+    await workbench.step('the new far VM\'s process in the tree', () =>
+      processes.locator('.monaco-list-row', { hasText: 'far_away_again' }).first().waitFor({ timeout: 20_000 }));
+    await workbench.screenshot('cluster-10-relay-back');
+    await workbench.runCommand('BEAM Observer: Clear Process Filter');
+    again.kill('SIGKILL');
   });
 });

@@ -9,6 +9,9 @@
  * Cookies are secrets: they live in SecretStorage, keyed by node, and only
  * once they have worked; never in settings. An empty cookie means the one
  * in ~/.erlang.cookie, which is not copied anywhere.
+ *
+ * A node attached this way that goes away (its VM dies, or a relay's target
+ * leaves) is attached again when it comes back (nodeReturn.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,10 +20,12 @@ import * as vscode from 'vscode';
 import { AgentClient } from '../agent/agentClient';
 import { installAgent } from '../agent/agentInstall';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { processAlive } from '../nodes/processAlive';
 import {
   AttachReply, AttachSuccess, AttachTarget, RunningHelper, attachThroughDistribution, relayThroughDistribution,
 } from './distributionHelper';
 import { epmdNames } from './epmd';
+import { NodeReturnWatcher, type ReturnWatch } from './nodeReturn';
 
 export const ATTACH_COMMAND = 'beamObserver.attachToNode';
 
@@ -78,6 +83,19 @@ export function registerAttachToNode(
 ): vscode.Disposable {
   /** Relay helpers by the registry id of the node they serve; closed when it goes. */
   const relays = new Map<string, RunningHelper>();
+  /** How each node attached here was reached, by registry id: to attach it again when it comes back. */
+  const reached = new Map<string, ReturnWatch>();
+  const cookies = new Map<string, string>(); // the cookie that worked, by node: in memory only, for the return watch
+  const returns = new NodeReturnWatcher({
+    names: async (host, port) => (await epmdNames(host, port ? { port } : {})).map((n) => n.name),
+    attach: async (watch) => {
+      const cookie = cookies.get(watch.node);
+      if (!cookie) return false;
+      const result = await run({ node: watch.node, cookie, epmdPort: watch.epmdPort }, true);
+      return result?.nodeId !== undefined && registry.get(result.nodeId)?.state === 'connected';
+    },
+    log: (message) => log.info(message),
+  });
   const closeRelays = registry.onDidChangeNodes(() => {
     for (const [id, relay] of relays) {
       const node = registry.get(id);
@@ -86,15 +104,27 @@ export function registerAttachToNode(
         relay.close();
       }
     }
+    // A VM attached over distribution died (or a relay's helper did): watch for the node's return.
+    // One disconnected on purpose leaves the registry, its VM alive: nothing to watch.
+    for (const [id, how] of reached) {
+      const node = registry.get(id);
+      if (node && node.state !== 'disconnected') continue;
+      reached.delete(id);
+      const died = node?.osPid !== undefined && !processAlive(node.osPid);
+      if (died) returns.watch(how);
+    }
   });
-  // A relay exists for its target only: when the target leaves, the relay ends (attach again once it is back).
+  // A relay exists for its target only: when the target leaves, the relay ends, and its return is watched.
   const endRelays = registry.onDidChangeCluster((node) => {
     if (!relays.has(node.id) || !node.clusterRoot) return;
     if (node.members.get(node.clusterRoot)?.state !== 'gone') return;
     log.info(`${node.clusterRoot} left: ending the relay ${node.name}`);
     void vscode.window.showWarningMessage(`BEAM Observer: ${node.clusterRoot} left; its relay has ended. ` +
-      'Attach to it again once it is back.');
+      'It is attached again when it comes back (its host\'s epmd is watched for 10 minutes).');
+    const how = reached.get(node.id);
+    reached.delete(node.id);
     registry.disconnect(node.id);
+    if (how) returns.watch(how);
   });
   const ebin = () => installAgent(context.extensionPath, context.globalStorageUri.fsPath,
     String(context.extension.packageJSON.version)).ebin;
@@ -122,9 +152,11 @@ export function registerAttachToNode(
         return relayThroughDistribution(target, cookie, { ebin: ebin(), epmdPort });
       });
 
-  const run = async (args: AttachArgs | undefined): Promise<AttachResult | undefined> => {
+  /** `quiet`: a return watch attaching again; it asks nothing and reports only success. */
+  const run = async (args: AttachArgs | undefined, quiet = false): Promise<AttachResult | undefined> => {
     const target = args?.node || args?.name ? targetOf(args) : await pickTarget(args?.epmdPort);
     if (!target) return undefined;
+    if (!quiet && 'node' in target) returns.cancel(target.node); // the user attaches by hand
     const key = targetKey(target);
     const label = 'node' in target ? target.node : `${target.name} on ${target.host ?? 'localhost'}`;
 
@@ -139,7 +171,7 @@ export function registerAttachToNode(
     let attempt: { reply: AttachReply; relay?: RunningHelper } =
       await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
     let reply = attempt.reply;
-    if (!reply.ok && reply.error === 'cookie' && credentials.source !== 'args') {
+    if (!reply.ok && reply.error === 'cookie' && credentials.source !== 'args' && !quiet) {
       // A remembered cookie that stopped working is forgotten; the user gets one more try.
       if (credentials.source === 'stored') await context.secrets.delete(cookieKey(key));
       log.warn(reply.message);
@@ -150,17 +182,23 @@ export function registerAttachToNode(
     }
     if (!reply.ok) {
       log.error(`attach to ${label} failed (${reply.error}): ${reply.message}`);
-      void vscode.window.showErrorMessage(`BEAM Observer: ${reply.message}`);
+      if (!quiet) void vscode.window.showErrorMessage(`BEAM Observer: ${reply.message}`);
       return undefined;
     }
+    returns.cancel(reply.node);
+    cookies.set(reply.node, credentials.cookie);
     log.info(`attached to ${reply.node} over distribution (${reply.mode}, OTP ${reply.otpRelease}, ` +
       `${reply.reused ? 'agent already running' : `${reply.pushed} modules loaded`}, agent port ${reply.port})`);
     if (credentials.source === 'typed' || credentials.source === 'stored') {
       await context.secrets.store(cookieKey(key), credentials.cookie);
       if (reply.node !== key) await context.secrets.store(cookieKey(reply.node), credentials.cookie);
     }
-    if (attempt.relay) return { nodeId: await connectRelay(reply, attempt.relay), reply };
-    const nodeId = await connect(reply);
+    const remember = (nodeId: string | undefined) => {
+      if (nodeId !== undefined) reached.set(nodeId, { node: reply.node, epmdPort: args?.epmdPort });
+      return nodeId;
+    };
+    if (attempt.relay) return { nodeId: remember(await connectRelay(reply, attempt.relay)), reply };
+    const nodeId = remember(await connect(reply));
     if (nodeId !== undefined) return { nodeId, reply };
     // Its agent listens where this machine cannot reach (a container publishing only the
     // distribution ports): relay to it instead.
@@ -170,7 +208,7 @@ export function registerAttachToNode(
       void vscode.window.showErrorMessage(`BEAM Observer: ${relayed.reply.ok ? 'the relay did not start' : relayed.reply.message}`);
       return undefined;
     }
-    return { nodeId: await connectRelay(relayed.reply, relayed.relay), reply: relayed.reply };
+    return { nodeId: remember(await connectRelay(relayed.reply, relayed.relay)), reply: relayed.reply };
   };
 
   /** Through a relay: the registry connects to the helper's agent and shows the target. */
@@ -227,7 +265,7 @@ export function registerAttachToNode(
       return undefined;
     }
   });
-  return vscode.Disposable.from(command, closeRelays, endRelays, { dispose: () => relays.forEach((relay) => relay.close()) });
+  return vscode.Disposable.from(command, closeRelays, endRelays, returns, { dispose: () => relays.forEach((relay) => relay.close()) });
 }
 
 function targetOf(args: AttachArgs): AttachTarget {
