@@ -11,12 +11,13 @@
  * through the debugger.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
+import { discoveryFiles, statusBecomes as statusBecomesIn } from './support/observedNode';
 import { waitFor } from '../support/wait';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-debug-'));
@@ -26,14 +27,7 @@ const STAND_IN_ADAPTER = join(ROOT, 'test', 'fixtures', 'erlang-debug-adapter');
 
 let workbench: Workbench;
 
-function agents(): DiscoveryFile[] {
-  try {
-    return readdirSync(discovery).filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(discovery, f), 'utf8')) as DiscoveryFile);
-  } catch {
-    return [];
-  }
-}
+const agents = () => discoveryFiles(discovery);
 
 /** The one agent the debugged VM runs, once it has written its discovery file (and the dead VM's is pruned). */
 async function theAgent(other: number | undefined, timeoutMs = 60_000): Promise<DiscoveryFile> {
@@ -42,20 +36,7 @@ async function theAgent(other: number | undefined, timeoutMs = 60_000): Promise<
   return agents()[0];
 }
 
-const statusItem = () => workbench.page.locator('.statusbar-item', { hasText: /nonode@nohost/ }).first();
-
-async function statusBecomes(pattern: RegExp, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  await workbench.step(`status bar matching ${pattern}`, async () => {
-    while (!pattern.test(await statusItem().innerText().catch(() => ''))) {
-      if (Date.now() - started > timeoutMs) {
-        throw new Error(`status bar shows "${await statusItem().innerText().catch(() => '(nothing)')}"`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  });
-  return Date.now() - started;
-}
+const statusBecomes = (pattern: RegExp, timeoutMs: number) => statusBecomesIn(workbench, pattern, timeoutMs);
 
 /** The tree is filtered to shop_checkout (test 1): an idle process ranks below what fits the view. */
 async function processInTree(name: string): Promise<void> {

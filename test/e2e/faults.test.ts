@@ -5,12 +5,12 @@
  * extension host restarting. The UI must say what happened and recover.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
+import { discoveryFiles, statusBecomes as statusBecomesIn } from './support/observedNode';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-faults-'));
 const workspace = join(scratch, 'workspace');
@@ -18,30 +18,11 @@ const discovery = join(scratch, 'discovery');
 
 let workbench: Workbench;
 
-function agents(): DiscoveryFile[] {
-  try {
-    return readdirSync(discovery).filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(discovery, f), 'utf8')) as DiscoveryFile);
-  } catch {
-    return [];
-  }
-}
+const agents = () => discoveryFiles(discovery);
 
 const statusItem = () => workbench.page.locator('.statusbar-item', { hasText: /nonode@nohost/ }).first();
 
-/** Wait until the status bar's BEAM Observer item matches, and return how long that took. */
-async function statusBecomes(pattern: RegExp, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  await workbench.step(`status bar matching ${pattern}`, async () => {
-    while (!pattern.test(await statusItem().innerText().catch(() => ''))) {
-      if (Date.now() - started > timeoutMs) {
-        throw new Error(`status bar shows "${await statusItem().innerText().catch(() => '(nothing)')}"`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  });
-  return Date.now() - started;
-}
+const statusBecomes = (pattern: RegExp, timeoutMs: number) => statusBecomesIn(workbench, pattern, timeoutMs);
 
 async function erlPrompt(count: number, timeoutMs = 60_000): Promise<void> {
   await workbench.step(`Erlang shell prompt ${count}>`, async () => {

@@ -1,0 +1,37 @@
+/**
+ * What the end-to-end tests read of an observed node from outside the
+ * workbench (the agents' discovery files) and from the workbench's status
+ * bar item.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DiscoveryFile } from '../../../extension/src/protocol/agentProtocol';
+import type { Workbench } from './workbench';
+
+/** The discovery files of the agents running now (an empty list when the dir is missing). */
+export function discoveryFiles(dir: string): DiscoveryFile[] {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as DiscoveryFile);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Wait until BEAM Observer's status bar item (found by `item`, the node's name)
+ * matches `pattern`; returns how long that took, in ms.
+ */
+export async function statusBecomes(workbench: Workbench, pattern: RegExp, timeoutMs: number, item = /nonode@nohost/): Promise<number> {
+  const status = () => workbench.page.locator('.statusbar-item', { hasText: item }).first();
+  const started = Date.now();
+  await workbench.step(`status bar matching ${pattern}`, async () => {
+    while (!pattern.test(await status().innerText().catch(() => ''))) {
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`status bar shows "${await status().innerText().catch(() => '(nothing)')}"`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  return Date.now() - started;
+}
