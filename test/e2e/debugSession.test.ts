@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
-import { discoveryFiles, statusBecomes as statusBecomesIn } from './support/observedNode';
+import { discoveryFiles, killObservedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
 import { waitFor } from '../support/wait';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-debug-'));
@@ -64,9 +64,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const agent of agents()) {
-    try { process.kill(agent.osPid, 'SIGKILL'); } catch { /* gone */ }
-  }
+  killObservedNodes(discovery);
   await workbench?.close();
   rmSync(scratch, { recursive: true, force: true });
 });

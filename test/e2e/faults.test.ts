@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
-import { discoveryFiles, statusBecomes as statusBecomesIn } from './support/observedNode';
+import { discoveryFiles, killObservedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-faults-'));
 const workspace = join(scratch, 'workspace');
@@ -48,9 +48,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const agent of agents()) {
-    try { process.kill(agent.osPid, 'SIGKILL'); } catch { /* gone */ }
-  }
+  killObservedNodes(discovery);
   await workbench?.close();
   rmSync(scratch, { recursive: true, force: true });
 });

@@ -35,3 +35,10 @@ export async function statusBecomes(workbench: Workbench, pattern: RegExp, timeo
   });
   return Date.now() - started;
 }
+
+/** SIGKILL every VM whose agent has a discovery file in `dir` (test teardown). */
+export function killObservedNodes(dir: string): void {
+  for (const agent of discoveryFiles(dir)) {
+    try { process.kill(agent.osPid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
