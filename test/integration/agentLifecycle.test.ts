@@ -202,6 +202,25 @@ describe('agent failures never hurt the node', () => {
     }
   });
 
+  it('a request in flight when the node dies fails at once with a clear error (it never hangs)', async () => {
+    const node = await startErlangFixture();
+    const client = await AgentClient.connect({ port: node.port, token: node.token });
+    try {
+      // A state dump of a process that never answers waits up to its timeout (20 s) in the agent.
+      const pending = client.processState(node.pids.stuck, 20_000);
+      await sleep(100);
+      const killed = Date.now();
+      node.child.kill('SIGKILL');
+      await assert.rejects(pending, /the connection to the agent closed before it answered/);
+      assert.ok(Date.now() - killed < 2000, `rejected ${Date.now() - killed} ms after the kill`);
+      assert.equal(client.isClosed, true);
+      await assert.rejects(client.processInfo(node.pids.counter), /the connection to the agent is closed/);
+    } finally {
+      client.dispose();
+      await node.stop();
+    }
+  });
+
   it('a client that disconnects mid-request leaves the agent serving others', async () => {
     const node = await startErlangFixture();
     try {

@@ -15,6 +15,7 @@ import {
   MessageReader,
   MessageWriter,
   ResponseError,
+  ErrorCodes as RpcErrorCodes,
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import {
@@ -194,52 +195,70 @@ export class AgentClient implements Disposable {
     return this.closed;
   }
 
+  /**
+   * Every request goes through here. vscode-jsonrpc settles pending requests only
+   * when the connection is disposed, not when the socket closes: without this, a
+   * request in flight when the node dies would never settle (and a view waiting
+   * on it would never refresh again). markClosed disposes the connection, and the
+   * rejection it causes gets a message that says what happened.
+   */
+  private request<R>(send: () => Promise<R>): Promise<R> {
+    if (this.closed) return Promise.reject(new AgentConnectError('the connection to the agent is closed'));
+    return send().catch((error: unknown) => {
+      if (this.closed && error instanceof ResponseError && error.code === RpcErrorCodes.PendingResponseRejected) {
+        throw new AgentConnectError('the connection to the agent closed before it answered');
+      }
+      throw error;
+    });
+  }
+
   /** Samples of `node` (default: the agent's own node). One subscription per node. */
   subscribeLoad(intervalMs?: number, node?: string): Promise<LoadSubscribeResult> {
-    return this.connection.sendRequest(LoadSubscribe, withNode(intervalMs === undefined ? {} : { intervalMs }, node));
+    return this.request(() => this.connection.sendRequest(LoadSubscribe, withNode(intervalMs === undefined ? {} : { intervalMs }, node)));
   }
 
   /** Stop `node`'s subscription; without `node`, all of them. */
   unsubscribeLoad(node?: string): Promise<void> {
-    return this.connection.sendRequest(LoadUnsubscribe, withNode({}, node)).then(() => undefined);
+    return this.request(() => this.connection.sendRequest(LoadUnsubscribe, withNode({}, node))).then(() => undefined);
   }
 
   listProcesses(params: ProcessesListParams): Promise<ProcessesListResult> {
-    return this.connection.sendRequest(ProcessesList, params);
+    return this.request(() => this.connection.sendRequest(ProcessesList, params));
   }
 
   processInfo(pid: PidText, node?: string): Promise<ProcessInfo> {
-    return this.connection.sendRequest(ProcessInfoRequest, withNode({ pid }, node));
+    return this.request(() => this.connection.sendRequest(ProcessInfoRequest, withNode({ pid }, node)));
   }
 
   processState(pid: PidText, timeoutMs?: number, node?: string): Promise<ProcessState> {
-    return this.connection.sendRequest(ProcessStateRequest,
-      withNode(timeoutMs === undefined ? { pid } : { pid, timeoutMs }, node));
+    return this.request(() => this.connection.sendRequest(ProcessStateRequest,
+      withNode(timeoutMs === undefined ? { pid } : { pid, timeoutMs }, node)));
   }
 
   processMessages(pid: PidText, limit?: number, node?: string): Promise<ProcessMessages> {
-    return this.connection.sendRequest(ProcessMessagesRequest,
-      withNode(limit === undefined ? { pid } : { pid, limit }, node));
+    return this.request(() => this.connection.sendRequest(ProcessMessagesRequest,
+      withNode(limit === undefined ? { pid } : { pid, limit }, node)));
   }
 
   /** The agent's node and the nodes it is connected to (as seen from `node`, by default the agent's). */
   clusterNodes(node?: string): Promise<ClusterNodesResult> {
-    return this.connection.sendRequest(ClusterNodes, withNode({}, node));
+    return this.request(() => this.connection.sendRequest(ClusterNodes, withNode({}, node)));
   }
 
   /** What `initialize` says about another node of the cluster. */
   nodeInfo(node: string): Promise<InitializeResult> {
-    return this.connection.sendRequest(InitializeNode, { node });
+    return this.request(() => this.connection.sendRequest(InitializeNode, { node }));
   }
 
   /** Which process a pid printed by `node` (default: the agent's node) names. */
   resolvePid(pid: PidText, node?: string): Promise<PidResolveResult> {
-    return this.connection.sendRequest(PidResolve, withNode({ pid }, node));
+    return this.request(() => this.connection.sendRequest(PidResolve, withNode({ pid }, node)));
   }
 
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.connection.dispose(); // rejects the requests still pending (see request())
     this.closeEmitter.fire();
   }
 
