@@ -14,9 +14,12 @@
 -export([start_link/0, endpoint/0, authenticated/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
+%% The token is not kept here: a crash report prints this state into the
+%% node's log (the agent killed, the node shutting down), and logs are read
+%% and shipped by people who must not get the token. It stays in the
+%% registry's table (beam_observer_config).
 -record(state, {socket :: gen_tcp:socket(),
                 port :: inet:port_number(),
-                token :: binary(),
                 acceptor :: pid(),
                 %% Every connection, and whether it has authenticated.
                 conns = #{} :: #{pid() => {reference(), pending | client}}}).
@@ -47,12 +50,13 @@ init([]) ->
             Discovery andalso write_discovery(Port, Token),
             Acceptor = spawn_link(fun() -> accept_loop(Socket) end),
             beam_observer_registry:add(Acceptor, acceptor),
-            {ok, #state{socket = Socket, port = Port, token = Token, acceptor = Acceptor}};
+            {ok, #state{socket = Socket, port = Port, acceptor = Acceptor}};
         {error, Reason} ->
             {stop, {listen_failed, Port0, Reason}}
     end.
 
-handle_call(endpoint, _From, S = #state{port = Port, token = Token}) ->
+handle_call(endpoint, _From, S = #state{port = Port}) ->
+    #{token := Token} = beam_observer_config:current(),
     {reply, {ok, #{port => Port, token => Token}}, S};
 handle_call({admit, Conn}, _From, S = #state{conns = Conns}) ->
     #{max_pending_handshakes := Max} = beam_observer_config:limits(),

@@ -13,11 +13,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { AgentClient, AgentConnectError, openAgentSocket } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, HandshakeStatus } from '../../extension/src/protocol/agentProtocol';
-import { FixtureNode, startErlangFixture } from '../support/beamNode';
+import { AGENT_EBIN, FixtureNode, nodeEnv, startErlangFixture } from '../support/beamNode';
 import {
   HttpResponse, JsonRpcResponse, Op, RawConnection, clientFrame, closePayload, expectedAccept, handshake, openRaw,
   textFrame,
@@ -660,5 +661,22 @@ describe('agent transport and security (erl node)', () => {
         client.dispose();
       }
     });
+  });
+});
+
+describe('the token and the node\'s logs', () => {
+  it('a crash report of the agent killed from outside never prints the token', () => {
+    // The agent killed from outside: its listener exits with the supervisor and OTP logs its state.
+    const result = spawnSync('erl', ['-noshell', '-pa', AGENT_EBIN, '-eval', [
+      '{ok, #{token := T}} = beam_observer_agent:start(),',
+      'io:format("token ~s~n", [T]),',
+      'exit(whereis(beam_observer_sup), kill),',
+      'timer:sleep(500), halt().',
+    ].join(' ')], { encoding: 'utf8', env: nodeEnv(), timeout: 20_000 });
+    const output = result.stdout + result.stderr;
+    const token = /^token (\S+)$/m.exec(output)?.[1];
+    assert.ok(token && token.length >= 32, `the test printed the token: ${output.slice(0, 200)}`);
+    assert.match(output, /beam_observer_listener terminating/, 'OTP did log the listener\'s crash, with its state');
+    assert.equal(output.split(token).length - 1, 1, `the token appears only where the test printed it:\n${output}`);
   });
 });
