@@ -5,7 +5,8 @@
  * machines these tests run on, so a stand-in adapter plays their part
  * (test/fixtures/erlang-debug-adapter): it honours the configuration's `env`,
  * answers DAP `evaluate` inside the VM and restarts the VM on "Restart", as
- * they do. Everything of BEAM Observer is the packaged extension: its
+ * they do; as type "erlang" it runs `erl`, as ElixirLS's type "mix_task" it
+ * runs `elixir`. Everything of BEAM Observer is the packaged extension: its
  * configuration provider, the session marker the agent writes into its
  * discovery file, the attach that follows, and loading the agent again
  * through the debugger.
@@ -45,6 +46,23 @@ async function processInTree(name: string): Promise<void> {
     processes.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 }));
 }
 
+/** Expand the first process row's State group and wait for `text` in it. */
+async function expectStateInTree(text: string): Promise<void> {
+  // A debug session's own views fill the sidebar: fold them to give the tree room.
+  for (const title of ['Variables', 'Watch', 'Call Stack', 'Breakpoints']) {
+    const header = workbench.page.locator('.pane-header', { hasText: title }).first();
+    if (await header.getAttribute('aria-expanded') === 'true') await header.click();
+  }
+  const processes = await workbench.expandedView('BEAM Processes');
+  const row = processes.locator('.monaco-list-row').first();
+  if (await row.getAttribute('aria-expanded') !== 'true') await row.click();
+  const state = processes.locator('.monaco-list-row', { has: workbench.page.locator('.label-name', { hasText: /^State$/ }) }).first();
+  await workbench.step('the State group', () => state.waitFor({ timeout: 10_000 }));
+  if (await state.getAttribute('aria-expanded') !== 'true') await state.click();
+  await workbench.step(`${text} in the state`, () =>
+    processes.locator('.monaco-list-row', { hasText: text }).first().waitFor({ timeout: 20_000 }));
+}
+
 before(async () => {
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   mkdirSync(discovery, { recursive: true });
@@ -53,6 +71,10 @@ before(async () => {
     configurations: [{
       type: 'erlang', request: 'launch', name: 'Debug the shop node',
       eval: 'register(shop_checkout, spawn(fun() -> receive stop -> ok end end))',
+    }, {
+      // ElixirLS's type: the VM runs Elixir, and the debugger evaluates Elixir.
+      type: 'mix_task', request: 'launch', name: 'Debug the Elixir shop', task: 'run', taskArgs: ['--no-halt'],
+      eval: '{:ok, _} = Agent.start_link(fn -> %{cart: [:apple, :pear], total: 42} end, name: :shop_cart)',
     }],
   }, null, 2));
   const { packageExtension } = await import(join(ROOT, 'scripts', 'package.mjs'));
@@ -149,3 +171,50 @@ describe('a node run by a debug session', () => {
     await workbench.page.keyboard.press('Escape');
   });
 });
+
+describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task)', () => {
+  let node: DiscoveryFile;
+
+  it('is attached as the session starts, and its states are Elixir', async () => {
+    const { page } = workbench;
+    await workbench.runCommand('Debug: Stop');
+    await workbench.step('the Erlang session ended', () => page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
+    await workbench.runCommand('Debug: Select and Start Debugging');
+    const option = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Debug the Elixir shop' }).first();
+    await workbench.step('the configuration in the list', () => option.waitFor({ timeout: 10_000 }));
+    await option.click();
+    await workbench.step('the Elixir VM\'s agent', () =>
+      waitFor(() => agents().some((a) => a.elixirVersion !== null), 60_000, 'an agent in an Elixir VM'));
+    node = agents().find((a) => a.elixirVersion !== null)!;
+    assert.match(node.launchedBy ?? '', /^debug:[0-9a-f]{12}$/);
+    await statusBecomes(/nonode@nohost \d+%/, 30_000);
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    const filterBox = page.locator('.quick-input-widget input');
+    await filterBox.fill('shop_cart');
+    await filterBox.press('Enter');
+    await processInTree('shop_cart');
+    await expectStateInTree('%{cart: [:apple, :pear], total: 42}');
+  });
+
+  it('the agent killed from the Debug Console, in Elixir: Load Agent Again evaluates Elixir in the VM', async () => {
+    const { page } = workbench;
+    await workbench.clearNotifications();
+    await workbench.runCommand('Debug Console: Focus on Debug Console View');
+    const repl = page.locator('.repl-input-wrapper .monaco-editor').first();
+    await repl.click();
+    await page.keyboard.type('Process.exit(Process.whereis(:beam_observer_sup), :kill)');
+    await page.keyboard.press('Enter');
+    await statusBecomes(/reconnecting/, 5_000);
+    const toast = (text: string) => page.locator('.notification-toast', { hasText: text }).first();
+    await workbench.step('the offer to load the agent again', () =>
+      toast('the agent in nonode@nohost stopped').waitFor({ timeout: 15_000 }));
+    await toast('the agent in nonode@nohost stopped').getByRole('button', { name: 'Load Agent Again' }).click();
+    await statusBecomes(/nonode@nohost \d+%/, 15_000);
+    const restarted = agents().find((a) => a.osPid === node.osPid);
+    assert.ok(restarted, 'the same VM');
+    assert.notEqual(restarted.token, node.token, 'a new agent');
+    await processInTree('shop_cart');
+    await workbench.screenshot('debug-5-elixir-session');
+  });
+});
+
