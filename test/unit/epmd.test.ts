@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EPMD_PORT, epmdPort, parseNamesReply } from '../../extension/src/attach/epmd';
-import { REPLY_MARKER, helperArgs, helperEnv, parseReplyLine } from '../../extension/src/attach/distributionHelper';
+import { REPLY_MARKER, helperArgs, helperEnv, helperOutputTail, parseReplyLine } from '../../extension/src/attach/distributionHelper';
 
 /** A NAMES_REQ reply as epmd sends it: its port (4 bytes), then text. */
 function reply(port: number, text: string): Buffer {
@@ -50,5 +50,14 @@ describe('attach helper plumbing', () => {
     assert.equal(args[args.indexOf('-pa') + 1], '/x/ebin');
     const env = helperEnv({ ERL_AFLAGS: '-sname x', ERL_ZFLAGS: '-s y', ERL_FLAGS: 'z', BEAM_OBSERVER_AUTOSTART: '1', HOME: '/h' }, 4400);
     assert.deepEqual(env, { HOME: '/h', ERL_EPMD_PORT: '4400', ERL_CRASH_DUMP_BYTES: '0' });
+  });
+
+  it('blanks the cookie out of what the helper printed before it goes into an error message', () => {
+    const crash = "{\"init terminating in do_boot\",{function_clause,[{beam_observer_attach,connect,['shop@vm',\"s3cret_cookie\"],[]}]}}";
+    const tail = helperOutputTail(`${crash}\n`, 's3cret_cookie');
+    assert.doesNotMatch(tail, /s3cret_cookie/);
+    assert.match(tail, /connect,\['shop@vm',"<cookie>"\]/);
+    assert.equal(helperOutputTail('   ', 'x'), '');
+    assert.equal(helperOutputTail('a'.repeat(700), undefined).length, 2 + 600, 'the last 600 characters');
   });
 });

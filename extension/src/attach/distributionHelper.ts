@@ -157,6 +157,7 @@ function runHelper(request: Record<string, unknown>, options: HelperOptions, kee
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stderr = '';
+    const tail = (text: string) => helperOutputTail(text, typeof request.cookie === 'string' ? request.cookie : undefined);
     let settled = false;
     const stop = () => {
       // End of input makes the helper halt; a helper that does not is killed.
@@ -203,8 +204,14 @@ function runHelper(request: Record<string, unknown>, options: HelperOptions, kee
   });
 }
 
-function tail(stderr: string): string {
-  const text = stderr.trim();
+/**
+ * The end of what the helper printed, for an error message. The cookie is
+ * blanked out: a crash report may print the arguments of the function that
+ * failed, and the message ends up on screen and in the log.
+ */
+export function helperOutputTail(stderr: string, cookie: string | undefined): string {
+  let text = stderr.trim();
+  if (cookie) text = text.split(cookie).join('<cookie>');
   return text ? `: ${text.slice(-600)}` : '';
 }
 
