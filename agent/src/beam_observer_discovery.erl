@@ -101,6 +101,23 @@ prune(Dir) ->
 stale(FileName) ->
     OsPid = filename:basename(FileName, ".json"),
     case string:to_integer(OsPid) of
-        {N, ""} when is_integer(N) -> not filelib:is_dir("/proc/" ++ OsPid);
+        {N, ""} when is_integer(N) -> not running(OsPid);
         _ -> false
+    end.
+
+%% A process that exists and is not a zombie: a VM killed but not yet reaped
+%% by its parent (a debugger's child) still has its /proc entry.
+running(OsPid) ->
+    case file:read_file("/proc/" ++ OsPid ++ "/stat") of
+        {ok, Stat} -> not lists:member(process_state(Stat), [<<"Z">>, <<"X">>]);
+        {error, _} -> false
+    end.
+
+%% The state field follows the command name, which is in parentheses and may hold any byte.
+process_state(Stat) ->
+    case binary:matches(Stat, <<") ">>) of
+        [] -> <<>>;
+        Matches ->
+            {Pos, Len} = lists:last(Matches),
+            binary:part(Stat, Pos + Len, min(1, byte_size(Stat) - Pos - Len))
     end.

@@ -62,6 +62,26 @@ describe('discovery file', () => {
     }
   });
 
+  it('a file of a zombie (a VM killed, not yet reaped by its parent) is pruned too', async () => {
+    const dir = tempDiscoveryDir();
+    // After exec, the shell is `sleep 5`, which never reaps its child `sleep 0`: a zombie for 5 s.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+      await waitFor(() => /\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')), 5000, 'the zombie');
+      writeFileSync(join(dir, `${zombie}.json`), '{}');
+      writeFileSync(join(dir, `${parent.pid}.json`), '{}'); // a live process: kept
+      const node = await startErlangFixture({ env: { BEAM_OBSERVER_DIR: dir } });
+      try {
+        assert.deepEqual(discoveryFiles(dir).sort(), [`${node.osPid}.json`, `${parent.pid}.json`].sort());
+      } finally {
+        await node.stop();
+      }
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('is removed when the VM shuts down normally, and stale files are pruned', async () => {
     const dir = tempDiscoveryDir();
     // A file left by a VM that died without cleaning up (a pid that cannot exist).
