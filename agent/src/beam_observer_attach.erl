@@ -432,9 +432,11 @@ log(_, _) ->
 %% epmd
 %%====================================================================
 
-%% erl_epmd:names/1 has no timeout of its own.
+%% erl_epmd:names/1 has no timeout of its own, and resolves a host name as
+%% IPv4 only: an IPv6 address (or a name with only an IPv6 address, as on
+%% IPv6-only networks) is handed to it as an address tuple.
 epmd_names(Host) ->
-    case with_timeout(fun() -> erl_epmd:names(Host) end, ?EPMD_TIMEOUT) of
+    case with_timeout(fun() -> erl_epmd:names(epmd_address(Host)) end, ?EPMD_TIMEOUT) of
         {ok, {ok, Names}} -> Names;
         {ok, {error, address}} ->
             throw_failure(no_epmd, "no epmd on ~ts:~b (connection refused): no Erlang node with a name runs there, "
@@ -444,6 +446,16 @@ epmd_names(Host) ->
         {ok, Other} -> throw_failure(no_epmd, "unexpected answer from epmd on ~ts: ~tp", [Host, Other]);
         timeout -> throw_failure(no_epmd, "epmd on ~ts:~b did not answer within ~b s",
                                  [Host, epmd_port(), ?EPMD_TIMEOUT div 1000])
+    end.
+
+epmd_address(Host) ->
+    case inet:parse_address(Host) of
+        {ok, Address} -> Address;
+        {error, _} ->
+            case {inet:getaddr(Host, inet), inet:getaddr(Host, inet6)} of
+                {{error, _}, {ok, Address6}} -> Address6;
+                _ -> Host
+            end
     end.
 
 %% The port erl_epmd uses (ERL_EPMD_PORT becomes -epmd_port), for messages.

@@ -341,6 +341,46 @@ describe('attach over Erlang distribution', () => {
   });
 });
 
+/** Whether this machine has an IPv6 loopback to test on (containers may disable it). */
+function ipv6Unavailable(): string | undefined {
+  try {
+    if (readFileSync('/proc/sys/net/ipv6/conf/lo/disable_ipv6', 'utf8').trim() === '1') return 'IPv6 is disabled on lo';
+  } catch {
+    return 'no IPv6 on this machine';
+  }
+  return undefined;
+}
+
+describe('nodes on IPv6 distribution (-proto_dist inet6_tcp)', { skip: ipv6Unavailable() ?? false }, () => {
+  it('a node named by its IPv6 address is attached through an IPv6 helper, chosen on its own', async () => {
+    const target = await startTarget('-name', `v6_${RUN}@::1`, COOKIE, ['-proto_dist', 'inet6_tcp']);
+    try {
+      const reply = assertOk(await attach({ node: `v6_${RUN}@::1` }));
+      assert.equal(reply.node, `v6_${RUN}@::1`);
+      assert.equal(reply.mode, 'longnames');
+      // The agent itself listens on IPv4 loopback, as everywhere.
+      const client = await AgentClient.connect({ port: reply.port, token: reply.token });
+      assert.equal(client.info.node, `v6_${RUN}@::1`);
+      client.dispose();
+      // An IPv4 helper cannot reach it, and says so.
+      const v4 = await attachThroughDistribution({ node: `v6_${RUN}@::1` }, COOKIE, { ebin: AGENT_EBIN, ipv6: false });
+      assert.ok(!v4.ok && /cannot resolve host ::1/.test(v4.message), JSON.stringify(v4));
+    } finally {
+      await target.stop();
+    }
+  });
+
+  it('a short-named inet6_tcp node listens on both families: the default helper reaches it', async () => {
+    const target = await startTarget('-sname', `v6s_${RUN}`, COOKIE, ['-proto_dist', 'inet6_tcp']);
+    try {
+      const reply = assertOk(await attach({ name: `v6s_${RUN}`, host: 'localhost' }));
+      assert.equal(reply.node, `v6s_${RUN}@${SHORT_HOST}`);
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
 describe('relay over Erlang distribution (for nodes whose agent port is out of reach)', () => {
   let target: Target;
   let peer: Target;

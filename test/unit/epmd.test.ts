@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EPMD_PORT, epmdPort, parseNamesReply } from '../../extension/src/attach/epmd';
-import { REPLY_MARKER, helperArgs, helperEnv, helperOutputTail, parseReplyLine } from '../../extension/src/attach/distributionHelper';
+import { REPLY_MARKER, helperArgs, helperEnv, helperOutputTail, needsIpv6, parseReplyLine } from '../../extension/src/attach/distributionHelper';
 
 /** A NAMES_REQ reply as epmd sends it: its port (4 bytes), then text. */
 function reply(port: number, text: string): Buffer {
@@ -59,5 +59,22 @@ describe('attach helper plumbing', () => {
     assert.match(tail, /connect,\['shop@vm',"<cookie>"\]/);
     assert.equal(helperOutputTail('   ', 'x'), '');
     assert.equal(helperOutputTail('a'.repeat(700), undefined).length, 2 + 600, 'the last 600 characters');
+  });
+
+  it('uses IPv6 distribution only for an IPv6 address or a name with no IPv4 address', async () => {
+    const resolver = (table: Record<string, (4 | 6)[]>) => async (host: string, family: 4 | 6) => {
+      if (!(table[host] ?? []).includes(family)) throw new Error('ENOTFOUND');
+      return {};
+    };
+    const lookup = resolver({ 'dual.example': [4, 6], 'v6only.internal': [6], 'v4only.example': [4] });
+    assert.equal(await needsIpv6('::1', lookup), true);
+    assert.equal(await needsIpv6('fdaa:0:1::3', lookup), true);
+    assert.equal(await needsIpv6('127.0.0.1', lookup), false);
+    assert.equal(await needsIpv6('v6only.internal', lookup), true);
+    assert.equal(await needsIpv6('dual.example', lookup), false, 'an inet6_tcp node on a dual-stack host listens on IPv4 too');
+    assert.equal(await needsIpv6('v4only.example', lookup), false);
+    assert.equal(await needsIpv6('nowhere.example', lookup), false, 'unresolvable: the default, whose error says so');
+    assert.deepEqual(helperArgs('/e', true).slice(5, 8), ['beam_observer_placeholder', '-proto_dist', 'inet6_tcp']);
+    assert.ok(!helperArgs('/e').includes('-proto_dist'));
   });
 });

@@ -11,7 +11,9 @@
  * No `vscode` import: the integration tests drive it directly.
  */
 import { spawn } from 'node:child_process';
+import * as dns from 'node:dns/promises';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DiscoveryFile } from '../protocol/agentProtocol';
@@ -64,6 +66,8 @@ export interface HelperOptions {
   timeoutMs?: number;
   /** A non-default epmd port (ERL_EPMD_PORT for the helper). */
   epmdPort?: number;
+  /** IPv6 distribution; default: when the target's host needs it (needsIpv6). */
+  ipv6?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -100,9 +104,24 @@ export function findErl(env: NodeJS.ProcessEnv = process.env, platform = process
  * epmd and needs no local epmd for remote targets; the placeholder cookie
  * keeps OTP from reading or creating ~/.erlang.cookie.
  */
-export function helperArgs(ebin: string): string[] {
+export function helperArgs(ebin: string, ipv6 = false): string[] {
   return ['-noshell', '-hidden', '-dist_listen', 'false', '-setcookie', 'beam_observer_placeholder',
+    ...(ipv6 ? ['-proto_dist', 'inet6_tcp'] : []),
     '-pa', ebin, '-run', 'beam_observer_attach', 'main'];
+}
+
+/**
+ * Does reaching `host` take IPv6 distribution (`-proto_dist inet6_tcp`)? For an
+ * IPv6 address, or a name with only IPv6 addresses (IPv6-only networks). A node
+ * using inet6_tcp on a dual-stack host listens on IPv4 too,
+ * so a name with an IPv4 address keeps the default, which reaches both.
+ */
+export async function needsIpv6(host: string, lookup: (host: string, family: 4 | 6) => Promise<unknown> =
+  (h, family) => dns.lookup(h, { family })): Promise<boolean> {
+  if (net.isIPv6(host)) return true;
+  if (net.isIPv4(host)) return false;
+  const has = (family: 4 | 6) => lookup(host, family).then(() => true, () => false);
+  return !(await has(4)) && (await has(6));
 }
 
 /** The helper's environment: no flags of the user's or ours that would change what this VM is. */
@@ -152,7 +171,7 @@ function runHelper(request: Record<string, unknown>, options: HelperOptions, kee
   }
   const timeoutMs = options.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(erl, helperArgs(options.ebin), {
+    const child = spawn(erl, helperArgs(options.ebin, options.ipv6), {
       env: helperEnv(options.env ?? process.env, options.epmdPort),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -237,8 +256,9 @@ async function connectThroughHelper(op: 'attach' | 'relay', target: AttachTarget
   const request = 'node' in target
     ? { op, node: target.node, cookie }
     : { op, name: target.name, host: target.host ?? 'localhost', cookie };
+  const host = 'node' in target ? target.node.slice(target.node.indexOf('@') + 1) : target.host ?? 'localhost';
   try {
-    const { reply, helper } = await runHelper(request, options, op === 'relay');
+    const { reply, helper } = await runHelper(request, { ...options, ipv6: options.ipv6 ?? await needsIpv6(host) }, op === 'relay');
     if (reply.ok === true && typeof reply.port === 'number' && typeof reply.token === 'string') {
       return { reply: reply as unknown as AttachSuccess, relay: helper };
     }
