@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
-import { discoveryFiles, killObservedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
+import { discoveryFiles, killObservedNodes, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-faults-'));
 const workspace = join(scratch, 'workspace');
@@ -82,6 +82,10 @@ describe('faults', () => {
     assert.equal(now.length, 1, 'the dead VM\'s discovery file was pruned');
     assert.ok(!before.includes(now[0].osPid), 'a new VM');
     await workbench.screenshot('faults-2-reattached');
+    // The dead VM, listed as disconnected until then, is gone from the node list.
+    const listed = await listedNodes(workbench);
+    assert.equal(listed.length, 1, `one node listed: ${JSON.stringify(listed)}`);
+    assert.match(listed[0], new RegExp(`^nonode@nohost ?connected · OS pid ${now[0].osPid}$`));
   });
 
   it('killing the agent leaves the node alive; the extension offers to load it again, through the node\'s terminal', async () => {

@@ -42,3 +42,14 @@ export function killObservedNodes(dir: string): void {
     try { process.kill(agent.osPid, 'SIGKILL'); } catch { /* gone */ }
   }
 }
+
+/** The rows "BEAM Observer: Select Node…" lists now (whitespace collapsed), then the picker is closed. */
+export async function listedNodes(workbench: Workbench, screenshot?: string): Promise<string[]> {
+  await workbench.runCommand('BEAM Observer: Select Node…');
+  const rows = workbench.page.locator('.quick-input-list .monaco-list-row');
+  await workbench.step('the node list', () => rows.first().waitFor({ timeout: 10_000 }));
+  const listed = (await rows.allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+  if (screenshot) await workbench.screenshot(screenshot);
+  await workbench.page.keyboard.press('Escape');
+  return listed;
+}
