@@ -90,9 +90,14 @@ export function registerAttachToNode(
     names: async (host, port) => (await epmdNames(host, port ? { port } : {})).map((n) => n.name),
     attach: async (watch) => {
       const cookie = cookies.get(watch.node);
-      if (!cookie) return false;
+      if (!cookie) return 'refused';
       const result = await run({ node: watch.node, cookie, epmdPort: watch.epmdPort }, true);
-      return result?.nodeId !== undefined && registry.get(result.nodeId)?.state === 'connected';
+      if (result === 'refused') {
+        void vscode.window.showWarningMessage(`BEAM Observer: ${watch.node} is back but refused the cookie that worked ` +
+          'before. Run Attach to Node to give its new one.');
+        return 'refused';
+      }
+      return result?.nodeId !== undefined && registry.get(result.nodeId)?.state === 'connected' ? 'attached' : 'failed';
     },
     log: (message) => log.info(message),
   });
@@ -152,8 +157,11 @@ export function registerAttachToNode(
         return relayThroughDistribution(target, cookie, { ebin: ebin(), epmdPort });
       });
 
-  /** `quiet`: a return watch attaching again; it asks nothing and reports only success. */
-  const run = async (args: AttachArgs | undefined, quiet = false): Promise<AttachResult | undefined> => {
+  /**
+   * `quiet`: a return watch attaching again; it asks nothing, reports only success,
+   * and says 'refused' when the node refused the cookie.
+   */
+  const run = async (args: AttachArgs | undefined, quiet = false): Promise<AttachResult | 'refused' | undefined> => {
     const target = args?.node || args?.name ? targetOf(args) : await pickTarget(args?.epmdPort);
     if (!target) return undefined;
     if (!quiet && 'node' in target) returns.cancel(target.node); // the user attaches by hand
@@ -182,7 +190,8 @@ export function registerAttachToNode(
     }
     if (!reply.ok) {
       log.error(`attach to ${label} failed (${reply.error}): ${reply.message}`);
-      if (!quiet) void vscode.window.showErrorMessage(`BEAM Observer: ${reply.message}`);
+      if (quiet) return reply.error === 'cookie' ? 'refused' : undefined;
+      void vscode.window.showErrorMessage(`BEAM Observer: ${reply.message}`);
       return undefined;
     }
     returns.cancel(reply.node);

@@ -9,6 +9,8 @@
  * One epmd NAMES request per watched node every 2 s, for at most 10 minutes.
  * A name still registered when the watch starts (a relay whose target only
  * dropped its connection) is tried after a grace period rather than at once.
+ * Each failed attach (a helper VM booted for nothing) doubles the wait, up to
+ * 30 s; a node that refuses the cookie ends the watch (asking is for the user).
  */
 import type * as vscode from 'vscode';
 
@@ -21,8 +23,8 @@ export interface ReturnWatch {
 export interface NodeReturnDeps {
   /** The names epmd on `host` lists (throws when epmd does not answer). */
   names(host: string, epmdPort: number | undefined): Promise<string[]>;
-  /** Attach again; true when the node is attached. */
-  attach(watch: ReturnWatch): Promise<boolean>;
+  /** Attach again: attached; failed (try again later); or refused (the cookie: stop watching). */
+  attach(watch: ReturnWatch): Promise<AttachOutcome>;
   log(message: string): void;
   pollMs?: number;
   graceMs?: number;
@@ -30,10 +32,15 @@ export interface NodeReturnDeps {
   now?: () => number;
 }
 
+export type AttachOutcome = 'attached' | 'failed' | 'refused';
+
+const MAX_BACKOFF_MS = 30_000;
+
 interface Watching {
   watch: ReturnWatch;
   started: number;
   seenAbsent: boolean;
+  failures: number;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -55,7 +62,7 @@ export class NodeReturnWatcher implements vscode.Disposable {
   watch(watch: ReturnWatch): void {
     if (!watch.node.includes('@')) return;
     this.cancel(watch.node);
-    const entry: Watching = { watch, started: this.now(), seenAbsent: false, timer: undefined };
+    const entry: Watching = { watch, started: this.now(), seenAbsent: false, failures: 0, timer: undefined };
     this.watches.set(watch.node, entry);
     this.deps.log(`watching epmd for ${watch.node} to come back (for ${Math.round(this.giveUpMs / 60_000)} min)`);
     this.schedule(entry);
@@ -77,7 +84,8 @@ export class NodeReturnWatcher implements vscode.Disposable {
   }
 
   private schedule(entry: Watching): void {
-    entry.timer = setTimeout(() => void this.poll(entry), this.pollMs);
+    const delay = Math.min(this.pollMs * 2 ** entry.failures, Math.max(MAX_BACKOFF_MS, this.pollMs));
+    entry.timer = setTimeout(() => void this.poll(entry), delay);
   }
 
   private async poll(entry: Watching): Promise<void> {
@@ -94,13 +102,19 @@ export class NodeReturnWatcher implements vscode.Disposable {
     if (this.watches.get(node) !== entry) return;
     if (!present) entry.seenAbsent = true;
     if (present && (entry.seenAbsent || this.now() - entry.started >= this.graceMs)) {
-      const attached = await this.deps.attach(entry.watch).catch(() => false);
+      const outcome = await this.deps.attach(entry.watch).catch((): AttachOutcome => 'failed');
       if (this.watches.get(node) !== entry) return;
-      if (attached) {
+      if (outcome === 'attached') {
         this.deps.log(`${node} is back: attached again`);
         this.watches.delete(node);
         return;
       }
+      if (outcome === 'refused') {
+        this.deps.log(`${node} is back but refused the cookie that worked before: no longer watching`);
+        this.watches.delete(node);
+        return;
+      }
+      entry.failures++;
     }
     if (this.now() - entry.started >= this.giveUpMs) {
       this.deps.log(`${node} did not come back within ${Math.round(this.giveUpMs / 60_000)} min: no longer watching`);
