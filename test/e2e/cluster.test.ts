@@ -200,6 +200,9 @@ describe('a cluster over Erlang distribution', () => {
   it('a wrong cookie gets a clear error', async () => {
     const { page } = workbench;
     await workbench.clearNotifications();
+    // The overview webview has the focus: give it to the workbench, or keys typed into
+    // the pickers below could reach the webview when VS Code hands the focus back to it.
+    await page.locator('.part.sidebar .composite.title').first().click();
     await workbench.runCommand('BEAM Observer: Attach to Node…');
     const input = page.locator('.quick-input-widget input');
     const row = (text: string) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();

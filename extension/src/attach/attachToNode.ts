@@ -287,7 +287,8 @@ async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | 
   const other = '$(edit) Other host…';
   const host = await vscode.window.showQuickPick(
     [{ label: 'localhost', description: 'this machine' }, { label: other, description: 'a host whose epmd (port 4369) is reachable' }],
-    { title: 'Attach to Node: host', placeHolder: 'Where the node runs' });
+    // Steps of one flow (host, node, cookie): a click elsewhere does not throw the user out of it.
+    { title: 'Attach to Node: host', placeHolder: 'Where the node runs', ignoreFocusOut: true });
   if (!host) return undefined;
   const hostName = host.label === other
     ? (await vscode.window.showInputBox({
@@ -308,6 +309,7 @@ async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | 
   const picked = await vscode.window.showQuickPick(items, {
     title: `Attach to Node: nodes on ${hostName}`,
     placeHolder: names.length ? 'Node to load the agent into' : `epmd on ${hostName} lists no node: start one with -sname or -name`,
+    ignoreFocusOut: true,
   });
   if (!picked) return undefined;
   if (picked.name) return { name: picked.name, host: hostName };
