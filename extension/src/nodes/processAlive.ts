@@ -14,24 +14,26 @@ export function processAlive(osPid: number): boolean {
   return !isZombie(osPid);
 }
 
-/** Linux: state Z (zombie) or X (dead) in /proc/<pid>/stat; elsewhere, never. */
+/** Linux: state Z (zombie) or X (dead); elsewhere, never. */
 function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false;
-  }
+  const state = statFields(pid)?.[0];
+  return state === 'Z' || state === 'X';
 }
 
-/** Parent pid of a Linux process, from /proc (undefined elsewhere or when gone). */
+/** Parent pid of a Linux process (undefined elsewhere or when gone). */
 function parentPid(pid: number): number | undefined {
+  const ppid = statFields(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
+}
+
+/**
+ * The fields of /proc/<pid>/stat after the command name: state, parent pid, …
+ * The name (field 2) may hold spaces and parentheses: read after its closing one.
+ */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: read after its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
