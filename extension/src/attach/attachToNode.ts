@@ -20,7 +20,6 @@ import * as vscode from 'vscode';
 import { AgentClient } from '../agent/agentClient';
 import { installAgent } from '../agent/agentInstall';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
-import { processAlive } from '../nodes/processAlive';
 import {
   AttachReply, AttachSuccess, AttachTarget, RunningHelper, attachThroughDistribution, relayThroughDistribution,
 } from './distributionHelper';
@@ -109,14 +108,14 @@ export function registerAttachToNode(
         relay.close();
       }
     }
-    // A VM attached over distribution died (or a relay's helper did): watch for the node's return.
-    // One disconnected on purpose leaves the registry, its VM alive: nothing to watch.
+    // A VM attached over distribution died: watch for the node's return. One disconnected on
+    // purpose leaves the registry, its VM alive: nothing to watch. (A relay's registry node has
+    // no OS pid: its return is watched when its target leaves, below.)
     for (const [id, how] of reached) {
       const node = registry.get(id);
       if (node && node.state !== 'disconnected') continue;
       reached.delete(id);
-      const died = node?.osPid !== undefined && !processAlive(node.osPid);
-      if (died) returns.watch(how);
+      if (node && registry.vmGone(node)) returns.watch(how);
     }
   });
   // A relay exists for its target only: when the target leaves, the relay ends, and its return is watched.

@@ -209,10 +209,14 @@ export class NodeRegistry implements vscode.Disposable {
    * until another node attaches: a restarted VM must not leave a trail of dead entries behind.
    */
   private forgetDeadNodes(): void {
-    const alive = this.options.processAlive ?? processAlive;
     for (const node of [...this.nodes.values()]) {
-      if (node.state === 'disconnected' && node.osPid !== undefined && !alive(node.osPid)) this.disconnect(node.id);
+      if (node.state === 'disconnected' && this.vmGone(node)) this.disconnect(node.id);
     }
+  }
+
+  /** Is the node's VM known to be gone (its OS process ended)? False when its OS pid is unknown. */
+  vmGone(node: ObservedNode): boolean {
+    return node.osPid !== undefined && !(this.options.processAlive ?? processAlive)(node.osPid);
   }
 
   /** Discovery saw this agent's file change (a restarted agent has a new port and token). */
@@ -236,8 +240,7 @@ export class NodeRegistry implements vscode.Disposable {
   sessionEnded(id: string): void {
     const node = this.nodes.get(id);
     if (!node || node.state === 'connected' || node.state === 'disconnected') return;
-    const alive = this.options.processAlive ?? processAlive;
-    if (node.osPid !== undefined && !alive(node.osPid)) {
+    if (this.vmGone(node)) {
       this.clearRetry(id);
       this.setState(node, 'disconnected');
     } else {
@@ -311,8 +314,7 @@ export class NodeRegistry implements vscode.Disposable {
 
   /** Retry while the node's OS process lives; give up when it is gone. */
   private scheduleRetry(node: ObservedNode, attempt: number): void {
-    const alive = this.options.processAlive ?? processAlive;
-    if (node.osPid === undefined || !alive(node.osPid)) {
+    if (node.osPid === undefined || this.vmGone(node)) {
       this.setState(node, 'disconnected');
       return;
     }
