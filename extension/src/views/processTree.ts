@@ -25,6 +25,11 @@ export type TreeNode =
   | { kind: 'openState'; id: string; pid: string; more: number }
   | { kind: 'message'; id: string; text: string; icon?: string };
 
+/** A top-level process row (its id is what reveal looks for). */
+function processNode(row: ProcessRow): TreeNode {
+  return { kind: 'process', id: `p:${row.pid}`, pid: row.pid, row };
+}
+
 export interface TreeSettings {
   limit: () => number;
 }
@@ -266,7 +271,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
         case 'process':
           return this.processChildren(node);
         case 'agentGroup':
-          return node.rows.map((row) => ({ kind: 'process', id: `p:${row.pid}`, pid: row.pid, row }));
+          return node.rows.map(processNode);
         case 'group':
           return await this.groupChildren(node);
         case 'state':
@@ -291,10 +296,9 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (this.rows.length === 0 && this.filter) {
       return [{ kind: 'message', id: 'empty', text: `No process matches "${this.filter}"`, icon: 'filter' }];
     }
-    const own = this.rows.filter((row) => row.agent);
-    const nodes: TreeNode[] = this.rows.filter((row) => !row.agent)
-      .map((row) => ({ kind: 'process', id: `p:${row.pid}`, pid: row.pid, row }));
-    if (own.length) nodes.push({ kind: 'agentGroup', id: 'agent', rows: own });
+    const nodes: TreeNode[] = this.rows.filter((row) => !row.agent).map(processNode);
+    const own = this.agentGroup();
+    if (own.rows.length) nodes.push(own);
     return nodes;
   }
 
@@ -354,7 +358,11 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 
   /** Reveal needs the way up: the agent's own processes sit under their group row. */
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node.kind !== 'process' || !node.row?.agent) return undefined;
+    return node.kind === 'process' && node.row?.agent ? this.agentGroup() : undefined;
+  }
+
+  /** The row under which the agent's own processes are listed. */
+  private agentGroup(): Extract<TreeNode, { kind: 'agentGroup' }> {
     return { kind: 'agentGroup', id: 'agent', rows: this.rows.filter((row) => row.agent) };
   }
 
