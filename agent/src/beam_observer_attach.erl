@@ -452,9 +452,13 @@ epmd_address(Host) ->
     case inet:parse_address(Host) of
         {ok, Address} -> Address;
         {error, _} ->
-            case {inet:getaddr(Host, inet), inet:getaddr(Host, inet6)} of
-                {{error, _}, {ok, Address6}} -> Address6;
-                _ -> Host
+            case inet:getaddr(Host, inet) of
+                {ok, Address4} -> Address4;
+                {error, _} ->
+                    case inet:getaddr(Host, inet6) of
+                        {ok, Address6} -> Address6;
+                        {error, _} -> Host   % erl_epmd says why (nxdomain)
+                    end
             end
     end.
 
