@@ -205,6 +205,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const mode = settings().get<AutoAttach>('autoAttach', 'debugSessions');
     try {
       applyTerminalEnvironment(context.environmentVariableCollection, mode, agent(), dir);
+      log.info(`terminals: autoAttach is ${mode}`);
     } catch (error) {
       log.error(`cannot prepare terminals: ${(error as Error).message}`);
     }

@@ -6,6 +6,7 @@ import { agentEnvironment, agentErlFlags } from '../../extension/src/agent/agent
 import {
   AGENT_MODULES, SESSION_MARKER_KEY, injectionExpression, parseInjectionResult, withAgent,
 } from '../../extension/src/attach/debugSessions';
+import { terminalVariables, variableChanges } from '../../extension/src/attach/terminalVariables';
 
 const install = { ebin: '/store/agent-0.1.0/ebin', src: '/store/agent-0.1.0/src' };
 
@@ -46,5 +47,43 @@ describe('attach strategies', () => {
     assert.deepEqual(parseInjectionResult('"beam_observer 4040 abc_DEF-123"'), { port: 4040, token: 'abc_DEF-123' });
     assert.deepEqual(parseInjectionResult('"beam_observer_error :eaddrinuse"'), { error: ':eaddrinuse' });
     assert.match((parseInjectionResult('nonsense') as { error: string }).error, /unexpected answer/);
+  });
+
+  describe('terminal environment', () => {
+    const wanted = terminalVariables('terminals', install, '/tmp/d');
+
+    it('gives terminals the agent only when autoAttach covers them', () => {
+      assert.deepEqual(Object.fromEntries(wanted), {
+        // Prepended, with a space: the user's own ERL_AFLAGS follow it.
+        ERL_AFLAGS: { type: 'prepend', value: '-pa /store/agent-0.1.0/ebin -s beam_observer_agent autostart ' },
+        BEAM_OBSERVER_AUTOSTART: { type: 'replace', value: '1' },
+        BEAM_OBSERVER_DIR: { type: 'replace', value: '/tmp/d' },
+        BEAM_OBSERVER_LAUNCHED_BY: { type: 'replace', value: 'terminal' },
+      });
+      assert.equal(terminalVariables('debugSessions', install, '/tmp/d').size, 0);
+      assert.equal(terminalVariables('off', install, '/tmp/d').size, 0);
+    });
+
+    it('changes nothing when the collection already holds it (a new window, the collection persisted)', () => {
+      assert.deepEqual(variableChanges(new Map(wanted), wanted), { set: [], remove: [] });
+    });
+
+    it('sets only what differs: a new agent version moves the ebin path', () => {
+      const updated = terminalVariables('terminals', { ...install, ebin: '/store/agent-0.2.0/ebin' }, '/tmp/d');
+      const { set, remove } = variableChanges(wanted, updated);
+      assert.deepEqual(set.map(([name]) => name), ['ERL_AFLAGS']);
+      assert.deepEqual(remove, []);
+    });
+
+    it('replaces a variable held with another mutator, and removes what is no longer wanted', () => {
+      const current = new Map(wanted);
+      current.set('BEAM_OBSERVER_DIR', { type: 'append', value: '/tmp/d' });
+      current.set('BEAM_OBSERVER_OLD', { type: 'replace', value: 'x' });
+      const { set, remove } = variableChanges(current, wanted);
+      assert.deepEqual(set, [['BEAM_OBSERVER_DIR', { type: 'replace', value: '/tmp/d' }]]);
+      assert.deepEqual(remove, ['BEAM_OBSERVER_OLD']);
+      // Switched off: every variable goes.
+      assert.deepEqual(variableChanges(wanted, terminalVariables('off', install, '/tmp/d')).remove.sort(), [...wanted.keys()].sort());
+    });
   });
 });

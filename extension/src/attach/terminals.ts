@@ -7,25 +7,45 @@
  */
 import * as vscode from 'vscode';
 import type { AgentInstall } from '../agent/agentInstall';
-import { agentErlFlags } from '../agent/agentInstall';
+import { AutoAttach, TerminalVariable, terminalVariables, variableChanges } from './terminalVariables';
 
-export type AutoAttach = 'debugSessions' | 'terminals' | 'off';
+export type { AutoAttach } from './terminalVariables';
 
+const DESCRIPTION =
+  'BEAM Observer loads its agent into Erlang and Elixir VMs started in this terminal ' +
+  '(`ERL_AFLAGS`), so `iex -S mix` shows up in the process tree. ' +
+  'Setting: `beamObserver.autoAttach`.';
+
+/**
+ * Make the collection hold what the mode wants, touching only what differs.
+ * Every change reaches VS Code's terminals, which relaunch a terminal they
+ * think unused or mark it stale: clearing and re-adding the same variables
+ * (at every activation, where the persisted collection is already right)
+ * would do that for nothing.
+ */
 export function applyTerminalEnvironment(
   collection: vscode.GlobalEnvironmentVariableCollection,
   mode: AutoAttach,
   install: AgentInstall,
   discoveryDir: string,
 ): void {
-  collection.clear();
-  if (mode !== 'terminals') return;
-  collection.description = new vscode.MarkdownString(
-    'BEAM Observer loads its agent into Erlang and Elixir VMs started in this terminal ' +
-    '(`ERL_AFLAGS`), so `iex -S mix` shows up in the process tree. ' +
-    'Setting: `beamObserver.autoAttach`.');
-  collection.persistent = true;
-  collection.prepend('ERL_AFLAGS', `${agentErlFlags(install)} `);
-  collection.replace('BEAM_OBSERVER_AUTOSTART', '1');
-  collection.replace('BEAM_OBSERVER_DIR', discoveryDir);
-  collection.replace('BEAM_OBSERVER_LAUNCHED_BY', 'terminal');
+  const current = new Map<string, TerminalVariable>();
+  collection.forEach((name, mutator) => {
+    const type = mutator.type === vscode.EnvironmentVariableMutatorType.Prepend ? 'prepend'
+      : mutator.type === vscode.EnvironmentVariableMutatorType.Append ? 'append' : 'replace';
+    current.set(name, { type, value: mutator.value });
+  });
+  const wanted = terminalVariables(mode, install, discoveryDir);
+  const { set, remove } = variableChanges(current, wanted);
+  for (const name of remove) collection.delete(name);
+  if (wanted.size === 0) return;
+  if (!collection.persistent) collection.persistent = true;
+  const description = collection.description;
+  if (typeof description === 'string' || description?.value !== DESCRIPTION) {
+    collection.description = new vscode.MarkdownString(DESCRIPTION);
+  }
+  for (const [name, variable] of set) {
+    if (variable.type === 'prepend') collection.prepend(name, variable.value);
+    else collection.replace(name, variable.value);
+  }
 }

@@ -9,7 +9,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Locator, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 
@@ -104,6 +104,35 @@ async function ensureChromium(): Promise<void> {
 
 function tail(text: string, lines = 40): string {
   return text.split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Settings of every test workbench, on top of the quiet ones.
+ *
+ * VS Code relaunches a terminal nobody has typed in when an extension changes
+ * the terminals' environment; the built-in Git extension adds GIT_ASKPASS a
+ * moment after startup. The decision is taken when the change arrives and
+ * carried out a few hundred ms later, so a command typed in between dies with
+ * the old shell (seen: `erl`, attached, then "disconnected", the terminal back
+ * at a fresh prompt — CI failed on it once). Tests type into terminals at
+ * startup; they must not race other extensions' environments.
+ */
+const E2E_SETTINGS = { 'terminal.integrated.environmentChangesRelaunch': false };
+
+/** The BEAM Observer output channel's log files under a user data dir (one per window the server opened). */
+function extensionLogs(userDir: string): string[] {
+  const found: string[] = [];
+  (function walk(dir: string, depth: number) {
+    if (depth > 6) return;
+    let entries: string[];
+    try { entries = readdirSync(dir); } catch { return; }
+    for (const entry of entries) {
+      const path = join(dir, entry);
+      if (entry.endsWith('BEAM Observer.log')) found.push(path);
+      else if (!entry.endsWith('.log')) walk(path, depth + 1);
+    }
+  })(join(userDir, 'logs'), 0);
+  return found.sort();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -297,7 +326,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   mkdirSync(extDir, { recursive: true });
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const port = await freePort();
-  const args = workbenchArgs({ dir, port, entry, extensionsDir: extDir, workspace: options.workspace, settings: options.settings });
+  const args = workbenchArgs({ dir, port, entry, extensionsDir: extDir, workspace: options.workspace,
+    settings: { ...E2E_SETTINGS, ...options.settings } });
   writeFileSync(logPath, '');
 
   const codeServerLog = () => {
@@ -307,8 +337,13 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       return '';
     }
   };
-  const failure = (what: string, cause?: unknown) =>
-    new Error(`${what}${cause instanceof Error ? `: ${cause.message}` : ''}\n--- code-server log (tail) ---\n${tail(codeServerLog())}`);
+  // What the extension itself logged (connections made, failed, lost): the first thing to read when a step fails.
+  const extensionLog = () => extensionLogs(userDir).map((file) => {
+    try { return `${relative(join(userDir, 'logs'), file)}:\n${tail(readFileSync(file, 'utf8'), 25)}`; } catch { return ''; }
+  }).join('\n');
+  const failure = (what: string, cause?: unknown, extra = '') =>
+    new Error(`${what}${cause instanceof Error ? `: ${cause.message}` : ''}${extra}` +
+      `\n--- BEAM Observer log (tail) ---\n${extensionLog()}\n--- code-server log (tail) ---\n${tail(codeServerLog())}`);
 
   try {
     // Folders first: installing a .vsix writes extensions.json, taking in the folders already
@@ -388,17 +423,30 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       await page.screenshot({ path });
       return path;
     };
+    const stepFailures = new WeakSet<Error>();
     const step = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
       try {
         return await action();
       } catch (error) {
+        // A step inside a step: the inner one already attached the screenshot and the logs.
+        if (error instanceof Error && stepFailures.has(error)) {
+          const outer = new Error(`${what}: ${error.message}`);
+          stepFailures.add(outer);
+          throw outer;
+        }
         let shot = '';
         try {
           shot = `\n(screenshot: ${await screenshot(`failure-${(options.name ?? 'workbench').replace(/[^\w.-]+/g, '_')}`)})`;
         } catch {
           // The page itself is gone.
         }
-        throw failure(`${what}${exited ? ` [${exited}]` : ''}${shot}`, error);
+        const terminal = await page.locator('.terminal-wrapper.active').filter({ visible: true }).last()
+          .locator('.xterm-rows').first().innerText({ timeout: 1000 }).catch(() => '');
+        const shown = terminal.replace(/\u00a0/g, ' ').split('\n').map((row) => row.trimEnd()).filter(Boolean);
+        const extra = shown.length ? `\n--- the terminal shows (tail) ---\n${shown.slice(-15).join('\n')}` : '';
+        const wrapped = failure(`${what}${exited ? ` [${exited}]` : ''}${shot}`, error, extra);
+        stepFailures.add(wrapped);
+        throw wrapped;
       }
     };
 
