@@ -417,6 +417,12 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     const browserLog = join(dir, 'browser.log');
     page.on('console', (message) => writeFileSync(browserLog, `[${message.type()}] ${message.text()}\n`, { flag: 'a' }));
     page.on('pageerror', (error) => writeFileSync(browserLog, `[pageerror] ${error.message}\n`, { flag: 'a' }));
+    // Playwright dismisses a dialog nobody handles: a "leave this page?" asked on Reload Window would
+    // silently cancel the reload. Leave, as a user answering it would, and say so in the test's output.
+    page.on('dialog', (dialog) => {
+      console.log(`# [workbench] the page asked "${dialog.message()}" (${dialog.type()}); answered ${dialog.type() === 'beforeunload' ? 'leave' : 'dismiss'}`);
+      void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()).catch(() => undefined);
+    });
 
     const screenshot = async (name: string) => {
       const path = join(E2E_OUTPUT, `${name}.png`);
