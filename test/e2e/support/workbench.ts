@@ -496,7 +496,9 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
         else await match.click();
         // Most commands close the palette; some (Go to File...) reuse it with new contents.
         const closeDeadline = Date.now() + 15_000;
-        while ((await input.isVisible()) && (await input.inputValue().catch(() => '')) === `>${title}`) {
+        // A short timeout on the value: a command that reloads the page takes the input away between
+        // the two reads, and inputValue() would wait the default 30 s for it to come back.
+        while ((await input.isVisible()) && (await input.inputValue({ timeout: 500 }).catch(() => '')) === `>${title}`) {
           if (Date.now() > closeDeadline) throw new Error('the command palette stayed open on the command');
           await sleep(50);
         }
