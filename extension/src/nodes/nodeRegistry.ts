@@ -77,6 +77,10 @@ const CLUSTER_POLL_MS = 2000;
 export class NodeRegistry implements vscode.Disposable {
   private readonly nodes = new Map<string, ObservedNode>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** The newest connection attempt of each node (attempts may overlap). */
+  private readonly attempts = new WeakMap<ObservedNode, number>();
+  /** The connection attempt under way, by node id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private selectedId: string | undefined;
   /** Within the selected connection: the member shown (undefined: the agent's own node). */
   private selectedMember: string | undefined;
@@ -179,8 +183,15 @@ export class NodeRegistry implements vscode.Disposable {
     if (node) {
       const moved = node.endpoint.port !== endpoint.port || node.endpoint.token !== endpoint.token;
       node.endpoint = endpoint;
-      if (node.state === 'connected' && !moved) return node;
-      if (node.state === 'connecting') return node;
+      if (!moved && node.state === 'connected') return node;
+      // The same endpoint, already being connected to: that attempt's outcome is this one's.
+      const inFlight = this.inFlight.get(node.id);
+      if (!moved && inFlight) {
+        await inFlight;
+        return node;
+      }
+      // Otherwise connect now, to the endpoint given: a retry of the old one (a restarted
+      // agent's old port) is superseded, whether it waits for its timer or is under way.
     } else {
       node = {
         id,
@@ -198,6 +209,7 @@ export class NodeRegistry implements vscode.Disposable {
       };
       this.nodes.set(id, node);
     }
+    this.clearRetry(node.id);
     await this.connect(node, 0);
     if (!this.selected || this.selected.state === 'disconnected') this.select(node.id);
     if (node.state === 'connected') this.forgetDeadNodes();
@@ -263,16 +275,34 @@ export class NodeRegistry implements vscode.Disposable {
     this.changeEmitter.fire(undefined);
   }
 
-  private async connect(node: ObservedNode, attempt: number): Promise<void> {
+  /**
+   * Connect to the node's endpoint. Attempts may overlap (a retry under way when
+   * discovery or Load Agent Again brings a new port): only the newest one owns the
+   * node's state and client; an older one that ends later closes what it opened and
+   * changes nothing.
+   */
+  private connect(node: ObservedNode, attempt: number): Promise<void> {
+    const generation = (this.attempts.get(node) ?? 0) + 1;
+    this.attempts.set(node, generation);
+    const attemptDone = this.connectOnce(node, attempt, () => this.attempts.get(node) === generation)
+      .finally(() => { if (this.inFlight.get(node.id) === attemptDone) this.inFlight.delete(node.id); });
+    this.inFlight.set(node.id, attemptDone);
+    return attemptDone;
+  }
+
+  private async connectOnce(node: ObservedNode, attempt: number, newest: () => boolean): Promise<void> {
     if (this.disposed) return;
     this.setState(node, 'connecting');
     try {
       const client = await AgentClient.connect(node.endpoint);
-      if (this.disposed || !this.nodes.has(node.id)) {
+      if (this.disposed || !this.nodes.has(node.id) || !newest()) {
         client.dispose();
         return;
       }
+      // A client of an earlier attempt (connected meanwhile) gives way to this one.
+      const previous = node.client;
       node.client = client;
+      if (previous && previous !== client) previous.dispose();
       node.info = client.info;
       node.name = client.info.node;
       node.osPid = client.info.osPid;
@@ -293,11 +323,21 @@ export class NodeRegistry implements vscode.Disposable {
       });
       client.onClose(() => this.lost(node, client));
       await client.subscribeLoad(this.options.sampleIntervalMs());
+      if (!newest()) {
+        if (node.client === client) node.client = undefined;
+        client.dispose();
+        return;
+      }
       this.setState(node, 'connected');
       if (client.info.capabilities.includes('cluster')) this.pollCluster(node, client);
       this.options.log(`connected to ${node.name} (OS pid ${node.osPid}, port ${node.endpoint.port})`);
     } catch (error) {
-      node.lastError = error instanceof Error ? error.message : String(error);
+      const message = error instanceof Error ? error.message : String(error);
+      if (!newest()) {
+        this.options.log(`an earlier attempt to connect to ${node.name} failed: ${message}`);
+        return;
+      }
+      node.lastError = message;
       this.options.log(`connecting to ${node.name} failed: ${node.lastError}`);
       this.scheduleRetry(node, attempt);
     }
@@ -323,7 +363,7 @@ export class NodeRegistry implements vscode.Disposable {
     this.clearRetry(node.id);
     this.retryTimers.set(node.id, setTimeout(() => {
       this.retryTimers.delete(node.id);
-      if (this.nodes.has(node.id)) void this.connect(node, attempt + 1);
+      if (this.nodes.has(node.id) && node.state !== 'connected') void this.connect(node, attempt + 1);
     }, delay));
   }
 

@@ -26,9 +26,10 @@ export async function statusBecomes(workbench: Workbench, pattern: RegExp, timeo
   const status = () => workbench.page.locator('.statusbar-item', { hasText: item }).first();
   const started = Date.now();
   await workbench.step(`status bar matching ${pattern}`, async () => {
-    while (!pattern.test(await status().innerText().catch(() => ''))) {
+    // Short reads: an item that is not there (yet) must not hold the loop for Playwright's default 30 s.
+    while (!pattern.test(await status().innerText({ timeout: 500 }).catch(() => ''))) {
       if (Date.now() - started > timeoutMs) {
-        throw new Error(`status bar shows "${await status().innerText().catch(() => '(nothing)')}"`);
+        throw new Error(`status bar shows "${await status().innerText({ timeout: 500 }).catch(() => '(nothing)')}"`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
