@@ -429,6 +429,14 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       await page.screenshot({ path });
       return path;
     };
+    // Every terminal tab keeps an "active" wrapper; the shown one is the visible one.
+    const activeTerminal = () => page.locator('.terminal-wrapper.active').filter({ visible: true }).last();
+    const terminalText = async (): Promise<string> =>
+      (await activeTerminal().locator('.xterm-rows').first().locator('> div').allTextContents())
+        // xterm's DOM renderer writes spaces as no-break spaces.
+        .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
+        .join('\n');
+
     const stepFailures = new WeakSet<Error>();
     const step = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
       try {
@@ -446,9 +454,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
         } catch {
           // The page itself is gone.
         }
-        const terminal = await page.locator('.terminal-wrapper.active').filter({ visible: true }).last()
-          .locator('.xterm-rows').first().innerText({ timeout: 1000 }).catch(() => '');
-        const shown = terminal.replace(/\u00a0/g, ' ').split('\n').map((row) => row.trimEnd()).filter(Boolean);
+        const shown = (await terminalText().catch(() => '')).split('\n').filter(Boolean);
         const extra = shown.length ? `\n--- the terminal shows (tail) ---\n${shown.slice(-15).join('\n')}` : '';
         const wrapped = failure(`${what}${exited ? ` [${exited}]` : ''}${shot}`, error, extra);
         stepFailures.add(wrapped);
@@ -504,14 +510,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
         }
       });
 
-    // Every terminal tab keeps an "active" wrapper; the shown one is the visible one.
-    const activeTerminal = () => page.locator('.terminal-wrapper.active').filter({ visible: true }).last();
     const notificationMessages = page.locator('.notifications-toasts .notification-list-item-message');
-    const terminalText = async (): Promise<string> =>
-      (await activeTerminal().locator('.xterm-rows').first().locator('> div').allTextContents())
-        // xterm's DOM renderer writes spaces as no-break spaces.
-        .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
-        .join('\n');
     const typeInTerminal = async (text: string, options?: { reuse?: boolean }): Promise<void> => {
       if (!options?.reuse) {
         const before = await page.locator('.terminal-wrapper').count();
