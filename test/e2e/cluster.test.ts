@@ -15,6 +15,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startWorkbench, type Workbench } from './support/workbench';
+import { extensionActive } from './support/observedNode';
 import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
 import { nodeEnv, waitForOutput } from '../support/beamNode';
 import { waitForAsync } from '../support/wait';
@@ -81,10 +82,7 @@ after(async () => {
 describe('a cluster over Erlang distribution', () => {
   it('Attach to Node lists the nodes from epmd and loads the agent into the one picked', async () => {
     const { page } = workbench;
-    await workbench.openDebugSidebar();
-    const processes = await workbench.expandedView('BEAM Processes');
-    await workbench.step('the extension is active', () =>
-      processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 60_000 }));
+    await extensionActive(workbench);
     assert.deepEqual(readdirSync(discovery), [], 'no agent anywhere yet');
 
     await workbench.runCommand('BEAM Observer: Attach to Node…');

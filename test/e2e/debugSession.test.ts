@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
-import { discoveryFiles, killObservedNodes, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
+import { discoveryFiles, extensionActive, killObservedNodes, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
 import { waitFor } from '../support/wait';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-debug-'));
@@ -95,10 +95,7 @@ describe('a node run by a debug session', () => {
   let first: DiscoveryFile;
 
   it('is attached and selected as the session starts, with no step of the user\'s', async () => {
-    await workbench.openDebugSidebar();
-    const processes = await workbench.expandedView('BEAM Processes');
-    await workbench.step('the extension is active', () =>
-      processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 60_000 }));
+    await extensionActive(workbench);
     await workbench.runCommand('Debug: Start Debugging');
     first = await theAgent(undefined);
     assert.match(first.launchedBy ?? '', /^debug:[0-9a-f]{12}$/, 'the agent names the session that launched its VM');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
+import { extensionActive } from './support/observedNode';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
 import { waitFor } from '../support/wait';
 
@@ -62,10 +63,7 @@ after(async () => {
 
 describe('BEAM Observer in VS Code', () => {
   it('shows a welcome text in the Run and Debug sidebar while no node is connected', async () => {
-    await workbench.openDebugSidebar();
-    const processes = await workbench.expandedView('BEAM Processes');
-    await workbench.step('the welcome text of the process tree', () =>
-      processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 30_000 }));
+    await extensionActive(workbench, 30_000);
     await workbench.screenshot('1-welcome');
   });
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, startWorkbench, type Workbench } from './support/workbench';
-import { discoveryFiles, killObservedNodes, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
+import { discoveryFiles, extensionActive, killObservedNodes, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
 
 const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-faults-'));
 const workspace = join(scratch, 'workspace');
@@ -54,10 +54,7 @@ after(async () => {
 describe('faults', () => {
   it('a node killed with SIGKILL shows as disconnected within 2 s', async () => {
     // Terminals opened before the extension is active lack its environment: wait for it.
-    await workbench.openDebugSidebar();
-    const processes = await workbench.expandedView('BEAM Processes');
-    await workbench.step('the extension is active', () =>
-      processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 60_000 }));
+    await extensionActive(workbench);
     await workbench.startInTerminal('erl', /^1>/m);
     await statusBecomes(/nonode@nohost \d+%/, 60_000);
     const [agent] = agents();

@@ -37,6 +37,19 @@ export async function statusBecomes(workbench: Workbench, pattern: RegExp, timeo
   return Date.now() - started;
 }
 
+/**
+ * Open the Run and Debug sidebar and wait for the process tree's welcome text. It
+ * shows only once the extension is active (its `when` needs the `beamObserver.active`
+ * context, set after the terminals' environment), so terminals opened after it carry
+ * the agent's variables.
+ */
+export async function extensionActive(workbench: Workbench, timeoutMs = 60_000): Promise<void> {
+  await workbench.openDebugSidebar();
+  const processes = await workbench.expandedView('BEAM Processes');
+  await workbench.step('the extension is active (the welcome text of the process tree)', () =>
+    processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: timeoutMs }));
+}
+
 /** SIGKILL every VM whose agent has a discovery file in `dir` (test teardown). */
 export function killObservedNodes(dir: string): void {
   for (const agent of discoveryFiles(dir)) {
