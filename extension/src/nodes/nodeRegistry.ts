@@ -77,9 +77,7 @@ const CLUSTER_POLL_MS = 2000;
 export class NodeRegistry implements vscode.Disposable {
   private readonly nodes = new Map<string, ObservedNode>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
-  /** The newest connection attempt of each node (attempts may overlap). */
-  private readonly attempts = new WeakMap<ObservedNode, number>();
-  /** The connection attempt under way, by node id. */
+  /** The newest connection attempt of each node, while it runs (attempts may overlap). */
   private readonly inFlight = new Map<string, Promise<void>>();
   private selectedId: string | undefined;
   /** Within the selected connection: the member shown (undefined: the agent's own node). */
@@ -282,10 +280,10 @@ export class NodeRegistry implements vscode.Disposable {
    * changes nothing.
    */
   private connect(node: ObservedNode, attempt: number): Promise<void> {
-    const generation = (this.attempts.get(node) ?? 0) + 1;
-    this.attempts.set(node, generation);
-    const attemptDone = this.connectOnce(node, attempt, () => this.attempts.get(node) === generation)
-      .finally(() => { if (this.inFlight.get(node.id) === attemptDone) this.inFlight.delete(node.id); });
+    // Read only after connectOnce's first await, when the map holds the newest attempt.
+    const newest = (): boolean => this.inFlight.get(node.id) === attemptDone;
+    const attemptDone: Promise<void> = this.connectOnce(node, attempt, newest)
+      .finally(() => { if (newest()) this.inFlight.delete(node.id); });
     this.inFlight.set(node.id, attemptDone);
     return attemptDone;
   }
