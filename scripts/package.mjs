@@ -27,7 +27,7 @@ export async function packageExtension() {
 function checkContents(vsce, vsix) {
   const listing = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
     .split('\n').map((l) => l.trim()).filter(Boolean);
-  const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.erl|media\/icon\.(png|svg))$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.erl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
   const unexpected = listing.filter((f) => !allowed.test(f));
   const required = ['dist/extension.js', 'dist/webview.js', 'dist/cluster.js', 'agent/ebin/beam_observer_agent.beam', 'agent/src/beam_observer_agent.erl'];
   const missing = required.filter((f) => !listing.includes(f));

@@ -6,7 +6,7 @@
 %%% secret stay hidden), or `io_lib' with a depth and a character limit.
 -module(beam_observer_format).
 
--export([language/0, elixir_version/0, term/2, short/1, mfa/1]).
+-export([language/0, elixir_version/0, term/2, short/1, mfa/1, module_name/1]).
 
 -type options() :: #{language => elixir | erlang,
                      depth => pos_integer(),       %% io_lib depth
@@ -67,6 +67,14 @@ mfa({M, F, A}) when is_atom(M), is_atom(F), is_integer(A) ->
 mfa({M, F, Args}) when is_atom(M), is_atom(F), is_list(Args) ->
     #{module => M, function => F, arity => length(Args)};
 mfa(_) -> null.
+
+%% A module as its users write it: Elixir modules without their "Elixir." prefix.
+-spec module_name(atom()) -> binary().
+module_name(Module) ->
+    case atom_to_binary(Module) of
+        <<"Elixir.", Name/binary>> -> Name;
+        Name -> Name
+    end.
 
 %% Cut at a character boundary so the text stays valid UTF-8.
 utf8_prefix(Bin, Max) ->

@@ -71,7 +71,10 @@ info(Pid) ->
                    otp => #{isOtp => Behaviour =/= null orelse lists:keymember('$initial_call', 1, Dict),
                             behaviour => Behaviour,
                             sysAware => Behaviour =/= null},
-                   agent => beam_observer_procs:is_agent_process(Pid, {Name, InitialCall})}}
+                   agent => beam_observer_procs:is_agent_process(Pid, {Name, InitialCall}),
+                   debugger => beam_observer_debugger:is_debugger(Pid, {Name, InitialCall},
+                                                                  beam_observer_debugger:meta_pids()),
+                   heldByDebugger => beam_observer_debugger:hold(Pid, Stack)}}
     end.
 
 initial_call({proc_lib, _, _} = Raw, Dict) ->
@@ -186,7 +189,13 @@ state(Pid, TimeoutMs) ->
                                " is not an OTP process (gen_server, gen_statem, gen_event...) "
                                "and cannot report its state; its info and stack are available">>};
                         Behaviour ->
-                            format_state_in_target(Pid, Behaviour, TimeoutMs)
+                            case beam_observer_debugger:hold(Pid, Stack) of
+                                null ->
+                                    format_state_in_target(Pid, Behaviour, TimeoutMs);
+                                Hold ->
+                                    %% It handles no system message until the interpreter lets it go.
+                                    {error, -32011, beam_observer_debugger:hold_message(Pid, Hold)}
+                            end
                     end
             end
     end.

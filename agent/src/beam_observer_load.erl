@@ -14,7 +14,7 @@
 
 -export([run/2, start_linked/2, sample/1, first_reading/0]).
 %% Pure parts, exported for tests.
--export([utilisation/4, run_queue_stats/1, os_cpu_ticks/1]).
+-export([utilisation/4, run_queue_stats/1, os_cpu_ticks/1, debugger_delta/2]).
 
 -define(CLOCK_TICKS_PER_SECOND, 100).   %% USER_HZ on Linux
 
@@ -69,6 +69,7 @@ first_reading() ->
       reductions => Reductions, gcs => Gcs, reclaimed => Reclaimed,
       os_ticks => os_cpu_ticks(read_proc_stat()),
       agent_reductions => agent_reductions(),
+      debugger => debugger_reductions(),
       agent_busy_us => beam_observer_registry:busy_us()}.
 
 wall_time() ->
@@ -130,7 +131,8 @@ sample(Prev) ->
                                   wordsReclaimed => delta(reclaimed, Prev, Cur)},
           osCpu => OsCpu,
           agent => #{reductions => delta(agent_reductions, Prev, Cur),
-                     busyUs => delta(agent_busy_us, Prev, Cur)}},
+                     busyUs => delta(agent_busy_us, Prev, Cur)},
+          debugger => debugger_delta(maps:get(debugger, Prev), maps:get(debugger, Cur))},
     {Sample, Cur}.
 
 delta(Key, Prev, Cur) -> max(0, maps:get(Key, Cur) - maps:get(Key, Prev)).
@@ -213,6 +215,20 @@ os_cpu_ticks(Stat) ->
     catch
         _:_ -> undefined
     end.
+
+%% Reductions of the debugger's processes (see beam_observer_debugger), by pid.
+debugger_reductions() ->
+    maps:from_list([{Pid, R} || Pid <- beam_observer_debugger:pids(),
+                                {reductions, R} <- [erlang:process_info(Pid, reductions)]]).
+
+%% What the debugger ran during the interval; null when no debugger runs.
+%% A process new since the last reading counts its total.
+-spec debugger_delta(#{pid() => non_neg_integer()}, #{pid() => non_neg_integer()}) ->
+          #{reductions := non_neg_integer(), processes := non_neg_integer()} | null.
+debugger_delta(_Prev, Cur) when map_size(Cur) =:= 0 -> null;
+debugger_delta(Prev, Cur) ->
+    #{reductions => lists:sum([max(0, R - maps:get(Pid, Prev, 0)) || {Pid, R} <- maps:to_list(Cur)]),
+      processes => map_size(Cur)}.
 
 agent_reductions() ->
     lists:sum([R || Pid <- beam_observer_registry:pids(),

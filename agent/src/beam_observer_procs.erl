@@ -88,8 +88,9 @@ sweep(#{sort_by := SortBy, limit := Limit, filter := Filter},
     %% Processes gone since the previous sweep; select_delete yields, so a
     %% large table does not block the scheduler.
     _ = ets:select_delete(Tab, [{{'_', '_', '$1', '_'}, [{'=/=', '$1', Gen}], [true]}]),
-    Rows0 = [row(Pid, Window, Tab) || {_, {Pid, Window}} <- top_list(Top)],
-    Rows = lists:sublist(order_rows(SortBy, [R || R <- Rows0, R =/= undefined]), Limit),
+    Debugger = beam_observer_debugger:meta_pids(),
+    Rows0 = [row(Pid, Window, Tab, Debugger) || {_, {Pid, Window}} <- top_list(Top)],
+    Rows = with_holds(lists:sublist(order_rows(SortBy, [R || R <- Rows0, R =/= undefined]), Limit)),
     Result = #{rows => Rows,
                scanned => Scanned,
                total => erlang:system_info(process_count),
@@ -230,27 +231,48 @@ matches(Filter, Texts) ->
 %%% Rows: the expensive items, for the selected processes only
 %%% ------------------------------------------------------------------
 
-row(Pid, Window, Tab) ->
-    Items = [registered_name, initial_call, current_function, memory,
+%% Debugger: the interpreter's processes ([] when it does not run). While it
+%% runs, the current stack replaces the current function (same cost: one
+%% signal to the target), as it tells whether the interpreter holds the process.
+row(Pid, Window, Tab, Debugger) ->
+    Current = case Debugger of
+                  [] -> current_function;
+                  _ -> current_stacktrace
+              end,
+    Items = [registered_name, initial_call, Current, memory,
              message_queue_len, reductions, status],
     case erlang:process_info(Pid, Items) of
         undefined -> undefined;
         Info ->
-            [{registered_name, Name}, {initial_call, Raw}, {current_function, Current},
+            [{registered_name, Name}, {initial_call, Raw}, {Current, Where},
              {memory, Memory}, {message_queue_len, Queue}, {reductions, Reds},
              {status, Status}] = Info,
             InitialCall = initial_call(Tab, Pid, Raw),
+            {CurrentFunction, Stack} = case Where of
+                                           [{M, F, A, _} | _] -> {{M, F, A}, Where};
+                                           [] -> {undefined, []};
+                                           MFA -> {MFA, []}
+                                       end,
             #{pid => beam_observer_pid:to_binary(Pid),
               name => case Name of [] -> null; _ -> Name end,
               initialCall => beam_observer_format:mfa(InitialCall),
-              currentFunction => beam_observer_format:mfa(Current),
+              currentFunction => beam_observer_format:mfa(CurrentFunction),
               reductions => Window,
               reductionsTotal => Reds,
               memory => Memory,
               messageQueueLen => Queue,
               status => Status,
-              agent => is_agent_process(Pid, {Name, InitialCall})}
+              agent => is_agent_process(Pid, {Name, InitialCall}),
+              debugger => beam_observer_debugger:is_debugger(Pid, {Name, InitialCall}, Debugger),
+              '$stack' => {Pid, Stack}}
     end.
+
+%% Rows carry their pid and stack until here: the interpreter is asked once
+%% for all the rows it holds.
+with_holds(Rows) ->
+    Holds = beam_observer_debugger:holds([PidStack || #{'$stack' := PidStack} <- Rows]),
+    [maps:remove('$stack', Row#{heldByDebugger => maps:get(Pid, Holds, null)})
+     || #{'$stack' := {Pid, _}} = Row <- Rows].
 
 %% proc_lib keeps the real initial call in the process dictionary.
 proc_lib_initial_call(Pid) ->

@@ -178,7 +178,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const body = peek.messages.length === 0 ? `${comment} (mailbox empty)`
         : peek.messages.map((m, i) => `${comment} message ${i + 1}${m.truncated ? ' (bounded)' : ''}\n${m.text}`).join('\n\n');
       const text = `${comment} Mailbox of ${pid}: showing ${peek.messages.length} of ${peek.total} queued messages\n\n${body}\n`;
-      const uri = ctx.texts.put(`${pid} mailbox.${peek.language === 'elixir' ? 'ex' : 'erl'}`, text);
+      const uri = ctx.texts.put(peek.language, `${pid} mailbox.${peek.language === 'elixir' ? 'ex' : 'erl'}`, text);
       await vscode.window.showTextDocument(uri, { preview: false });
     } catch (error) {
       fail(`cannot peek the mailbox of ${pid}`, error);

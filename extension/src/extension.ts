@@ -7,19 +7,17 @@
  *              ├─► status bar
  *              └─► load charts (webview, samples forwarded)
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AgentInstall, installAgent } from './agent/agentInstall';
-import {
-  AgentDebugConfigurationProvider, BEAM_DEBUG_TYPES, SESSION_MARKER_KEY, injectThroughAdapter, isBeamSession,
-} from './attach/debugSessions';
+import { AgentDebugConfigurationProvider, BEAM_DEBUG_TYPES, injectThroughAdapter } from './attach/debugSessions';
+import { DebugSessionNodes } from './attach/debugSessionNodes';
+import { AutoConnect } from './attach/autoConnect';
 import { ATTACH_COMMAND, registerAttachToNode } from './attach/attachToNode';
 import { ReloadWays, loadAgentAgain } from './attach/reloadAgent';
 import { AutoAttach, applyTerminalEnvironment } from './attach/terminals';
 import { registerCommands } from './commands';
 import { DiscoveryWatcher, discoveryDir } from './nodes/discovery';
 import { NodeRegistry } from './nodes/nodeRegistry';
-import type { DiscoveryFile } from './protocol/agentProtocol';
 import { PID_HOVER_SELECTOR, PidHoverProvider } from './pids/pidHovers';
 import { RecentPids } from './pids/recentPids';
 import { PidTerminalLinkProvider } from './pids/terminalLinks';
@@ -30,8 +28,6 @@ import { STATE_SCHEME, StateDocuments } from './views/stateDocuments';
 import { LoadStatusBar } from './views/statusBar';
 import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
 
-/** How long a debug session may run before the agent is loaded through the debugger instead. */
-const INJECT_AFTER_MS = 5000;
 /** How long a node stays "lost" before the extension offers to load its agent again. */
 const LOST_OFFER_DELAY_MS = 3000;
 
@@ -49,38 +45,16 @@ export function activate(context: vscode.ExtensionContext): void {
     log: (message) => log.info(message),
   });
 
-  // Debug sessions the extension prepared, by the marker their VM carries.
-  const debugSessions = new Map<string, vscode.DebugSession>();
-  const nodeOfSession = new Map<string, string>();
-  /** The debug session a node runs under, to load its agent again through the debugger. */
-  const sessionOfNode = new Map<string, vscode.DebugSession>();
-  const runningSessions = new Set<string>();
-  let lastAgents: DiscoveryFile[] = [];
-
-  const inWorkspace = (cwd: string | null) =>
-    !!cwd && (vscode.workspace.workspaceFolders ?? []).some((f) => cwd === f.uri.fsPath || cwd.startsWith(f.uri.fsPath + path.sep));
-
-  /** Connect on its own only to agents the user obviously wants: their debug session's, or (terminals mode) their workspace's. */
-  const autoConnect = (agents: DiscoveryFile[]) => {
-    lastAgents = agents;
-    const mode = settings().get<AutoAttach>('autoAttach', 'debugSessions');
-    for (const found of agents) {
-      if (registry.get(String(found.osPid))) {
-        registry.updateFromDiscovery(found);
-        continue;
-      }
-      const marker = found.launchedBy?.startsWith('debug:') ? found.launchedBy.slice('debug:'.length) : undefined;
-      const endpoint = { port: found.port, token: found.token };
-      if (marker && debugSessions.has(marker)) {
-        nodeOfSession.set(marker, String(found.osPid));
-        sessionOfNode.set(String(found.osPid), debugSessions.get(marker)!);
-        void registry.attach(endpoint, 'debug', found).then((node) => registry.select(node.id));
-      } else if (mode === 'terminals' && inWorkspace(found.cwd)) {
-        void registry.attach(endpoint, 'terminal', found);
-      }
-    }
-  };
-  const watcher = new DiscoveryWatcher(dir, autoConnect);
+  const sessions = new DebugSessionNodes({
+    registry,
+    install: agent,
+    injectThroughDebugger: () => settings().get<AutoAttach>('autoAttach', 'debugSessions') !== 'off' &&
+      settings().get<boolean>('injectThroughDebugger', true),
+    log: (message) => log.info(message),
+  });
+  const autoConnect = new AutoConnect(registry, sessions, () => settings().get<AutoAttach>('autoAttach', 'debugSessions'),
+    () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+  const watcher = new DiscoveryWatcher(dir, (agents) => autoConnect.agentsChanged(agents));
 
   const tree = new ProcessTreeProvider(registry, { limit: () => settings().get<number>('processLimit', 200) });
   const treeView = vscode.window.createTreeView<TreeNode>('beamObserver.processes', {
@@ -98,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const recent = new RecentPids();
 
   context.subscriptions.push(
-    log, registry, tree, treeView, states, texts, watcher,
+    log, registry, sessions, tree, treeView, states, texts, watcher,
     treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
     treeView.onDidCollapseElement((e) => { if (e.element.kind === 'state') tree.forgetState(e.element.pid); }),
     tree.onDidChangeTreeData(updateTitle),
@@ -123,42 +97,16 @@ export function activate(context: vscode.ExtensionContext): void {
   for (const type of BEAM_DEBUG_TYPES) {
     context.subscriptions.push(vscode.debug.registerDebugConfigurationProvider(type, provider));
   }
+  for (const type of BEAM_DEBUG_TYPES) context.subscriptions.push(vscode.debug.registerDebugAdapterTrackerFactory(type, sessions));
   context.subscriptions.push(
-    vscode.debug.onDidStartDebugSession((session) => {
-      if (!isBeamSession(session.type)) return;
-      const marker = session.configuration[SESSION_MARKER_KEY] as string | undefined;
-      if (marker) {
-        debugSessions.set(marker, session);
-        autoConnect(lastAgents);
-        return;
-      }
-      if (settings().get<AutoAttach>('autoAttach', 'debugSessions') === 'off' || !settings().get<boolean>('injectThroughDebugger', true)) return;
-      // Not prepared by us (an attach request, another client): load the agent through the adapter.
-      runningSessions.add(session.id);
-      setTimeout(() => {
-        if (!runningSessions.has(session.id)) return;
-        injectThroughAdapter(session, agent())
-          .then((endpoint) => registry.attach(endpoint, 'debug'))
-          .then((node) => { nodeOfSession.set(session.id, node.id); sessionOfNode.set(node.id, session); registry.select(node.id); })
-          .catch((error: Error) => log.warn(`${session.name}: ${error.message}`));
-      }, INJECT_AFTER_MS);
-    }),
-    vscode.debug.onDidTerminateDebugSession((session) => {
-      runningSessions.delete(session.id);
-      const marker = (session.configuration[SESSION_MARKER_KEY] as string | undefined) ?? session.id;
-      debugSessions.delete(marker);
-      const nodeId = nodeOfSession.get(marker);
-      nodeOfSession.delete(marker);
-      if (nodeId) sessionOfNode.delete(nodeId);
-      // The VM may outlive the session (mix run --no-halt under ElixirLS): keep watching it while it lives.
-      if (nodeId) registry.sessionEnded(nodeId);
-    }),
+    vscode.debug.onDidStartDebugSession((session) => sessions.sessionStarted(session)),
+    vscode.debug.onDidTerminateDebugSession((session) => sessions.sessionEnded(session)),
   );
 
   // A node whose agent stopped while the node lives on: offer to load it again.
   const reloadWays: ReloadWays = {
     async throughDebugger(node) {
-      const session = sessionOfNode.get(node.id);
+      const session = sessions.sessionOf(node.id);
       if (!session) return false;
       await injectThroughAdapter(session, agent());
       return true;
@@ -214,7 +162,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('beamObserver.autoAttach')) {
       applyTerminals();
-      autoConnect(lastAgents);
+      autoConnect.reapply();
     }
   }));
 

@@ -28,6 +28,31 @@ const STAND_IN_ADAPTER = join(ROOT, 'test', 'fixtures', 'erlang-debug-adapter');
 
 let workbench: Workbench;
 
+/** The project module the Elixir session interprets; the breakpoint goes on BREAK_LINE, in init/1. */
+const SHOP_CACHE = `defmodule Shop.Cache do
+  use GenServer
+
+  def start_link(_), do: GenServer.start_link(__MODULE__, :ok, name: __MODULE__)
+
+  @impl true
+  def init(:ok) do
+    table = Map.new(1..1000, &{&1, &1 * 2})
+    {:ok, %{entries: map_size(table), hits: 0}}
+  end
+
+  @impl true
+  def handle_call(:hits, _from, state), do: {:reply, state.hits, state}
+
+  # Interpreted work: the interpreter's processes run it, at a modest pace.
+  def churn(n) do
+    Enum.reduce(1..200, 0, fn x, acc -> x + acc end)
+    Process.sleep(20)
+    churn(n + 1)
+  end
+end
+`;
+const BREAK_LINE = 8;
+
 const agents = () => discoveryFiles(discovery);
 
 /** The one agent the debugged VM runs, once it has written its discovery file (and the dead VM's is pruned). */
@@ -46,13 +71,17 @@ async function processInTree(name: string): Promise<void> {
     processes.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 }));
 }
 
-/** Expand the first process row's State group and wait for `text` in it. */
-async function expectStateInTree(text: string): Promise<void> {
-  // A debug session's own views fill the sidebar: fold them to give the tree room.
+/** A debug session's own views fill the sidebar: fold them to give the process tree room. */
+async function roomForTheTree(): Promise<void> {
   for (const title of ['Variables', 'Watch', 'Call Stack', 'Breakpoints']) {
     const header = workbench.page.locator('.pane-header', { hasText: title }).first();
     if (await header.getAttribute('aria-expanded') === 'true') await header.click();
   }
+}
+
+/** Expand the first process row's State group and wait for `text` in it. */
+async function expectStateInTree(text: string): Promise<void> {
+  await roomForTheTree();
   const processes = await workbench.expandedView('BEAM Processes');
   const row = processes.locator('.monaco-list-row').first();
   if (await row.getAttribute('aria-expanded') !== 'true') await row.click();
@@ -72,16 +101,26 @@ before(async () => {
       type: 'erlang', request: 'launch', name: 'Debug the shop node',
       eval: 'register(shop_checkout, spawn(fun() -> receive stop -> ok end end))',
     }, {
-      // ElixirLS's type: the VM runs Elixir, and the debugger evaluates Elixir.
+      // ElixirLS's type, modelled as ElixirLS runs it: a launcher VM first, then the adapter's VM, where
+      // the task runs with the project's modules interpreted; the debugger evaluates Elixir.
       type: 'mix_task', request: 'launch', name: 'Debug the Elixir shop', task: 'run', taskArgs: ['--no-halt'],
-      eval: '{:ok, _} = Agent.start_link(fn -> %{cart: [:apple, :pear], total: 42} end, name: :shop_cart)',
+      cwd: '${workspaceFolder}', interpret: ['lib/shop/cache.ex'],
+      eval: [
+        '{:ok, _} = Agent.start_link(fn -> %{cart: [:apple, :pear], total: 42} end, name: :shop_cart)',
+        'spawn(fn -> Shop.Cache.churn(0) end)',
+        '{:ok, _} = Shop.Cache.start_link([])',
+      ].join('\n'),
     }],
   }, null, 2));
+  mkdirSync(join(workspace, 'lib', 'shop'), { recursive: true });
+  writeFileSync(join(workspace, 'lib', 'shop', 'cache.ex'), SHOP_CACHE);
   const { packageExtension } = await import(join(ROOT, 'scripts', 'package.mjs'));
   const vsix: string = await packageExtension();
   workbench = await startWorkbench({
     workspace, extensionDir: vsix, extraExtensionDirs: [STAND_IN_ADAPTER], name: 'debug',
     env: { BEAM_OBSERVER_DIR: discovery },
+    // No Elixir language in code-server: breakpoints in .ex files as in any file.
+    settings: { 'debug.allowBreakpointsEverywhere': true },
   });
 });
 
@@ -164,28 +203,127 @@ describe('a node run by a debug session', () => {
   });
 });
 
-describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task)', () => {
-  let node: DiscoveryFile;
+/** The workspace's .vscode/settings.json, as a user editing it (VS Code watches the file). */
+function setWorkspaceSettings(settings: Record<string, unknown>): void {
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+}
 
-  it('is attached as the session starts, and its states are Elixir', async () => {
-    const { page } = workbench;
-    await workbench.runCommand('Debug: Stop');
-    await workbench.step('the Erlang session ended', () => page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
+/** Every agent that writes a discovery file while `action` runs, by OS pid (a launcher VM's lives 2-3 s). */
+async function agentsSeenWhile<T>(action: () => Promise<T>): Promise<{ result: T; seen: Map<number, DiscoveryFile> }> {
+  const seen = new Map<number, DiscoveryFile>();
+  const poll = setInterval(() => { for (const a of agents()) seen.set(a.osPid, a); }, 50);
+  try {
+    return { result: await action(), seen };
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+/** Start the Elixir configuration; wait for its node; return the session's agents seen meanwhile. */
+async function startElixirSession(): Promise<{ vm: DiscoveryFile; launcher: DiscoveryFile }> {
+  const { page } = workbench;
+  const { seen } = await agentsSeenWhile(async () => {
     await workbench.runCommand('Debug: Select and Start Debugging');
     const option = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Debug the Elixir shop' }).first();
     await workbench.step('the configuration in the list', () => option.waitFor({ timeout: 10_000 }));
     await option.click();
-    await workbench.step('the Elixir VM\'s agent', () =>
-      waitFor(() => agents().some((a) => a.elixirVersion !== null), 60_000, 'an agent in an Elixir VM'));
-    node = agents().find((a) => a.elixirVersion !== null)!;
+    await statusBecomes(/nonode@nohost \d+%/, 60_000);
+  });
+  const session = [...seen.values()].filter((a) => a.elixirVersion !== null && /^debug:/.test(a.launchedBy ?? ''));
+  const markers = new Set(session.map((a) => a.launchedBy));
+  assert.equal(markers.size, 1, `one session's agents: ${JSON.stringify(session)}`);
+  // ElixirLS as it is: a launcher VM with the session's environment (its agent started too), then the adapter's VM.
+  assert.equal(session.length, 2, `the launcher's agent and the VM's: ${JSON.stringify(session)}`);
+  const [launcher, vm] = session.sort((a, b) => a.startedAt - b.startedAt);
+  assert.throws(() => process.kill(launcher.osPid, 0), 'the launcher VM has exited');
+  return { vm, launcher };
+}
+
+/** The log lines about connecting to an OS pid (after the first `since` characters of the log). */
+const connectionsTo = (osPid: number, since = 0) => workbench.extensionLogText().slice(since).split('\n')
+  .filter((line) => line.includes(`OS pid ${osPid}`) && /connected to|lost|failed/.test(line));
+
+describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as ElixirLS runs it)', () => {
+  let node: DiscoveryFile;
+
+  it('F5: exactly one node, the adapter VM\'s, never the launcher VM\'s; its states are Elixir', async () => {
+    const { page } = workbench;
+    await workbench.runCommand('Debug: Stop');
+    await workbench.step('the Erlang session ended', () => page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
+    // A breakpoint in the interpreted module's init/1, set as a user sets one: in the editor, F9.
+    await workbench.runCommand('Go to File...');
+    await page.locator('.quick-input-widget input').fill(`cache.ex:${BREAK_LINE}`);
+    await workbench.step('cache.ex in Go to File', () =>
+      page.locator('.quick-input-list .monaco-list-row', { hasText: 'cache.ex' }).first().waitFor({ timeout: 15_000 }));
+    await page.keyboard.press('Enter');
+    await workbench.step('cache.ex open', () => page.locator('.editor-group-container .tab', { hasText: 'cache.ex' }).waitFor({ timeout: 10_000 }));
+    await workbench.runCommand('Debug: Toggle Breakpoint');
+    await workbench.step('the breakpoint in the gutter', () =>
+      page.locator('.editor-group-container .codicon-debug-breakpoint').first().waitFor({ timeout: 5_000 }));
+
+    const { vm, launcher } = await startElixirSession();
+    node = vm;
     assert.match(node.launchedBy ?? '', /^debug:[0-9a-f]{12}$/);
-    await statusBecomes(/nonode@nohost \d+%/, 30_000);
+    assert.deepEqual(connectionsTo(launcher.osPid), [], 'the launcher VM was never connected to');
+    assert.equal(connectionsTo(vm.osPid).filter((l) => l.includes('connected to')).length, 1, 'one connection to the session\'s VM');
+    const listed = await listedNodes(workbench, 'debug-6-elixirls-one-node');
+    assert.equal(listed.length, 1, `one node listed: ${JSON.stringify(listed)}`);
+    assert.match(listed[0], new RegExp(`OS pid ${vm.osPid}$`));
+
     await workbench.runCommand('BEAM Observer: Filter Processes…');
     const filterBox = page.locator('.quick-input-widget input');
     await filterBox.fill('shop_cart');
     await filterBox.press('Enter');
     await processInTree('shop_cart');
     await expectStateInTree('%{cart: [:apple, :pear], total: 42}');
+  });
+
+  it('a process at a breakpoint is marked in the tree, and its State says why at once', async () => {
+    const { page } = workbench;
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    const filterBox = page.locator('.quick-input-widget input');
+    await filterBox.fill('Shop.Cache');
+    await filterBox.press('Enter');
+    await roomForTheTree();
+    const processes = await workbench.expandedView('BEAM Processes');
+    const held = processes.locator('.monaco-list-row', { hasText: `paused at a breakpoint (cache.ex:${BREAK_LINE})` }).first();
+    await workbench.step('the Shop.Cache row says it is paused at a breakpoint', () => held.waitFor({ timeout: 30_000 }));
+    assert.match(await held.innerText(), /Shop\.Cache/);
+    await held.click();
+    const state = processes.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^State$/ }) }).first();
+    await workbench.step('the State group', () => state.waitFor({ timeout: 10_000 }));
+    const asked = Date.now();
+    await state.click();
+    const answer = processes.locator('.monaco-list-row', { hasText: 'is paused at a breakpoint' }).first();
+    await workbench.step('the State says why, at once', () => answer.waitFor({ timeout: 4_000 }));
+    const elapsed = Date.now() - asked;
+    assert.ok(elapsed < 3000, `answered in ${elapsed} ms (a state request to a held process times out after 5000 ms)`);
+    assert.match(await answer.innerText(), /the debugger holds it/);
+    // Room for the rows' descriptions in the screenshot (the README's).
+    for (let i = 0; i < 6; i++) await workbench.runCommand('Increase Current View Size');
+    await workbench.screenshot('debug-7-breakpoint-held');
+  });
+
+  it('the debugger\'s own processes are grouped apart, with their summed figure', async () => {
+    // The interpreter's anonymous processes (one per interpreted process, spawned with a fun: erlang:apply/2)
+    // beside the node's own erlang:apply/2 processes: only the interpreter's go under the group.
+    const { page } = workbench;
+    await workbench.runCommand('BEAM Observer: Filter Processes…');
+    const filterBox = page.locator('.quick-input-widget input');
+    await filterBox.fill('erlang:apply');
+    await filterBox.press('Enter');
+    const processes = await workbench.expandedView('BEAM Processes');
+    const group = processes.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Debugger$/ }) }).first();
+    // The tree refreshes each second and re-renders its rows: read the row once it holds still.
+    const text = await workbench.step('the Debugger group row', () => waitForText(group, 20_000));
+    assert.match(text, /[2-9] processes · [\d.]+k? reds\/s/, 'the interpreter\'s processes, their reductions summed');
+    const ownRows = processes.locator('.monaco-list-row', { hasText: /erlang:apply\/2/ });
+    await workbench.step('the node\'s own erlang:apply/2 processes stay in the list', () => ownRows.first().waitFor({ timeout: 10_000 }));
+    await group.click();
+    await workbench.step('the interpreter\'s processes under the group, marked', () =>
+      processes.locator('.monaco-list-row', { hasText: /erlang:apply\/2[\s\S]*· debugger/ }).first().waitFor({ timeout: 10_000 }));
+    await workbench.screenshot('debug-8-debugger-grouped');
+    await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
 
   it('the agent killed from the Debug Console, in Elixir: Load Agent Again evaluates Elixir in the VM', async () => {
@@ -205,8 +343,64 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task)', (
     const restarted = agents().find((a) => a.osPid === node.osPid);
     assert.ok(restarted, 'the same VM');
     assert.notEqual(restarted.token, node.token, 'a new agent');
-    await processInTree('shop_cart');
     await workbench.screenshot('debug-5-elixir-session');
+  });
+
+  it('Stop: the node leaves the views at once, never shown disconnected, never reconnected to', async () => {
+    await stopAndExpectNodeGone(node);
+  });
+
+  it('with autoAttach "terminals" too: one node, bound to its session, gone on Stop', async () => {
+    setWorkspaceSettings({ 'beamObserver.autoAttach': 'terminals' });
+    await workbench.step('the setting applied', () =>
+      waitFor(() => /terminals: autoAttach is terminals/.test(workbench.extensionLogText()), 10_000, 'autoAttach terminals in the log'));
+    const { vm, launcher } = await startElixirSession();
+    assert.deepEqual(connectionsTo(launcher.osPid), [], 'the launcher VM was never connected to');
+    assert.equal(connectionsTo(vm.osPid).filter((l) => l.includes('connected to')).length, 1, 'one connection to the session\'s VM');
+    const listed = await listedNodes(workbench);
+    assert.equal(listed.length, 1, `one node listed: ${JSON.stringify(listed)}`);
+    // Bound to its session: Load Agent Again would go through the debugger, and Stop ends it.
+    await stopAndExpectNodeGone(vm);
+    setWorkspaceSettings({});
   });
 });
 
+/** Debug: Stop, then: the status item goes within 3 s without ever saying "disconnected", and nothing reconnects. */
+async function stopAndExpectNodeGone(vm: DiscoveryFile): Promise<void> {
+  const { page } = workbench;
+  const shown: string[] = [];
+  const status = page.locator('.statusbar-item', { hasText: /nonode@nohost/ }).first();
+  const logBefore = workbench.extensionLogText().length;
+  await workbench.runCommand('Debug: Stop');
+  const stopped = Date.now();
+  await workbench.step('the node leaves the status bar', async () => {
+    for (;;) {
+      const text = await status.innerText({ timeout: 200 }).catch(() => '');
+      if (!text) break;
+      shown.push(text.trim());
+      if (Date.now() - stopped > 3000) throw new Error(`still shown: ${text}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  });
+  assert.ok(shown.every((t) => !/disconnected|reconnecting/.test(t)), `shown after Stop: ${JSON.stringify([...new Set(shown)])}`);
+  await workbench.step('the session ended', () => page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
+  await workbench.step('its VM exits', () => waitFor(() => { try { process.kill(vm.osPid, 0); return false; } catch { return true; } }, 15_000, 'the VM gone'));
+  // Long enough for a reconnection attempt (the first comes after 250 ms).
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(connectionsTo(vm.osPid, logBefore), [], 'no lost connection, no failed reconnection, no new connection');
+  const processes = await workbench.expandedView('BEAM Processes');
+  await workbench.step('the welcome text is back', () =>
+    processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 5_000 }));
+  await workbench.screenshot('debug-9-stopped');
+}
+
+/** The text of a row the tree may re-render meanwhile. */
+async function waitForText(row: import('playwright-core').Locator, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await row.innerText({ timeout: 500 }).catch(() => '');
+    if (text) return text;
+    if (Date.now() > deadline) throw new Error('the row did not show');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

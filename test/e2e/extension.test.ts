@@ -156,6 +156,9 @@ describe('BEAM Observer in VS Code', () => {
       page.locator('.editor-group-container .tab', { hasText: `${probe} Overload.Probe` }).waitFor({ timeout: 20_000 }));
     await workbench.step('the state text', () =>
       page.locator('.monaco-editor .view-lines', { hasText: 'work_ms_max_last_10' }).waitFor({ timeout: 10_000 }));
+    // Terms, not Elixir source: a language of BEAM Observer's own, so no Elixir language server starts for it.
+    await workbench.step('the document in the "Elixir term" language', () =>
+      page.locator('.statusbar-item', { hasText: 'Elixir term (BEAM Observer)' }).first().waitFor({ timeout: 10_000 }));
     await workbench.screenshot('5-inspect-state');
   });
 

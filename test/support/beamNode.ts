@@ -20,6 +20,9 @@ export function compileFixtures(): void {
   if (fixturesCompiled) return;
   mkdirSync(FIXTURE_EBIN, { recursive: true });
   execFileSync('erlc', ['-o', FIXTURE_EBIN, join(ROOT, 'test', 'fixtures', 'observer_fixture.erl')]);
+  execFileSync('erlc', ['-o', FIXTURE_EBIN, join(ROOT, 'test', 'fixtures', 'debugger_fixture.erl')]);
+  // OTP's debugger interprets it: it needs its debug info.
+  execFileSync('erlc', ['+debug_info', '-o', FIXTURE_EBIN, join(ROOT, 'test', 'fixtures', 'interpreted_shop.erl')]);
   fixturesCompiled = true;
 }
 
@@ -80,6 +83,8 @@ export interface FixtureNode {
   token: string;
   osPid: number;
   pids: Record<string, string>;
+  /** The whole first line the fixture printed (some fixtures say more than the fields above). */
+  hello: Record<string, unknown>;
   child: ChildProcess;
   /** Send one command line, resolve with the node's one-line JSON answer. */
   command<T = Record<string, unknown>>(line: string): Promise<T>;
@@ -98,6 +103,15 @@ export function startErlangFixture(options: StartOptions = {}): Promise<FixtureN
   return startFixture('erl', [
     '-noshell', '-pa', AGENT_EBIN, '-pa', FIXTURE_EBIN, ...(options.extraArgs ?? []),
     '-eval', 'observer_fixture:main()',
+  ], options);
+}
+
+/** A node where OTP's debugger interprets a module and holds a gen_server at a breakpoint (debugger_fixture.erl). */
+export function startDebuggerFixture(options: StartOptions = {}): Promise<FixtureNode> {
+  compileFixtures();
+  return startFixture('erl', [
+    '-noshell', '-pa', AGENT_EBIN, '-pa', FIXTURE_EBIN, ...(options.extraArgs ?? []),
+    '-eval', 'debugger_fixture:main()',
   ], options);
 }
 
@@ -135,6 +149,7 @@ function startFixture(command: string, args: string[], options: StartOptions): P
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     return {
       ...hello,
+      hello,
       child,
       stderr: () => stderr,
       async command<T>(line: string): Promise<T> {

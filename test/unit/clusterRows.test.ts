@@ -13,7 +13,7 @@ function sample(node: string, util: number, runQueue: number, t: number): LoadSa
     memory: { total: 50e6, processes: 1, processesUsed: 1, binary: 1, ets: 1, atom: 1, atomUsed: 1, code: 1, system: 1 },
     io: { inBytes: 0, outBytes: 0 }, processes: { count: 321, limit: 262144 }, ports: { count: 1, limit: 2 },
     atoms: { count: 1, limit: 2 }, reductions: 0, garbageCollections: { count: 0, wordsReclaimed: 0 }, osCpu: null,
-    agent: { reductions: 0, busyUs: 0 },
+    agent: { reductions: 0, busyUs: 0 }, debugger: null,
   };
 }
 

@@ -1,14 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProcessRow } from '../../extension/src/protocol/agentProtocol';
-import { formatAgentCost, formatBytes, formatCount, formatMfa, rowFigure, rowLabel } from '../../extension/src/views/format';
-import { agentGroupItem, infoLines, rowTooltip, stateLines } from '../../extension/src/views/processDetails';
+import { formatAgentCost, formatBytes, formatCount, formatDebuggerShare, formatMfa, rowFigure, rowLabel } from '../../extension/src/views/format';
+import { holdLabel, infoLines, ownerGroupItem, ownerOf, rowDescription, rowIcon, rowTooltip, stateLines } from '../../extension/src/views/processDetails';
 
 const row: ProcessRow = {
   pid: '<0.250.0>', name: null,
   initialCall: { module: 'Elixir.Demo.Mailbox', function: 'init', arity: 1 },
   currentFunction: { module: 'gen_server', function: 'loop', arity: 7 },
   reductions: 5000, reductionsTotal: 123456, memory: 3 * 1024 * 1024, messageQueueLen: 42, status: 'waiting', agent: false,
+  debugger: false, heldByDebugger: null,
 };
 
 describe('formatting', () => {
@@ -51,11 +52,44 @@ describe('formatting', () => {
       { ...row, pid: '<0.91.0>', agent: true, reductions: 1000, reductionsTotal: 2000, memory: 1024 * 1024, messageQueueLen: 2 },
     ];
     assert.deepEqual(
-      [agentGroupItem(own, 'reductions', 1000).description, agentGroupItem(own, 'memory', 1000).description,
-        agentGroupItem(own, 'messageQueueLen', 1000).description, agentGroupItem(own.slice(1), 'reductions', 500).description],
+      [ownerGroupItem('agent', own, 'reductions', 1000).description, ownerGroupItem('agent', own, 'memory', 1000).description,
+        ownerGroupItem('agent', own, 'messageQueueLen', 1000).description, ownerGroupItem('agent', own.slice(1), 'reductions', 500).description],
       ['2 processes · 4.0k reds/s', '2 processes · 2.0 MB', '2 processes · 2 msgs', '1 process · 2.0k reds/s']);
-    assert.equal(agentGroupItem(own, 'reductions', 1000).label, 'BEAM Observer agent');
-    assert.match(agentGroupItem(own, 'memory', 1000).tooltip, /2 processes in this list \(by memory\)/);
+    assert.equal(ownerGroupItem('agent', own, 'reductions', 1000).label, 'BEAM Observer agent');
+    assert.match(ownerGroupItem('agent', own, 'memory', 1000).tooltip, /2 processes in this list \(by memory\)/);
+  });
+
+  it('groups a debugger\'s own processes apart, and says what holds a process', () => {
+    const interpreter: ProcessRow = { ...row, pid: '<0.95.0>', debugger: true, reductions: 27_000_000 };
+    assert.equal(ownerOf(interpreter), 'debugger');
+    assert.equal(ownerOf(row), undefined);
+    assert.equal(ownerOf({ ...interpreter, agent: true }), 'agent', 'the agent\'s own processes stay the agent\'s');
+    const group = ownerGroupItem('debugger', [interpreter, { ...interpreter, reductions: 3_000_000 }], 'reductions', 1000);
+    assert.equal(group.label, 'Debugger');
+    assert.equal(group.description, '2 processes · 30M reds/s');
+    assert.match(group.tooltip, /interpreter/);
+    assert.equal(rowIcon(interpreter), 'bug');
+
+    const atBreak = { status: 'break', callback: 'init/1', module: 'Elixir.Shop.Cache', line: 12, source: '/w/lib/shop/cache.ex' };
+    assert.equal(holdLabel(atBreak), 'paused at a breakpoint (cache.ex:12)');
+    assert.equal(holdLabel({ ...atBreak, source: null }), 'paused at a breakpoint (Shop.Cache:12)');
+    const running = { status: 'running', callback: 'init/1', module: null, line: null, source: null };
+    assert.equal(holdLabel(running), 'in init/1, interpreted by the debugger');
+    assert.equal(holdLabel({ ...running, callback: null }), 'running interpreted code');
+    assert.equal(holdLabel({ ...running, status: 'waiting', callback: 'handle_call/3' }), 'waiting in interpreted code (handle_call/3)');
+    const held: ProcessRow = { ...row, heldByDebugger: atBreak };
+    assert.equal(rowDescription(held, 'memory', 1000), '3.0 MB · paused at a breakpoint (cache.ex:12)');
+    assert.equal(rowIcon(held), 'debug-breakpoint');
+    assert.equal(rowIcon({ ...row, heldByDebugger: running }), 'debug-alt');
+    assert.match(rowTooltip(held, 1000), /paused at a breakpoint/);
+  });
+
+  it('says what share of the node\'s reductions a debugger ran', () => {
+    assert.equal(formatDebuggerShare({ reductions: 1000, debugger: null }), undefined);
+    assert.equal(formatDebuggerShare({ reductions: 20_000_000, debugger: { reductions: 17_400_000, processes: 12 } }),
+      '87% of the node\'s reductions (17M), in 12 processes of the debugger');
+    assert.equal(formatDebuggerShare({ reductions: 0, debugger: { reductions: 0, processes: 1 } }),
+      '0% of the node\'s reductions (0), in 1 process of the debugger');
   });
 
   it('says what the agent cost its node in a sample', () => {
@@ -84,6 +118,7 @@ describe('formatting', () => {
       links: [], monitors: [], monitoredBy: [], trapExit: true, groupLeader: '<0.2.0>', priority: 'normal', wordSize: 8,
       heapSize: 128, stackSize: 16, totalHeapSize: 256, memory: 4096, messageQueueLen: 0, reductions: 10,
       garbageCollection: {}, dictionary: [], otp: { isOtp: true, behaviour: 'gen_server', sysAware: true }, agent: false,
+      debugger: false, heldByDebugger: null,
     });
     const get = (label: string) => lines.find((l) => l.label === label)?.description;
     assert.equal(get('Registered name'), 'Demo');

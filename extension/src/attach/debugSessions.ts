@@ -25,7 +25,7 @@ export const SESSION_MARKER_KEY = '__beamObserverId';
 /** Modules ElixirLS must never interpret: interpreted code runs orders of magnitude slower. */
 export const AGENT_MODULES = [
   'beam_observer_agent', 'beam_observer_json', 'beam_observer_ws', 'beam_observer_config', 'beam_observer_format',
-  'beam_observer_pid', 'beam_observer_registry', 'beam_observer_discovery', 'beam_observer_load',
+  'beam_observer_pid', 'beam_observer_registry', 'beam_observer_discovery', 'beam_observer_debugger', 'beam_observer_load',
   'beam_observer_procs', 'beam_observer_inspect', 'beam_observer_cluster', 'beam_observer_rpc', 'beam_observer_conn',
   'beam_observer_listener', 'beam_observer_sup',
 ];

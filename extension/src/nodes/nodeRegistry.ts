@@ -72,6 +72,11 @@ export interface RegistryOptions {
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+
+/** A node in the log: its name, and its OS pid when known (several VMs are called nonode@nohost). */
+function describe(node: ObservedNode): string {
+  return node.osPid === undefined ? node.name : `${node.name} (OS pid ${node.osPid})`;
+}
 const CLUSTER_POLL_MS = 2000;
 
 export class NodeRegistry implements vscode.Disposable {
@@ -243,19 +248,17 @@ export class NodeRegistry implements vscode.Disposable {
   }
 
   /**
-   * A debug session ended with its node not connected: a VM that died with it stays
-   * listed as disconnected (the views say what happened); a live VM whose agent cannot
-   * be reached is dropped, as there is no session left to bring it back.
+   * A debug session ended after its VM did (a crash, a kill, halt): the node stays
+   * listed as disconnected, so the views say what happened, and is never retried.
    */
   sessionEnded(id: string): void {
     const node = this.nodes.get(id);
-    if (!node || node.state === 'connected' || node.state === 'disconnected') return;
-    if (this.vmGone(node)) {
-      this.clearRetry(id);
-      this.setState(node, 'disconnected');
-    } else {
-      this.disconnect(id);
-    }
+    if (!node) return;
+    this.clearRetry(id);
+    const client = node.client;
+    node.client = undefined;
+    this.setState(node, 'disconnected');
+    client?.dispose();
   }
 
   /** Disconnect on purpose: no reconnection. */
@@ -332,11 +335,11 @@ export class NodeRegistry implements vscode.Disposable {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!newest()) {
-        this.options.log(`an earlier attempt to connect to ${node.name} failed: ${message}`);
+        this.options.log(`an earlier attempt to connect to ${describe(node)} failed: ${message}`);
         return;
       }
       node.lastError = message;
-      this.options.log(`connecting to ${node.name} failed: ${node.lastError}`);
+      this.options.log(`connecting to ${describe(node)} failed: ${node.lastError}`);
       this.scheduleRetry(node, attempt);
     }
   }
@@ -346,7 +349,7 @@ export class NodeRegistry implements vscode.Disposable {
     node.client = undefined;
     this.stopClusterPoll(node.id);
     for (const member of node.members.values()) member.subscribed = false;
-    this.options.log(`connection to ${node.name} lost`);
+    this.options.log(`connection to ${describe(node)} lost`);
     this.scheduleRetry(node, 0);
   }
 

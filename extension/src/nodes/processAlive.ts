@@ -21,7 +21,7 @@ function isZombie(pid: number): boolean {
 }
 
 /** Parent pid of a Linux process (undefined elsewhere or when gone). */
-function parentPid(pid: number): number | undefined {
+export function parentPid(pid: number): number | undefined {
   const ppid = statFields(pid)?.[1];
   return ppid === undefined ? undefined : Number(ppid);
 }

@@ -147,6 +147,11 @@ export interface LoadSample {
   osCpu: { cores: number; share: number; logicalCpus: number } | null;
   /** What the agent itself cost during the interval. */
   agent: { reductions: number; busyUs: number };
+  /**
+   * What a debugger running in the node (OTP's interpreter, ElixirLS's adapter)
+   * ran during the interval: the reductions of its processes; null when none runs.
+   */
+  debugger: { reductions: number; processes: number } | null;
 }
 
 export const LoadSampleNotification = new NotificationType<LoadSample>('load/sample');
@@ -217,6 +222,26 @@ export interface ProcessRow {
   status: ProcessStatus;
   /** One of the agent's own processes. */
   agent: boolean;
+  /** One of a debugger's own processes (OTP's interpreter, ElixirLS's adapter). */
+  debugger: boolean;
+  /** How a debugger holds this process (it runs interpreted code); null when none does. */
+  heldByDebugger: DebuggerHold | null;
+}
+
+/**
+ * A process that runs interpreted code (ElixirLS and OTP's debugger interpret
+ * the project's modules): it handles no system message until the debugger lets
+ * it go, so its state cannot be read meanwhile.
+ */
+export interface DebuggerHold {
+  /** The interpreter's status: "break" (at a breakpoint), "running", "waiting" (in a receive), or "unknown". */
+  status: 'break' | 'running' | 'waiting' | 'idle' | 'exit' | 'unknown' | string;
+  /** The OTP callback it is in, from its stack ("init/1", "handle_call/3"...), when known. */
+  callback: string | null;
+  /** At a breakpoint: its module and line, and the module's source file. */
+  module: string | null;
+  line: number | null;
+  source: string | null;
 }
 
 export interface ProcessesListResult {
@@ -290,6 +315,8 @@ export interface ProcessInfo {
   dictionary: { key: string; value: string }[];
   otp: { isOtp: boolean; behaviour: string | null; sysAware: boolean };
   agent: boolean;
+  debugger: boolean;
+  heldByDebugger: DebuggerHold | null;
 }
 
 export const ProcessInfoRequest = new RequestType<PidParams, ProcessInfo, void>('process/info');
@@ -367,6 +394,8 @@ export const ErrorCodes = {
   NodeNotConnected: -32009,
   /** The agent could not load or start itself in the named node. */
   AgentUnavailable: -32010,
+  /** The process runs interpreted code under a debugger (at a breakpoint, or in a slow interpreted callback). */
+  HeldByDebugger: -32011,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

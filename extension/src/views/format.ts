@@ -76,3 +76,16 @@ export function formatAgentCost(agent: { reductions: number; busyUs: number }, i
   return `${(agent.busyUs / 1000).toFixed(1)} ms of work in ${(intervalMs / 1000).toFixed(1)} s (${percent} of one scheduler), ` +
     `${formatCount(agent.reductions)} reductions`;
 }
+
+/**
+ * What share of the node's work a debugger's own processes (OTP's interpreter,
+ * the debug adapter) ran during a sample's interval, by reductions; undefined
+ * when no debugger runs in the node.
+ */
+export function formatDebuggerShare(sample: { reductions: number; debugger?: { reductions: number; processes: number } | null }): string | undefined {
+  const debug = sample.debugger;
+  if (!debug) return undefined;
+  const share = sample.reductions > 0 ? Math.min(1, debug.reductions / sample.reductions) : 0;
+  return `${formatPercent(share)} of the node's reductions (${formatCount(debug.reductions)}), in ${debug.processes} ` +
+    `process${debug.processes === 1 ? '' : 'es'} of the debugger`;
+}

@@ -3,7 +3,7 @@
  * the agent's answers by pure functions (unit-tested), turned into
  * TreeItems by processTree.ts.
  */
-import type { ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
+import type { DebuggerHold, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
 import { formatBytes, formatCount, formatMfa, formatName, rowFigure, rowLabel, SORT_LABELS } from './format';
 
 export interface DetailLine {
@@ -40,8 +40,9 @@ export function frameLabel(frame: StackFrame): DetailLine {
 export function rowTooltip(row: ProcessRow, windowMs: number | null): string {
   const perSecond = windowMs ? ` (${formatCount((row.reductions * 1000) / windowMs)}/s)` : '';
   return [
-    `**${escapeMarkdown(rowLabel(row))}** \`${row.pid}\`${row.agent ? ' — BEAM Observer agent' : ''}`,
+    `**${escapeMarkdown(rowLabel(row))}** \`${row.pid}\`${row.agent ? ' — BEAM Observer agent' : row.debugger ? ' — the debugger\'s' : ''}`,
     '',
+    ...(row.heldByDebugger ? [`$(debug-pause) ${escapeMarkdown(holdLabel(row.heldByDebugger))}: its state can be read once the debugger lets it go.`, ''] : []),
     `| | |`,
     `|---|---|`,
     `| Status | ${row.status} |`,
@@ -53,15 +54,38 @@ export function rowTooltip(row: ProcessRow, windowMs: number | null): string {
   ].join('\n');
 }
 
+/** Whose own processes a row is: they are ranked with the node's but grouped under one row each. */
+export type ProcessOwner = 'agent' | 'debugger';
+
+export function ownerOf(row: Pick<ProcessRow, 'agent' | 'debugger'>): ProcessOwner | undefined {
+  return row.agent ? 'agent' : row.debugger ? 'debugger' : undefined;
+}
+
+const GROUPS: Record<ProcessOwner, { label: string; tooltip: (count: string, sortBy: string) => string }> = {
+  agent: {
+    label: 'BEAM Observer agent',
+    tooltip: (count, sortBy) => `This view's own agent: its ${count} in this list (by ${sortBy}) are ranked with the node's and grouped here. ` +
+      'Its work is counted, never hidden: the status bar\'s tooltip shows what it cost the node in the last sample.',
+  },
+  debugger: {
+    label: 'Debugger',
+    tooltip: (count, sortBy) => `The debugger's own ${count} in this list (by ${sortBy}): OTP's interpreter (dbg_iserver, and one ` +
+      'process per interpreted process, which evaluates the interpreted code for it) and the debug adapter\'s processes ' +
+      '(ElixirLS.DebugAdapter.*). They are ranked with the node\'s and grouped here: while the project\'s modules are ' +
+      'interpreted they often outrank the application. The status bar\'s tooltip says what share of the node\'s reductions they ran.',
+  },
+};
+
 /**
- * The one row that stands for the agent's own processes. They are ranked with the
- * node's (their cost is real and shown), but kept under one row at the end: on a
- * quiet node the agent's sweep would otherwise fill the top of the list.
+ * The one row that stands for the agent's (or a debugger's) own processes. They are
+ * ranked with the node's (their cost is real and shown), but kept under one row at the
+ * end: on a quiet node the agent's sweep, in a debug session the interpreter, would
+ * otherwise fill the top of the list.
  */
-export function agentGroupItem(rows: readonly ProcessRow[], sortBy: SortKey, windowMs: number | null): { label: string; description: string; tooltip: string } {
+export function ownerGroupItem(owner: ProcessOwner, rows: readonly ProcessRow[], sortBy: SortKey, windowMs: number | null): { label: string; description: string; tooltip: string } {
   const total: ProcessRow = {
-    pid: '', name: null, initialCall: null, currentFunction: null, status: 'waiting', agent: true,
-    reductions: 0, reductionsTotal: 0, memory: 0, messageQueueLen: 0,
+    pid: '', name: null, initialCall: null, currentFunction: null, status: 'waiting', agent: owner === 'agent',
+    debugger: owner === 'debugger', heldByDebugger: null, reductions: 0, reductionsTotal: 0, memory: 0, messageQueueLen: 0,
   };
   for (const row of rows) {
     total.reductions += row.reductions;
@@ -71,16 +95,30 @@ export function agentGroupItem(rows: readonly ProcessRow[], sortBy: SortKey, win
   }
   const count = `${rows.length} process${rows.length === 1 ? '' : 'es'}`;
   return {
-    label: 'BEAM Observer agent',
+    label: GROUPS[owner].label,
     description: `${count} · ${rowFigure(total, sortBy, windowMs)}`,
-    tooltip: `This view's own agent: its ${count} in this list (by ${SORT_LABELS[sortBy].toLowerCase()}) are ranked with the node's and grouped here. ` +
-      'Its work is counted, never hidden: the status bar\'s tooltip shows what it cost the node in the last sample.',
+    tooltip: GROUPS[owner].tooltip(count, SORT_LABELS[sortBy].toLowerCase()),
   };
+}
+
+/** What a debugger is doing with a process, in a few words ("paused at a breakpoint (cache.ex:12)"). */
+export function holdLabel(hold: DebuggerHold): string {
+  const file = hold.source ? hold.source.slice(hold.source.lastIndexOf('/') + 1) : hold.module ? formatName(hold.module) : '';
+  switch (hold.status) {
+    case 'break':
+      return `paused at a breakpoint${file && hold.line ? ` (${file}:${hold.line})` : ''}`;
+    case 'waiting':
+      return `waiting in interpreted code${hold.callback ? ` (${hold.callback})` : ''}`;
+    default:
+      return hold.callback ? `in ${hold.callback}, interpreted by the debugger` : 'running interpreted code';
+  }
 }
 
 export function rowDescription(row: ProcessRow, sortBy: SortKey, windowMs: number | null): string {
   const figure = rowFigure(row, sortBy, windowMs);
-  return row.agent ? `${figure} · agent` : figure;
+  if (row.heldByDebugger) return `${figure} · ${holdLabel(row.heldByDebugger)}`;
+  const owner = ownerOf(row);
+  return owner ? `${figure} · ${owner}` : figure;
 }
 
 /** Split a state dump into tree lines, capped: the rest opens in an editor. */
@@ -91,6 +129,14 @@ export function stateLines(text: string, max = 200): { lines: string[]; more: nu
 
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+/** The codicon for a row. */
+export function rowIcon(row: ProcessRow): string {
+  if (row.heldByDebugger) return row.heldByDebugger.status === 'break' ? 'debug-breakpoint' : 'debug-alt';
+  if (row.agent) return 'eye';
+  if (row.debugger) return 'bug';
+  return statusIcon(row.status, row.messageQueueLen);
 }
 
 /** The codicon for a process status. */

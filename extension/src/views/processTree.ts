@@ -12,11 +12,11 @@ import { agentErrorCode } from '../agent/agentClient';
 import { ErrorCodes, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { rowLabel, SORT_LABELS } from './format';
-import { agentGroupItem, frameLabel, infoLines, rowDescription, rowTooltip, stateLines, statusIcon } from './processDetails';
+import { frameLabel, infoLines, ownerGroupItem, ownerOf, ProcessOwner, rowDescription, rowIcon, rowTooltip, stateLines } from './processDetails';
 
 export type TreeNode =
   | { kind: 'process'; id: string; pid: string; row?: ProcessRow }
-  | { kind: 'agentGroup'; id: string; rows: ProcessRow[] }
+  | { kind: 'ownerGroup'; id: string; owner: ProcessOwner; rows: ProcessRow[] }
   | { kind: 'group'; id: string; pid: string; group: 'info' | 'links' | 'monitors' | 'stack' }
   | { kind: 'detail'; id: string; label: string; description: string; tooltip?: string }
   | { kind: 'frame'; id: string; frame: StackFrame }
@@ -182,13 +182,13 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     switch (node.kind) {
       case 'process':
         return this.processItem(node);
-      case 'agentGroup': {
-        const { label, description, tooltip } = agentGroupItem(node.rows, this.sortBy, this.windowMs);
+      case 'ownerGroup': {
+        const { label, description, tooltip } = ownerGroupItem(node.owner, node.rows, this.sortBy, this.windowMs);
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.description = description;
         item.tooltip = tooltip;
-        item.iconPath = new vscode.ThemeIcon('eye');
+        item.iconPath = new vscode.ThemeIcon(node.owner === 'agent' ? 'eye' : 'bug');
         return item;
       }
       case 'group': {
@@ -253,9 +253,10 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     item.id = node.id;
     if (row) {
       item.description = `${rowDescription(row, this.sortBy, this.windowMs)}  ${row.pid}`;
-      const tooltip = new vscode.MarkdownString(rowTooltip(row, this.windowMs));
-      item.tooltip = tooltip;
-      item.iconPath = new vscode.ThemeIcon(row.agent ? 'eye' : statusIcon(row.status, row.messageQueueLen));
+      item.tooltip = new vscode.MarkdownString(rowTooltip(row, this.windowMs), true);
+      const icon = rowIcon(row);
+      // A process at a breakpoint wears the gutter's red dot.
+      item.iconPath = new vscode.ThemeIcon(icon, icon === 'debug-breakpoint' ? new vscode.ThemeColor('debugIcon.breakpointForeground') : undefined);
     } else {
       item.description = node.pid;
       item.iconPath = new vscode.ThemeIcon('circle-outline');
@@ -270,7 +271,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       switch (node.kind) {
         case 'process':
           return this.processChildren(node);
-        case 'agentGroup':
+        case 'ownerGroup':
           return node.rows.map(processNode);
         case 'group':
           return await this.groupChildren(node);
@@ -296,9 +297,11 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (this.rows.length === 0 && this.filter) {
       return [{ kind: 'message', id: 'empty', text: `No process matches "${this.filter}"`, icon: 'filter' }];
     }
-    const nodes: TreeNode[] = this.rows.filter((row) => !row.agent).map(processNode);
-    const own = this.agentGroup();
-    if (own.rows.length) nodes.push(own);
+    const nodes: TreeNode[] = this.rows.filter((row) => !ownerOf(row)).map(processNode);
+    for (const owner of ['debugger', 'agent'] as const) {
+      const group = this.ownerGroup(owner);
+      if (group.rows.length) nodes.push(group);
+    }
     return nodes;
   }
 
@@ -347,7 +350,8 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     const code = agentErrorCode(error);
     const text = error instanceof Error ? error.message : String(error);
     const icon = code === ErrorCodes.ProcessNotFound ? 'debug-disconnect'
-      : code === ErrorCodes.Timeout ? 'watch' : code === ErrorCodes.NotOtpProcess ? 'info' : 'error';
+      : code === ErrorCodes.Timeout ? 'watch' : code === ErrorCodes.NotOtpProcess ? 'info'
+        : code === ErrorCodes.HeldByDebugger ? 'debug-pause' : 'error';
     return { kind: 'message', id: `${parentId}/error`, text, icon };
   }
 
@@ -356,14 +360,15 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     return this.rows.find((r) => r.pid === pid);
   }
 
-  /** Reveal needs the way up: the agent's own processes sit under their group row. */
+  /** Reveal needs the way up: the agent's and the debugger's own processes sit under their group rows. */
   getParent(node: TreeNode): TreeNode | undefined {
-    return node.kind === 'process' && node.row?.agent ? this.agentGroup() : undefined;
+    const owner = node.kind === 'process' && node.row ? ownerOf(node.row) : undefined;
+    return owner ? this.ownerGroup(owner) : undefined;
   }
 
-  /** The row under which the agent's own processes are listed. */
-  private agentGroup(): Extract<TreeNode, { kind: 'agentGroup' }> {
-    return { kind: 'agentGroup', id: 'agent', rows: this.rows.filter((row) => row.agent) };
+  /** The row under which the agent's (or the debugger's) own processes are listed. */
+  private ownerGroup(owner: ProcessOwner): Extract<TreeNode, { kind: 'ownerGroup' }> {
+    return { kind: 'ownerGroup', id: owner, owner, rows: this.rows.filter((row) => ownerOf(row) === owner) };
   }
 
   dispose(): void {

@@ -4,11 +4,13 @@
  * and name. Every fetch is kept as a snapshot, so "Compare with Previous"
  * can open VS Code's diff editor between the last two.
  *
- * URIs: beam-observer-state:/<node>/<pid> <name>.<ex|erl>?snapshot=<n>
+ * URIs: beam-observer-state:/.beam-observer/<elixir|erlang>/<node>/<pid> <name>.<ex|erl>?snapshot=<n>
+ * (termDocumentPath: the folder picks the "Elixir term" or "Erlang term" language).
  */
 import * as vscode from 'vscode';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { formatName } from './format';
+import { termDocumentPath } from './textDocuments';
 
 export const STATE_SCHEME = 'beam-observer-state';
 
@@ -91,7 +93,7 @@ export class StateDocuments implements vscode.TextDocumentContentProvider, vscod
   private uriFor(entry: ProcessSnapshots, n: number): vscode.Uri {
     return vscode.Uri.from({
       scheme: STATE_SCHEME,
-      path: `/${entry.nodeName}/${entry.title}.${entry.extension}`,
+      path: termDocumentPath(entry.extension === 'ex' ? 'elixir' : 'erlang', entry.nodeName, `${entry.title}.${entry.extension}`),
       query: `snapshot=${n}`,
     });
   }
@@ -101,9 +103,9 @@ export class StateDocuments implements vscode.TextDocumentContentProvider, vscod
   }
 }
 
-/** node/pid from a state URI's path "/<node>/<pid> <name>.<ext>". */
+/** node/pid from a state URI's path ".../<node>/<pid> <name>.<ext>". */
 function keyOf(uri: vscode.Uri): string {
-  const [, node, file] = /^\/([^/]+)\/(.*)$/.exec(uri.path) ?? [];
+  const [, node, file] = /\/([^/]+)\/([^/]*)$/.exec(uri.path) ?? [];
   const pid = /^(<\d+\.\d+\.\d+>)/.exec(file ?? '')?.[1] ?? '';
   return `${node}/${pid}`;
 }

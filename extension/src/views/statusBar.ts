@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LoadSample } from '../protocol/agentProtocol';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { OVERLOAD_MIN_SAMPLES, queueAboveGuide } from '../protocol/overloadRule';
-import { formatAgentCost, formatPercent } from './format';
+import { formatAgentCost, formatDebuggerShare, formatPercent } from './format';
 
 /** Is the run queue above the guide in each of the last samples? */
 export function overloaded(samples: LoadSample[], consecutive = OVERLOAD_MIN_SAMPLES): boolean {
@@ -55,12 +55,15 @@ export class LoadStatusBar implements vscode.Disposable {
       const dirty = last.utilisation.dirtyCpuAvg > 0.05 ? ` dirty ${formatPercent(last.utilisation.dirtyCpuAvg)}` : '';
       this.item.text = `$(pulse) ${name} ${util}${dirty} rq ${last.runQueue.totalAvg.toFixed(1)}`;
       const hot = overloaded(samples);
+      const debuggerShare = formatDebuggerShare(last);
       this.item.backgroundColor = hot ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.tooltip = new vscode.MarkdownString(
         `**${name}** — schedulers ${last.schedulers.online} online of ${last.schedulers.total}\n\n` +
         `Utilisation ${util} (dirty CPU ${formatPercent(last.utilisation.dirtyCpuAvg)}), ` +
         `run queue ${last.runQueue.totalAvg.toFixed(1)} avg / ${last.runQueue.totalMax} max` +
         (hot ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_MIN_SAMPLES} samples: the node is overloaded.` : '') +
+        (debuggerShare ? `\n\n$(debug-alt) A debugger runs in this node: ${debuggerShare} in the last sample. ` +
+          'Interpreted code runs far slower than compiled code, so much of this load may be the debugger\'s.' : '') +
         `\n\nBEAM Observer's agent: ${formatAgentCost(last.agent, last.intervalMs)}` +
         '\n\nClick to open the load charts.', true);
     }

@@ -45,6 +45,10 @@ export interface Workbench {
   /** The temp dir holding user data, extensions, config, logs and the browser profile. */
   dir: string;
   codeServerLog(): string;
+  /** Everything the extension logged (its "BEAM Observer" output channel) in this workbench. */
+  extensionLogText(): string;
+  /** Change user settings while the workbench runs (VS Code watches the file), as a user editing settings.json. */
+  updateSettings(changes: Record<string, unknown>): void;
   /** Run a command from the command palette by its full title, e.g. "View: Toggle Terminal". */
   runCommand(title: string): Promise<void>;
   clearNotifications(): Promise<void>;
@@ -547,7 +551,14 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       url,
       dir,
       codeServerLog,
+      extensionLogText: () => extensionLogs(userDir).map((file) => {
+        try { return readFileSync(file, 'utf8'); } catch { return ''; }
+      }).join('\n'),
       runCommand,
+      updateSettings: (changes) => {
+        const file = join(userDir, 'User', 'settings.json');
+        writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...changes }, null, 2));
+      },
       clearNotifications: async () => {
         await runCommand('Notifications: Clear All Notifications');
         await step('clearing notifications', () =>
