@@ -1,9 +1,10 @@
-// `npm run build`: the agent (erlc), the TypeScript (type check and test
-// output with tsc) and the bundles (esbuild): dist/extension.js for the
-// extension host, dist/webview.js (+ .css) for the load charts, dist/cluster.js
-// (+ .css) for the cluster overview.
+// `npm run build`: the agent (erlc; buildAgent says which OTP it needs), the
+// TypeScript (type check and test output with tsc) and the bundles
+// (esbuild): dist/extension.js for the extension host, dist/webview.js
+// (+ .css) for the load charts, dist/cluster.js (+ .css) for the cluster
+// overview.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCommands, ERLANG } from './prerequisites.mjs';
@@ -11,14 +12,54 @@ import { ensureCommands, ERLANG } from './prerequisites.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
-export function buildAgent() {
+// The oldest OTP the agent supports: the nodes it is loaded into and the
+// Attach to Node helper VM (beam_observer_attach checks the same figure).
+const AGENT_OTP = 25;
+
+/**
+ * The agent, into agent/ebin. A .beam loads in the OTP release that compiled
+ * it and the next ones, not in earlier ones, and erlc has no option to target
+ * an older release: beams that must load in every OTP 25+ node must be
+ * compiled by OTP 25. So a newer erlc is refused for a shipped build
+ * (`npm run package`) and only warned about otherwise (the tests, the demo
+ * and a development build run their nodes with that same newer OTP).
+ */
+export function buildAgent({ shipped = false } = {}) {
   ensureCommands([ERLANG]);
+  checkCompilerRelease(shipped);
   const ebin = join(root, 'agent', 'ebin');
   rmSync(ebin, { recursive: true, force: true });
   mkdirSync(ebin, { recursive: true });
   const sources = readdirSync(join(root, 'agent', 'src')).filter((f) => f.endsWith('.erl')).map((f) => join('agent', 'src', f));
   // +deterministic: identical sources give identical .beam files, wherever built.
-  run('erlc', ['+deterministic', '+warnings_as_errors', '-o', 'agent/ebin', ...sources]);
+  // +warn_missing_spec with +warnings_as_errors: every exported function has a -spec.
+  // Headers (beam_observer_errors.hrl) sit beside the sources, where erlc looks
+  // first, so neither this build nor a node compiling the shipped sources needs -I.
+  run('erlc', ['+deterministic', '+warnings_as_errors', '+warn_missing_spec', '-o', 'agent/ebin', ...sources]);
+}
+
+function checkCompilerRelease(shipped) {
+  const release = compilerRelease();
+  if (release < AGENT_OTP) {
+    throw new Error(`erlc is from OTP ${release}; the agent needs OTP ${AGENT_OTP} or later`);
+  }
+  if (release > AGENT_OTP) {
+    const risk = `the agent is compiled by OTP ${release}: nodes on OTP ${AGENT_OTP} to ${release - 1} may refuse its beams`;
+    if (shipped) throw new Error(`${risk}. A .vsix must load in every OTP ${AGENT_OTP}+ node: package it with OTP ${AGENT_OTP}.`);
+    console.warn(`[build] warning: ${risk} (nodes on OTP ${release} or later load them).`);
+  }
+}
+
+/** The OTP release of the erl installed beside erlc (the one erlc runs). */
+function compilerRelease() {
+  const erlc = execFileSync('sh', ['-c', 'command -v erlc'], { encoding: 'utf8' }).trim();
+  const beside = join(dirname(realpathSync(erlc)), 'erl');
+  const erl = existsSync(beside) ? beside : 'erl';
+  const text = execFileSync(erl, ['-noshell', '-eval', 'io:put_chars(erlang:system_info(otp_release)), halt().'],
+    { cwd: root, encoding: 'utf8' });
+  const release = Number.parseInt(text.trim(), 10);
+  if (!Number.isInteger(release)) throw new Error(`cannot tell which OTP ${erl} is: it printed ${JSON.stringify(text)}`);
+  return release;
 }
 
 export async function buildTypeScript() {

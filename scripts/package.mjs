@@ -1,6 +1,7 @@
 // `npm run package`: the .vsix, with @vscode/vsce. It holds the bundled
-// extension, the webview bundle, the compiled agent (and its sources, for
-// nodes whose OTP refuses the compiled files) and nothing else:
+// extension, the webview bundle, the compiled agent (and its sources with
+// their header: the agent shows its own modules' source in stack frames), the README
+// and CHANGELOG the Marketplace shows, and nothing else:
 // .vscodeignore lists what goes in, and this script checks the result.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,8 +11,11 @@ import { buildAgent, bundle } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function packageExtension() {
-  buildAgent();
+// `npm run package` builds a .vsix to ship, so its agent must be compiled by
+// OTP 25 (`shipped`, see buildAgent); the demo and the end-to-end tests
+// package for this machine's nodes only.
+export async function packageExtension({ shipped = false } = {}) {
+  buildAgent({ shipped });
   await bundle({ minify: true });
   const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const vsix = join(root, `${name}-${version}.vsix`);
@@ -27,9 +31,10 @@ export async function packageExtension() {
 function checkContents(vsce, vsix) {
   const listing = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
     .split('\n').map((l) => l.trim()).filter(Boolean);
-  const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.erl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
+  const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.[he]rl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
   const unexpected = listing.filter((f) => !allowed.test(f));
-  const required = ['dist/extension.js', 'dist/webview.js', 'dist/cluster.js', 'agent/ebin/beam_observer_agent.beam', 'agent/src/beam_observer_agent.erl'];
+  const required = ['CHANGELOG.md', 'dist/extension.js', 'dist/webview.js', 'dist/cluster.js', 'agent/ebin/beam_observer_agent.beam', 'agent/src/beam_observer_agent.erl',
+    'agent/src/beam_observer_errors.hrl'];
   const missing = required.filter((f) => !listing.includes(f));
   if (unexpected.length || missing.length) {
     throw new Error(`${vsix}: unexpected files ${JSON.stringify(unexpected)}, missing ${JSON.stringify(missing)}`);
@@ -38,5 +43,5 @@ function checkContents(vsce, vsix) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await packageExtension();
+  await packageExtension({ shipped: true });
 }

@@ -34,7 +34,8 @@ const testEbin = join(root, 'agent', 'test-ebin');
 rmSync(testEbin, { recursive: true, force: true });
 mkdirSync(testEbin, { recursive: true });
 const eunitSources = readdirSync(join(root, 'agent', 'test')).filter((f) => f.endsWith('_tests.erl'));
-spawnSync('erlc', ['-o', testEbin, ...eunitSources.map((f) => join('agent', 'test', f))], { cwd: root, stdio: 'inherit' });
+// -I agent/src: the tests include the agent's header (its error codes).
+spawnSync('erlc', ['-I', 'agent/src', '-o', testEbin, ...eunitSources.map((f) => join('agent', 'test', f))], { cwd: root, stdio: 'inherit' });
 const modules = eunitSources.map((f) => f.replace(/\.erl$/, '')).join(',');
 const eunit = run('EUnit (agent)', 'erl', ['-noshell', '-pa', 'agent/ebin', '-pa', 'agent/test-ebin', '-eval',
   `case eunit:test([${modules}], []) of ok -> halt(0); _ -> halt(1) end.`]);

@@ -30,12 +30,12 @@
                      discovery => boolean()}.
 -export_type([options/0]).
 
-%% @doc Start the agent with default options (ephemeral port on 127.0.0.1).
+%% Start the agent with default options (ephemeral port on 127.0.0.1).
 -spec start() -> {ok, #{port := inet:port_number(), token := binary()}} | {error, term()}.
 start() ->
     start(#{}).
 
-%% @doc Start the agent. A second start returns the running agent's port and token.
+%% Start the agent. A second start returns the running agent's port and token.
 -spec start(options()) -> {ok, #{port := inet:port_number(), token := binary()}} | {error, term()}.
 start(Opts) when is_map(Opts) ->
     case status() of
@@ -46,9 +46,10 @@ start(Opts) when is_map(Opts) ->
             do_start(Opts)
     end.
 
-%% @doc Run as a member of a cluster observed through another node's agent
-%% (see beam_observer_cluster): the ranking server and registry, no listener
-%% and no discovery file. Does nothing when the agent already runs.
+%% Run as a member of a cluster observed through another node's agent
+%% (see beam_observer_cluster and beam_observer_loader): the ranking server
+%% and registry, no listener and no discovery file. Does nothing when the
+%% agent already runs.
 -spec start_member() -> ok | {error, term()}.
 start_member() ->
     case whereis(beam_observer_sup) of
@@ -95,13 +96,13 @@ status_or_error() ->
         stopped -> {error, <<"the agent started but its listener is not running">>}
     end.
 
-%% @doc Stop the agent and remove its discovery file.
+%% Stop the agent and remove its discovery file.
 -spec stop() -> ok.
 stop() ->
     _ = supervisor:terminate_child(kernel_safe_sup, beam_observer_sup),
     ok.
 
-%% @doc Port and token of the running agent, or `stopped'.
+%% Port and token of the running agent, or `stopped'.
 -spec status() -> {running, #{port := inet:port_number(), token := binary()}} | stopped.
 status() ->
     try beam_observer_listener:endpoint() of
@@ -111,7 +112,7 @@ status() ->
         exit:_ -> stopped
     end.
 
-%% @doc Called through `-s beam_observer_agent autostart' in ERL_AFLAGS.
+%% Called through `-s beam_observer_agent autostart' in ERL_AFLAGS.
 %%
 %% Does nothing unless BEAM_OBSERVER_AUTOSTART=1. It returns at once and
 %% starts the agent from a process of its own after a short delay, so that
@@ -156,16 +157,18 @@ env_integer(Name, Default) ->
             end
     end.
 
-%% @doc The agent's version, as reported by `initialize'.
+%% The agent's version, as reported by `initialize'.
 -spec version() -> binary().
 version() -> ?VERSION.
 
-%% @doc Every module of the agent, in load order (used by loaders that push binaries).
+%% Every module of the agent, in load order, for loaders that push binaries
+%% (beam_observer_loader). AGENT_MODULES in extension/src/attach/debugSessions.ts
+%% names the same modules (test/unit/attach.test.ts checks it).
 -spec modules() -> [module()].
 modules() ->
     [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format,
      beam_observer_pid, beam_observer_registry, beam_observer_discovery,
-     beam_observer_debugger, beam_observer_load, beam_observer_procs, beam_observer_inspect,
-     beam_observer_cluster,
+     beam_observer_debugger, beam_observer_sampler, beam_observer_ranking, beam_observer_inspect,
+     beam_observer_loader, beam_observer_cluster,
      beam_observer_rpc,
      beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_agent].

@@ -9,7 +9,7 @@
 %%% This module runs ONLY there; it is never pushed into the nodes it
 %%% attaches to (it is not in beam_observer_agent:modules()). The helper
 %%% connects to the target, loads the agent's modules into it from binaries
-%%% (code:load_binary/3: nothing is installed on the target's disk and the
+%%% (beam_observer_loader: nothing is installed on the target's disk and the
 %%% target is not restarted), starts the agent and reports its endpoint.
 %%%
 %%% Why these flags: distribution is started at run time (net_kernel:start/2)
@@ -42,10 +42,13 @@
 
 -type mode() :: shortnames | longnames.
 -type target() :: {full, string(), string()} | {bare, string(), string()}.
+%% Tells the process waiting for a request's reply what the request is doing
+%% (see bounded/1): on timeout, the reply says which step did not finish.
+-type progress() :: fun((io:format(), [term()]) -> ok).
 
-%%====================================================================
-%% Entry point and request loop
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Entry point and request loop
+%%% ------------------------------------------------------------------
 
 -spec main() -> no_return().
 main() ->
@@ -80,11 +83,17 @@ reply(Reply) ->
 bounded(Line) ->
     Self = self(),
     Tag = make_ref(),
-    {Pid, Ref} = spawn_monitor(fun() ->
-                                       put(reply_to, Self),
-                                       Self ! {Tag, serve(Line)}
-                               end),
+    {Pid, Ref} = spawn_monitor(fun() -> Self ! {Tag, serve(Line, progress_to(Self))} end),
     wait(Tag, Pid, Ref, <<"starting">>, erlang:monotonic_time(millisecond) + ?REQUEST_TIMEOUT).
+
+%% Called in the request's process: its progress goes to Waiter, in wait/5.
+-spec progress_to(pid()) -> progress().
+progress_to(Waiter) ->
+    RequestProcess = self(),
+    fun(Format, Args) ->
+            Waiter ! {progress, RequestProcess, unicode:characters_to_binary(io_lib:format(Format, Args))},
+            ok
+    end.
 
 wait(Tag, Pid, Ref, Step, Deadline) ->
     Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
@@ -102,17 +111,11 @@ wait(Tag, Pid, Ref, Step, Deadline) ->
         failure(timeout, "no answer within ~b s while ~ts", [?REQUEST_TIMEOUT div 1000, Step])
     end.
 
-progress(Format, Args) ->
-    case get(reply_to) of
-        Pid when is_pid(Pid) -> Pid ! {progress, self(), unicode:characters_to_binary(io_lib:format(Format, Args))};
-        _ -> ok
-    end.
-
-serve(Line) ->
+serve(Line, Progress) ->
     try
         case beam_observer_json:decode(Line) of
-            {ok, #{<<"op">> := <<"attach">>} = Request} -> attach_request(Request, fun install/1);
-            {ok, #{<<"op">> := <<"relay">>} = Request} -> attach_request(Request, fun relay/1);
+            {ok, #{<<"op">> := <<"attach">>} = Request} -> attach_request(Request, fun install/2, Progress);
+            {ok, #{<<"op">> := <<"relay">>} = Request} -> attach_request(Request, fun relay/2, Progress);
             {ok, #{<<"op">> := <<"names">>} = Request} -> names_request(Request);
             {ok, #{<<"op">> := Op}} -> failure(bad_request, "unknown op ~tp", [Op]);
             {ok, _} -> failure(bad_request, "a request is a JSON object with an \"op\"", []);
@@ -124,9 +127,9 @@ serve(Line) ->
             failure(internal, "the attach helper failed: ~tp:~tp ~tp", [Class, Reason, hd(Stack ++ [[]])])
     end.
 
-%%====================================================================
-%% Requests
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Requests
+%%% ------------------------------------------------------------------
 
 names_request(Request) ->
     Host = text(Request, <<"host">>, "localhost"),
@@ -135,10 +138,10 @@ names_request(Request) ->
       names => [#{name => bin(Name), port => Port} || {Name, Port} <- Names]}.
 
 %% Then: what to do once connected (install the agent there, or relay to it).
-attach_request(Request, Then) ->
+attach_request(Request, Then, Progress) ->
     Target = target(Request),
     Cookie = cookie(Request),
-    attach(Target, Cookie, Then).
+    attach(Target, Cookie, fun(Node) -> Then(Node, Progress) end, Progress).
 
 target(#{<<"node">> := Node}) when is_binary(Node) ->
     case string:split(unicode:characters_to_list(Node), "@") of
@@ -184,16 +187,16 @@ text(Request, Key, Default) ->
         Value -> throw_failure(bad_request, "~ts must be a string, not ~tp", [Key, Value])
     end.
 
-%%====================================================================
-%% Attaching
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Attaching
+%%% ------------------------------------------------------------------
 
--spec attach(target(), atom(), fun((node()) -> map())) -> map().
-attach(Target, Cookie, Then) ->
+-spec attach(target(), atom(), fun((node()) -> map()), progress()) -> map().
+attach(Target, Cookie, Then, Progress) ->
     check_local_release(),
     {_, Alive, Host} = Target,
     %% epmd first: it tells "no such node" and "no epmd" apart, precisely.
-    progress("asking epmd on ~ts for ~ts", [Host, Alive]),
+    Progress("asking epmd on ~ts for ~ts", [Host, Alive]),
     Names = epmd_names(Host),
     Port = case lists:keyfind(Alive, 1, Names) of
                {_, P} -> P;
@@ -201,14 +204,14 @@ attach(Target, Cookie, Then) ->
                    throw_failure(not_found, "no node named ~ts on host ~ts (epmd lists: ~ts)",
                                  [Alive, Host, listing(Names)])
            end,
-    connect_any(Then, candidates(Target), Cookie, {Host, Port}, [], []).
+    connect_any(Then, candidates(Target), Cookie, {Host, Port}, [], [], Progress).
 
 %% Try each candidate name; a node that answers with another name (the
 %% handshake says who it is) is retried under that name, once.
-connect_any(_Then, [], _Cookie, Epmd, _Tried, Failures) ->
+connect_any(_Then, [], _Cookie, Epmd, _Tried, Failures, _Progress) ->
     give_up(Epmd, lists:reverse(Failures));
-connect_any(Then, [Node | Rest], Cookie, Epmd, Tried, Failures) ->
-    progress("connecting to ~ts", [Node]),
+connect_any(Then, [Node | Rest], Cookie, Epmd, Tried, Failures, Progress) ->
+    Progress("connecting to ~ts", [Node]),
     case connect(Node, Cookie) of
         ok ->
             Then(Node);
@@ -220,12 +223,12 @@ connect_any(Then, [Node | Rest], Cookie, Epmd, Tried, Failures) ->
                        true -> Rest;
                        false -> [Real | Rest]
                    end,
-            connect_any(Then, Next, Cookie, Epmd, [Node | Tried], [{Node, {name_mismatch, Real}} | Failures]);
+            connect_any(Then, Next, Cookie, Epmd, [Node | Tried], [{Node, {name_mismatch, Real}} | Failures], Progress);
         {error, {unreachable, timeout, _} = Reason} ->
             %% Every other name leads to the same port: do not wait for it again.
             give_up(Epmd, lists:reverse(Failures, [{Node, Reason}]));
         {error, Reason} ->
-            connect_any(Then, Rest, Cookie, Epmd, [Node | Tried], [{Node, Reason} | Failures])
+            connect_any(Then, Rest, Cookie, Epmd, [Node | Tried], [{Node, Reason} | Failures], Progress)
     end.
 
 %% The most useful sentence about why no candidate worked.
@@ -302,9 +305,9 @@ is_dotted(Host) -> lists:member($., Host) andalso not is_address(Host).
 
 is_address(Host) -> element(1, inet:parse_address(Host)) =:= ok.
 
-%%====================================================================
-%% Distribution
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Distribution
+%%% ------------------------------------------------------------------
 
 connect(Node, Cookie) ->
     case ensure_distribution(name_mode(Node)) of
@@ -428,9 +431,9 @@ log(#{msg := {report, #{report := {net_kernel, Report}}}}, #{config := #{pid := 
 log(_, _) ->
     ok.
 
-%%====================================================================
-%% epmd
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% epmd
+%%% ------------------------------------------------------------------
 
 %% erl_epmd:names/1 has no timeout of its own, and resolves a host name as
 %% IPv4 only: an IPv6 address (or a name with only an IPv6 address, as on
@@ -472,14 +475,14 @@ epmd_port() ->
 listing([]) -> "none";
 listing(Names) -> lists:join(", ", [Name || {Name, _} <- Names]).
 
-%%====================================================================
-%% Loading and starting the agent in the target
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Loading and starting the agent in the target
+%%% ------------------------------------------------------------------
 
-install(Node) ->
+install(Node, Progress) ->
     try
         Release = otp_release(Node),
-        {Pushed, Endpoint, Reused} = ensure_agent(Node),
+        {Pushed, Endpoint, Reused} = ensure_agent(Node, Progress),
         #{port := Port, token := Token} = Endpoint,
         OsPid = list_to_integer(remote(Node, os, getpid, [])),
         #{ok => true, node => atom_to_binary(Node, utf8), port => Port, token => Token,
@@ -498,15 +501,15 @@ install(Node) ->
 %% Erlang distribution exactly as an agent serves any node of its cluster
 %% (beam_observer_cluster). The helper ends when the extension closes its
 %% standard input, and with it the connection to the target.
-relay(Node) ->
+relay(Node, Progress) ->
     Release = otp_release(Node),
     Loaded = remote(Node, erlang, module_loaded, [beam_observer_agent]),
-    progress("loading the agent into ~ts", [Node]),
+    Progress("loading the agent into ~ts", [Node]),
     case beam_observer_cluster:ensure_member(Node) of
         ok -> ok;
         {error, _, Message} -> throw_failure(agent_failed, "~ts", [Message])
     end,
-    progress("starting the relay's own agent", []),
+    Progress("starting the relay's own agent", []),
     case beam_observer_agent:start(#{discovery => false}) of
         {ok, #{port := Port, token := Token}} ->
             #{ok => true, relay => true, node => atom_to_binary(Node, utf8), port => Port, token => Token,
@@ -532,51 +535,33 @@ otp_release(Node) ->
     end.
 
 %% Reuse a running agent of our version; refuse to replace another version
-%% under its users' feet; otherwise push the modules that differ and start.
-ensure_agent(Node) ->
-    Ours = beam_observer_agent:version(),
-    case remote(Node, erlang, module_loaded, [beam_observer_agent]) andalso
-         remote(Node, beam_observer_agent, status, []) of
-        {running, Endpoint} ->
-            case catch remote(Node, beam_observer_agent, version, []) of
-                Ours -> {0, Endpoint, true};
-                Theirs ->
-                    throw_failure(agent_version,
-                                  "~ts already runs BEAM Observer agent ~ts (this extension's is ~ts). Connect to "
-                                  "it with \"Connect to Agent...\" (port ~b), or stop it in the node "
-                                  "(beam_observer_agent:stop()) and attach again.",
-                                  [Node, version_text(Theirs), Ours, maps:get(port, Endpoint)])
-            end;
-        _ ->
-            progress("loading the agent into ~ts", [Node]),
-            Pushed = push(Node),
-            progress("starting the agent in ~ts", [Node]),
-            case remote(Node, beam_observer_agent, start, [#{}]) of
-                {ok, Endpoint} -> {Pushed, Endpoint, false};
-                {error, Reason} -> throw_failure(agent_failed, "the agent did not start in ~ts: ~tp", [Node, Reason])
-            end
+%% under its users' feet; otherwise push the modules that differ and start
+%% (beam_observer_loader:ensure_started/2).
+ensure_agent(Node, Progress) ->
+    Remote = fun(M, F, A) -> remote(Node, M, F, A) end,
+    Step = fun(pushing) -> Progress("loading the agent into ~ts", [Node]);
+              (starting) -> Progress("starting the agent in ~ts", [Node])
+           end,
+    case beam_observer_loader:ensure_started(Remote, Step) of
+        {ok, #{pushed := Pushed, endpoint := Endpoint, reused := Reused}} -> {Pushed, Endpoint, Reused};
+        {error, Failure} -> throw({failure, agent_failure(Node, Failure)})
     end.
+
+agent_failure(Node, {other_version, Theirs, Endpoint}) ->
+    failure(agent_version,
+            "~ts already runs BEAM Observer agent ~ts (this extension's is ~ts). Connect to "
+            "it with \"Connect to Agent...\" (port ~b), or stop it in the node "
+            "(beam_observer_agent:stop()) and attach again.",
+            [Node, version_text(Theirs), beam_observer_agent:version(), maps:get(port, Endpoint)]);
+agent_failure(Node, {load_failed, Module, Reason}) ->
+    failure(agent_failed, "cannot load ~ts into ~ts: ~tp", [Module, Node, Reason]);
+agent_failure(Node, {no_object_code, Module}) ->
+    failure(agent_failed, "cannot load ~ts into ~ts: ~tp", [Module, Node, no_object_code]);
+agent_failure(Node, {start_failed, Reason}) ->
+    failure(agent_failed, "the agent did not start in ~ts: ~tp", [Node, Reason]).
 
 version_text(V) when is_binary(V) -> V;
 version_text(_) -> <<"of an unknown version">>.
-
-%% In modules() order: a module is only called once those it uses are loaded.
-push(Node) ->
-    Stale = [M || M <- beam_observer_agent:modules(), not same_code(Node, M)],
-    lists:foreach(fun(M) -> load(Node, M) end, Stale),
-    length(Stale).
-
-same_code(Node, Module) ->
-    remote(Node, erlang, module_loaded, [Module]) andalso
-        remote(Node, Module, module_info, [md5]) =:= Module:module_info(md5).
-
-load(Node, Module) ->
-    {Module, Binary, File} = code:get_object_code(Module),
-    case remote(Node, code, load_binary, [Module, File, Binary]) of
-        {module, Module} -> ok;
-        {error, Reason} ->
-            throw_failure(agent_failed, "cannot load ~ts into ~ts: ~tp", [Module, Node, Reason])
-    end.
 
 %% The agent's discovery file as the extension would read it, so that the
 %% node it attaches to is the one the discovery watcher will see (same key).
@@ -602,9 +587,9 @@ remote(Node, M, F, A) ->
             throw_failure(agent_failed, "~ts:~ts failed in ~ts: ~tp:~tp", [M, F, Node, Class, Reason])
     end.
 
-%%====================================================================
-%% Helpers
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Helpers
+%%% ------------------------------------------------------------------
 
 check_local_release() ->
     case string:to_integer(erlang:system_info(otp_release)) of

@@ -3,10 +3,10 @@
 %%% A request may name another node (`"node": "b@host"'), or carry a pid that
 %%% this node printed for a process of another node ("<9003.50.0>"). Either
 %%% way the agent runs the request *in that node* through `erpc', after
-%%% loading itself there on demand: its modules are pushed with
-%%% code:load_binary/3 and started as a cluster member (the ranking server and
-%%% registry, no listener, no discovery file). Nothing is installed on disk
-%%% there and nothing there is restarted.
+%%% loading itself there on demand (beam_observer_loader): its modules are
+%%% pushed with code:load_binary/3 and started as a cluster member (the
+%%% ranking server and registry, no listener, no discovery file). Nothing is
+%%% installed on disk there and nothing there is restarted.
 %%%
 %%% Node names arrive as text and are matched against the names this node is
 %%% connected to, or that the nodes it is connected to list (it then connects
@@ -14,12 +14,9 @@
 %%% outside the cluster.
 -module(beam_observer_cluster).
 
--export([target/1, call/4, nodes/0, ensure_member/1, start_sampler/3]).
+-include("beam_observer_errors.hrl").
 
--define(NOT_CONNECTED, -32009).
--define(AGENT_UNAVAILABLE, -32010).
--define(TIMEOUT, -32003).
--define(CALL_TIMEOUT_MS, 15000).
+-export([target/1, call/4, nodes/0, ensure_member/1, start_sampler/3]).
 
 %% Which node a request's `node' parameter names: `local' for this node (or
 %% no parameter), else a connected node.
@@ -32,7 +29,7 @@ target(Params) when is_map(Params) ->
                 true -> {ok, local};
                 false -> connected(Name)
             end;
-        _ -> {error, -32602, <<"node must be a node name such as \"app@host\"">>}
+        _ -> {error, ?InvalidParams, <<"node must be a node name such as \"app@host\"">>}
     end;
 target(_) ->
     {ok, local}.
@@ -54,10 +51,10 @@ via_peer(Name) ->
             Listed = lists:any(fun({ok, Nodes}) -> lists:member(Node, Nodes); (_) -> false end, Answers),
             case Listed andalso net_kernel:connect_node(Node) of
                 true -> {ok, Node};
-                _ -> {error, ?NOT_CONNECTED, not_connected_message(Name)}
+                _ -> {error, ?NodeNotConnected, not_connected_message(Name)}
             end
     catch
-        error:badarg -> {error, ?NOT_CONNECTED, not_connected_message(Name)}
+        error:badarg -> {error, ?NodeNotConnected, not_connected_message(Name)}
     end.
 
 not_connected_message(Name) ->
@@ -76,10 +73,10 @@ call(Node, Method, Params, TimeoutMs) ->
             try erpc:call(Node, beam_observer_rpc, handle_remote, [Method, Params], TimeoutMs)
             catch
                 error:{erpc, timeout} ->
-                    {error, ?TIMEOUT, <<(atom_to_binary(Node))/binary, " did not answer within ",
+                    {error, ?Timeout, <<(atom_to_binary(Node))/binary, " did not answer within ",
                                         (integer_to_binary(TimeoutMs))/binary, " ms">>};
-                error:{erpc, noconnection} -> {error, ?NOT_CONNECTED, left(Node)};
-                Class:Reason -> {error, -32603, remote_crash(Node, Class, Reason)}
+                error:{erpc, noconnection} -> {error, ?NodeNotConnected, left(Node)};
+                Class:Reason -> {error, ?InternalError, remote_crash(Node, Class, Reason)}
             end;
         {error, _, _} = Error ->
             Error
@@ -105,56 +102,37 @@ nodes() ->
 %% Make sure Node runs this agent (same version) as a cluster member.
 -spec ensure_member(node()) -> ok | {error, integer(), binary()}.
 ensure_member(Node) ->
+    TimeoutMs = remote_call_timeout_ms(),
+    Remote = fun(M, F, A) -> erpc:call(Node, M, F, A, TimeoutMs) end,
     try
-        case erpc:call(Node, code, is_loaded, [beam_observer_agent], ?CALL_TIMEOUT_MS) of
-            {file, _} -> ok;
-            false -> push(Node)
-        end,
-        Theirs = erpc:call(Node, beam_observer_agent, version, [], ?CALL_TIMEOUT_MS),
-        Ours = beam_observer_agent:version(),
-        Theirs =:= Ours orelse throw({unavailable,
-            <<"it runs BEAM Observer agent ", Theirs/binary, " and this agent is ", Ours/binary,
-              "; stop the agent there (beam_observer_agent:stop()) and try again">>}),
-        ok = erpc:call(Node, beam_observer_agent, start_member, [], ?CALL_TIMEOUT_MS)
+        case beam_observer_loader:ensure_member(Remote) of
+            ok -> ok;
+            {error, Failure} -> unavailable(Node, member_failure(Failure))
+        end
     catch
-        throw:{unavailable, Why} -> unavailable(Node, Why);
-        error:{erpc, noconnection} -> {error, ?NOT_CONNECTED, left(Node)};
-        error:{erpc, timeout} -> unavailable(Node, <<"it did not answer within 15 s">>);
+        error:{erpc, noconnection} -> {error, ?NodeNotConnected, left(Node)};
+        error:{erpc, timeout} ->
+            unavailable(Node, <<"it did not answer within ", (integer_to_binary(TimeoutMs div 1000))/binary, " s">>);
         error:{exception, undef, _} ->
             unavailable(Node, <<"its OTP release lacks what the agent needs (OTP 25 or later)">>);
         Class:Reason -> unavailable(Node, beam_observer_format:short({Class, Reason}))
     end.
 
+member_failure({other_version, Theirs}) ->
+    <<"it runs BEAM Observer agent ", Theirs/binary, " and this agent is ", (beam_observer_agent:version())/binary,
+      "; stop the agent there (beam_observer_agent:stop()) and try again">>;
+member_failure({load_failed, Module, Reason}) ->
+    <<"loading ", (atom_to_binary(Module))/binary, " failed: ", (beam_observer_format:short(Reason))/binary>>;
+member_failure({no_object_code, Module}) ->
+    <<"this node has no copy of ", (atom_to_binary(Module))/binary, "'s object code to send">>.
+
 unavailable(Node, Why) ->
-    {error, ?AGENT_UNAVAILABLE,
+    {error, ?AgentUnavailable,
      <<"could not load the agent into ", (atom_to_binary(Node))/binary, ": ", Why/binary>>}.
 
-%% Push every agent module, in load order, as binaries.
-push(Node) ->
-    lists:foreach(
-      fun(Module) ->
-              {Binary, File} = object_code(Module),
-              case erpc:call(Node, code, load_binary, [Module, File, Binary], ?CALL_TIMEOUT_MS) of
-                  {module, Module} -> ok;
-                  {error, Reason} ->
-                      throw({unavailable, <<"loading ", (atom_to_binary(Module))/binary, " failed: ",
-                                            (beam_observer_format:short(Reason))/binary>>})
-              end
-      end, beam_observer_agent:modules()).
-
-%% The object code of a module of ours: from the code path, or from the file
-%% it was loaded from when a loader pushed it as a binary.
-object_code(Module) ->
-    case code:get_object_code(Module) of
-        {Module, Binary, File} -> {Binary, File};
-        error ->
-            File = code:which(Module),
-            case is_list(File) andalso file:read_file(File) of
-                {ok, Binary} -> {Binary, File};
-                _ -> throw({unavailable, <<"this node has no copy of ", (atom_to_binary(Module))/binary,
-                                           "'s object code to send">>})
-            end
-    end.
+remote_call_timeout_ms() ->
+    #{remote_call_timeout_ms := TimeoutMs} = beam_observer_config:limits(),
+    TimeoutMs.
 
 %% A load sampler running in Node and reporting to Conn (a connection
 %% process here). Linked to Conn: the sampler ends with the connection, and
@@ -163,11 +141,11 @@ object_code(Module) ->
 start_sampler(Node, Conn, IntervalMs) ->
     case ensure_member(Node) of
         ok ->
-            try erpc:call(Node, beam_observer_load, start_linked, [Conn, IntervalMs], ?CALL_TIMEOUT_MS) of
+            try erpc:call(Node, beam_observer_sampler, start_linked, [Conn, IntervalMs], remote_call_timeout_ms()) of
                 Pid when is_pid(Pid) -> {ok, Pid}
             catch
-                error:{erpc, noconnection} -> {error, ?NOT_CONNECTED, left(Node)};
-                Class:Reason -> {error, -32603, remote_crash(Node, Class, Reason)}
+                error:{erpc, noconnection} -> {error, ?NodeNotConnected, left(Node)};
+                Class:Reason -> {error, ?InternalError, remote_crash(Node, Class, Reason)}
             end;
         Error ->
             Error

@@ -15,7 +15,10 @@
                     loopback := boolean()}.
 -export_type([config/0]).
 
-%% Limits are fixed, documented in docs/protocol.md and reported by `initialize'.
+%% Limits are fixed, documented in docs/protocol.md; `initialize' reports
+%% those a client must respect. Messages that state a limit are built from
+%% these figures, so a figure changes in one place.
+-spec limits() -> #{atom() => pos_integer()}.
 limits() ->
     #{max_frame_bytes => 1024 * 1024,     %% a request never needs more
       max_clients => 8,                   %% authenticated clients beyond this get HTTP 503
@@ -23,14 +26,18 @@ limits() ->
       max_inflight => 8,                  %% concurrent requests per connection
       rate_per_second => 100,             %% sustained requests per connection
       rate_burst => 200,
+      request_timeout_ms => 60000,        %% a request still running then is killed
+      max_load_subscriptions => 32,       %% load samplers per connection, one per node
       handshake_timeout_ms => 5000,       %% slowloris protection
       max_request_head_bytes => 8192,
       max_list_limit => 1000,             %% rows in processes/list
+      max_filter_bytes => 200,            %% processes/list filter
       max_mailbox_peek => 10000,          %% queue length above which a peek is refused
       max_messages_returned => 100,
       state_timeout_ms => 5000,           %% default for process/state
       max_state_timeout_ms => 30000,
       max_state_bytes => 256 * 1024,      %% formatted state text is cut here
+      remote_call_timeout_ms => 15000,    %% a request run in another node of the cluster
       min_interval_ms => 100,
       max_interval_ms => 60000}.
 
@@ -79,8 +86,13 @@ token(Text) when is_list(Text) -> token(unicode:characters_to_binary(Text));
 token(Token) when is_binary(Token), byte_size(Token) >= 16, byte_size(Token) =< 256 -> Token;
 token(_) -> throw({bad_option, <<"token must be a string of 16 to 256 bytes">>}).
 
-interval(Ms) when is_integer(Ms), Ms >= 100, Ms =< 60000 -> Ms;
-interval(_) -> throw({bad_option, <<"interval_ms must be an integer from 100 to 60000">>}).
+interval(Ms) ->
+    #{min_interval_ms := Min, max_interval_ms := Max} = limits(),
+    case is_integer(Ms) andalso Ms >= Min andalso Ms =< Max of
+        true -> Ms;
+        false -> throw({bad_option, <<"interval_ms must be an integer from ", (integer_to_binary(Min))/binary,
+                                      " to ", (integer_to_binary(Max))/binary>>})
+    end.
 
 boolean(_, B) when is_boolean(B) -> B;
 boolean(Name, _) ->

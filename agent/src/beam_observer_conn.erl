@@ -1,5 +1,6 @@
-%%% One client connection: HTTP upgrade with its security checks, then
-%%% WebSocket frames carrying JSON-RPC 2.0 messages.
+%%% One client connection: the HTTP upgrade (its security checks are
+%%% beam_observer_ws:check_request/2), then WebSocket frames carrying
+%%% JSON-RPC 2.0 messages.
 %%%
 %%% The connection process itself never touches a user process: every request
 %%% except the load subscription runs in a short-lived worker that it
@@ -7,9 +8,9 @@
 %%% garbage dies with the worker, and a crash becomes an error response.
 -module(beam_observer_conn).
 
+-include("beam_observer_errors.hrl").
+
 -export([spawn_for/1]).
-%% Exported for tests of the pure checks.
--export([check_request/2]).
 
 -record(conn, {socket :: gen_tcp:socket(),
                listener :: reference(),
@@ -21,9 +22,6 @@
                %% Load samplers by node: this node's is linked to the connection,
                %% another node's (beam_observer_cluster) too, across the distribution.
                samplers = #{} :: #{node() => pid()}}).
-
--define(REQUEST_TIMEOUT_MS, 60000).
--define(MAX_SAMPLERS, 32).
 
 %% Spawned unlinked by the acceptor; it waits to be admitted by the listener.
 -spec spawn_for(gen_tcp:socket()) -> pid().
@@ -51,20 +49,9 @@ handshake(Socket, Listener, ListenerRef) ->
     Deadline = erlang:monotonic_time(millisecond) + Timeout,
     case read_request(Socket, <<>>, MaxHead, Deadline) of
         {ok, Request, Rest} ->
-            case check_request(Request, beam_observer_config:current()) of
-                {ok, Key} ->
-                    case beam_observer_listener:authenticated(Listener) of
-                        ok ->
-                            ok = inet:setopts(Socket, [{send_timeout, 5000}, {send_timeout_close, true}]),
-                            case gen_tcp:send(Socket, beam_observer_ws:handshake_response(Key)) of
-                                ok -> open(Socket, ListenerRef, Rest, Limits);
-                                {error, _} -> gen_tcp:close(Socket)
-                            end;
-                        full ->
-                            reject(Socket, 503, <<"too many clients">>)
-                    end;
-                {error, Status, Message} ->
-                    reject(Socket, Status, Message)
+            case beam_observer_ws:check_request(Request, beam_observer_config:current()) of
+                {ok, Key} -> upgrade(Socket, Listener, ListenerRef, Key, Rest, Limits);
+                {error, Status, Message} -> reject(Socket, Status, Message)
             end;
         {error, timeout} ->
             reject(Socket, 408, <<"request head not received in time">>);
@@ -89,91 +76,18 @@ read_request(Socket, Buffer, MaxHead, Deadline) ->
             end
     end.
 
-%% Security checks, in order: no browser origin, a loopback Host, the token,
-%% then a well-formed WebSocket upgrade.
--spec check_request(map(), map()) -> {ok, binary()} | {error, integer(), binary()}.
-check_request(#{headers := Headers} = Request, #{token := Token, loopback := Loopback}) ->
-    case Headers of
-        #{<<"origin">> := _} ->
-            {error, 403, <<"requests from web pages (with an Origin header) are refused">>};
-        #{<<"host">> := Host} ->
-            case not Loopback orelse loopback_host(Host) of
-                false -> {error, 403, <<"Host must be a loopback name or address">>};
-                true -> check_token(Request, Token)
+%% The request passed every check: the client takes one of the listener's
+%% client places, if one is free, and the upgrade is answered.
+upgrade(Socket, Listener, ListenerRef, Key, Rest, Limits) ->
+    case beam_observer_listener:authenticated(Listener) of
+        ok ->
+            ok = inet:setopts(Socket, [{send_timeout, 5000}, {send_timeout_close, true}]),
+            case gen_tcp:send(Socket, beam_observer_ws:handshake_response(Key)) of
+                ok -> open(Socket, ListenerRef, Rest, Limits);
+                {error, _} -> gen_tcp:close(Socket)
             end;
-        _ ->
-            {error, 400, <<"missing Host header">>}
-    end.
-
-check_token(#{headers := Headers} = Request, Token) ->
-    Presented = case maps:get(<<"authorization">>, Headers, <<>>) of
-                    <<Scheme:6/binary, " ", Rest/binary>> ->
-                        case ascii_lowercase(Scheme) of
-                            <<"bearer">> -> trim_spaces(Rest);
-                            _ -> <<>>
-                        end;
-                    _ -> <<>>
-                end,
-    case Presented =/= <<>> andalso token_equal(Presented, Token) of
-        true ->
-            case beam_observer_ws:check_upgrade(Request) of
-                {ok, Key} -> {ok, Key};
-                {error, Status, Message} -> {error, Status, Message}
-            end;
-        false ->
-            {error, 401, <<"missing or wrong token (send Authorization: Bearer <token>)">>}
-    end.
-
-%% Constant time whatever the lengths: compare fixed-size digests.
-token_equal(A, B) ->
-    crypto:hash_equals(crypto:hash(sha256, A), crypto:hash(sha256, B)).
-
-loopback_host(Host) ->
-    Name = host_without_port(ascii_lowercase(Host)),
-    case Name of
-        <<"localhost">> -> true;
-        <<"::1">> -> true;
-        _ ->
-            case inet:parse_ipv4strict_address(binary_to_list(Name)) of
-                {ok, {127, _, _, _}} -> true;
-                _ -> false
-            end
-    end.
-
-host_without_port(<<"[", Rest/binary>> = Host) ->
-    %% "[::1]" or "[::1]:port", nothing else after the bracket.
-    case binary:split(Rest, <<"]">>) of
-        [Address, <<>>] -> Address;
-        [Address, <<":", Port/binary>>] when Port =/= <<>> ->
-            case lists:all(fun(C) -> C >= $0 andalso C =< $9 end, binary_to_list(Port)) of
-                true -> Address;
-                false -> Host
-            end;
-        _ -> Host
-    end;
-host_without_port(Host) ->
-    case binary:split(Host, <<":">>, [global]) of
-        [Name, _Port] -> Name;
-        [Name] -> Name;
-        _ -> Host   %% a bare IPv6 address without brackets
-    end.
-
-%% Header values are bytes from the client, not necessarily UTF-8: the
-%% string module raises on invalid UTF-8, so these work byte by byte.
-ascii_lowercase(Bin) ->
-    << <<(case C of _ when C >= $A, C =< $Z -> C + 32; _ -> C end)>> || <<C>> <= Bin >>.
-
-trim_spaces(Bin) ->
-    trim_trailing(trim_leading(Bin)).
-
-trim_leading(<<C, Rest/binary>>) when C =:= $\s; C =:= $\t -> trim_leading(Rest);
-trim_leading(Bin) -> Bin.
-
-trim_trailing(<<>>) -> <<>>;
-trim_trailing(Bin) ->
-    case binary:last(Bin) of
-        C when C =:= $\s; C =:= $\t -> trim_trailing(binary:part(Bin, 0, byte_size(Bin) - 1));
-        _ -> Bin
+        full ->
+            reject(Socket, 503, <<"too many clients">>)
     end.
 
 reject(Socket, Status, Message) ->
@@ -225,7 +139,7 @@ loop(Conn = #conn{socket = Socket}, Limits) ->
         {'EXIT', Pid, Reason} ->
             loop(sampler_exit(Conn, Pid, Reason), Limits);
         {request_timeout, Worker} ->
-            loop(worker_timeout(Conn, Worker), Limits)
+            loop(worker_timeout(Conn, Worker, Limits), Limits)
     end.
 
 frames(Conn = #conn{buffer = Buffer}, Limits = #{max_frame_bytes := Max}) ->
@@ -288,10 +202,10 @@ send_text(Conn, Json) ->
 request(Payload, Conn, Limits) ->
     case beam_observer_json:decode(Payload) of
         {error, Reason} ->
-            reply_error(Conn, null, -32700, <<"parse error: ", Reason/binary>>),
+            reply_error(Conn, null, ?ParseError, <<"parse error: ", Reason/binary>>),
             Conn;
         {ok, List} when is_list(List) ->
-            reply_error(Conn, null, -32600, <<"batch requests are not supported">>),
+            reply_error(Conn, null, ?InvalidRequest, <<"batch requests are not supported">>),
             Conn;
         {ok, #{<<"jsonrpc">> := <<"2.0">>, <<"method">> := Method} = Message}
           when is_binary(Method) ->
@@ -299,7 +213,7 @@ request(Payload, Conn, Limits) ->
             Params = maps:get(<<"params">>, Message, #{}),
             case valid_id(Id) of
                 false ->
-                    reply_error(Conn, null, -32600, <<"id must be a string, a number or null">>),
+                    reply_error(Conn, null, ?InvalidRequest, <<"id must be a string, a number or null">>),
                     Conn;
                 true ->
                     admit_request(Id, Method, Params, Conn, Limits)
@@ -313,7 +227,7 @@ request(Payload, Conn, Limits) ->
                      true -> maps:get(<<"id">>, Message, null);
                      false -> null
                  end,
-            reply_error(Conn, sanitize_id(Id), -32600,
+            reply_error(Conn, sanitize_id(Id), ?InvalidRequest,
                         <<"invalid request: expected {\"jsonrpc\": \"2.0\", \"method\": string, ...}">>),
             Conn
     end.
@@ -333,13 +247,14 @@ admit_request(Id, Method, Params, Conn, Limits) ->
     Conn1 = refill(Conn, Rate, Burst),
     if
         Conn1#conn.tokens < 1.0 ->
-            reply_error(Conn1, Id, -32007, <<"rate limit exceeded: at most 100 requests per second">>),
+            reply_error(Conn1, Id, ?RateLimited, <<"rate limit exceeded: at most ", (integer_to_binary(Rate))/binary,
+                                                   " requests per second">>),
             Conn1;
         map_size(Conn1#conn.workers) >= MaxInflight ->
-            reply_error(Conn1, Id, -32008, <<"too many requests in flight on this connection">>),
+            reply_error(Conn1, Id, ?TooManyInflight, <<"too many requests in flight on this connection">>),
             Conn1#conn{tokens = Conn1#conn.tokens - 1.0};
         true ->
-            dispatch(Id, Method, Params, Conn1#conn{tokens = Conn1#conn.tokens - 1.0})
+            dispatch(Id, Method, Params, Conn1#conn{tokens = Conn1#conn.tokens - 1.0}, Limits)
     end.
 
 refill(Conn = #conn{tokens = Tokens, last_refill = Last}, Rate, Burst) ->
@@ -349,34 +264,28 @@ refill(Conn = #conn{tokens = Tokens, last_refill = Last}, Rate, Burst) ->
 
 %% Load subscriptions belong to the connection (one sampler per node);
 %% everything else runs in a worker.
-dispatch(Id, <<"load/subscribe">>, Params, Conn = #conn{samplers = Samplers}) ->
-    Check = case beam_observer_rpc:subscribe_params(Params) of
-                {ok, Ms} ->
-                    case beam_observer_cluster:target(Params) of
-                        {ok, local} -> {node(), Ms};
-                        {ok, Remote} -> {Remote, Ms};
-                        Error -> Error
-                    end;
-                Error -> Error
-            end,
-    case Check of
+dispatch(Id, <<"load/subscribe">>, Params, Conn = #conn{samplers = Samplers}, Limits) ->
+    #{max_load_subscriptions := MaxSamplers} = Limits,
+    case subscription(Params) of
         {error, Code, Message} ->
             reply_error(Conn, Id, Code, Message),
             Conn;
-        {Target, _} when map_size(Samplers) >= ?MAX_SAMPLERS, not is_map_key(Target, Samplers) ->
-            reply_error(Conn, Id, -32602, <<"at most 32 load subscriptions per connection">>),
+        {Target, _} when map_size(Samplers) >= MaxSamplers, not is_map_key(Target, Samplers) ->
+            reply_error(Conn, Id, ?InvalidParams, <<"at most ", (integer_to_binary(MaxSamplers))/binary,
+                                                    " load subscriptions per connection">>),
             Conn;
         {Local, IntervalMs} when Local =:= node() ->
             Self = self(),
-            Sampler = spawn_link(fun() -> beam_observer_load:run(Self, IntervalMs) end),
+            Sampler = spawn_link(fun() -> beam_observer_sampler:run(Self, IntervalMs) end),
             beam_observer_registry:add(Sampler, sampler),
             reply(Conn, Id, #{intervalMs => IntervalMs, node => node()}),
             add_sampler(Conn, node(), Sampler);
         {Node, IntervalMs} ->
             %% Loading the agent there may take a moment: not in this loop.
-            spawn_worker(Id, fun() -> remote_subscribe(Node, IntervalMs) end, Conn)
+            Self = self(),
+            spawn_worker(Id, fun() -> remote_subscribe(Self, Node, IntervalMs) end, Conn, Limits)
     end;
-dispatch(Id, <<"load/unsubscribe">>, Params, Conn = #conn{samplers = Samplers}) ->
+dispatch(Id, <<"load/unsubscribe">>, Params, Conn = #conn{samplers = Samplers}, _Limits) ->
     Stop = case beam_observer_cluster:target(Params) of
                {ok, local} when is_map(Params), is_map_key(<<"node">>, Params) -> [node()];
                {ok, local} -> maps:keys(Samplers);   %% no node: every subscription
@@ -385,29 +294,39 @@ dispatch(Id, <<"load/unsubscribe">>, Params, Conn = #conn{samplers = Samplers}) 
            end,
     reply(Conn, Id, #{}),
     lists:foldl(fun(Node, C) -> stop_sampler(C, Node) end, Conn, Stop);
-dispatch(Id, Method, Params, Conn) ->
-    spawn_worker(Id, fun() -> beam_observer_rpc:handle(Method, Params) end, Conn).
+dispatch(Id, Method, Params, Conn, Limits) ->
+    spawn_worker(Id, fun() -> beam_observer_rpc:handle(Method, Params) end, Conn, Limits).
 
-spawn_worker(Id, Run, Conn = #conn{workers = Workers}) ->
+%% The node a load/subscribe names and the interval it asks for.
+subscription(Params) ->
+    case beam_observer_rpc:subscribe_params(Params) of
+        {ok, IntervalMs} ->
+            case beam_observer_cluster:target(Params) of
+                {ok, local} -> {node(), IntervalMs};
+                {ok, Remote} -> {Remote, IntervalMs};
+                Error -> Error
+            end;
+        Error -> Error
+    end.
+
+spawn_worker(Id, Run, Conn = #conn{workers = Workers}, #{request_timeout_ms := TimeoutMs}) ->
     Self = self(),
     {Pid, Monitor} = spawn_monitor(fun() -> worker(Self, Id, Run) end),
-    Timer = erlang:send_after(?REQUEST_TIMEOUT_MS, self(), {request_timeout, Pid}),
+    Timer = erlang:send_after(TimeoutMs, self(), {request_timeout, Pid}),
     Conn#conn{workers = Workers#{Pid => {Id, Monitor, Timer}}}.
 
-%% In a worker: start a sampler in Node and hand it to the connection
-%% before the response goes out.
-remote_subscribe(Node, IntervalMs) ->
-    Conn = get(conn),
-    case beam_observer_cluster:start_sampler(Node, Conn, IntervalMs) of
+%% In a worker: start a sampler in Node for the connection process
+%% Connection, and hand it over before the response goes out.
+remote_subscribe(Connection, Node, IntervalMs) ->
+    case beam_observer_cluster:start_sampler(Node, Connection, IntervalMs) of
         {ok, Sampler} ->
-            Conn ! {remote_sampler, Node, Sampler},
+            Connection ! {remote_sampler, Node, Sampler},
             {ok, #{intervalMs => IntervalMs, node => Node}};
         Error ->
             Error
     end.
 
-worker(Conn, Id, Run) ->
-    put(conn, Conn),
+worker(Connection, Id, Run) ->
     Response = beam_observer_registry:agent_work(worker, fun() ->
                    case Run() of
                        {ok, Result} -> response(Id, Result);
@@ -417,7 +336,7 @@ worker(Conn, Id, Run) ->
     %% Notifications (no id) get no response.
     case Id of
         undefined -> ok;
-        _ -> Conn ! {response, self(), Response}
+        _ -> Connection ! {response, self(), Response}
     end.
 
 worker_down(Conn = #conn{workers = Workers}, Worker, Reason) ->
@@ -426,20 +345,21 @@ worker_down(Conn = #conn{workers = Workers}, Worker, Reason) ->
             erlang:cancel_timer(Timer),
             beam_observer_registry:remove(Worker),
             Reason =/= normal andalso
-                reply_error(Conn, Id, -32603, <<"internal error in the agent: ",
-                                                (beam_observer_format:short(Reason))/binary>>),
+                reply_error(Conn, Id, ?InternalError, <<"internal error in the agent: ",
+                                                        (beam_observer_format:short(Reason))/binary>>),
             Conn#conn{workers = Rest};
         error ->
             Conn
     end.
 
-worker_timeout(Conn = #conn{workers = Workers}, Worker) ->
+worker_timeout(Conn = #conn{workers = Workers}, Worker, #{request_timeout_ms := TimeoutMs}) ->
     case maps:take(Worker, Workers) of
         {{Id, Monitor, _}, Rest} ->
             erlang:demonitor(Monitor, [flush]),
             exit(Worker, kill),
             beam_observer_registry:remove(Worker),
-            reply_error(Conn, Id, -32003, <<"the request did not finish within 60 s">>),
+            reply_error(Conn, Id, ?Timeout, <<"the request did not finish within ",
+                                              (integer_to_binary(TimeoutMs div 1000))/binary, " s">>),
             Conn#conn{workers = Rest};
         error ->
             Conn

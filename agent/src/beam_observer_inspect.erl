@@ -18,6 +18,8 @@
 %%% can take the node's memory with it (docs/protocol.md).
 -module(beam_observer_inspect).
 
+-include("beam_observer_errors.hrl").
+
 -export([info/1, state/2, messages/2]).
 %% Exported for tests.
 -export([behaviour_of/1]).
@@ -40,7 +42,7 @@ info(Pid) ->
             Info = maps:from_list(Info0),
             Dict = maps:get(dictionary, Info),
             Stack = maps:get(current_stacktrace, Info),
-            InitialCall = initial_call(maps:get(initial_call, Info), Dict),
+            InitialCall = beam_observer_ranking:real_initial_call(maps:get(initial_call, Info), Dict),
             Name = maps:get(registered_name, Info),
             Behaviour = behaviour_of(Stack),
             Gc = maps:get(garbage_collection, Info),
@@ -71,18 +73,11 @@ info(Pid) ->
                    otp => #{isOtp => Behaviour =/= null orelse lists:keymember('$initial_call', 1, Dict),
                             behaviour => Behaviour,
                             sysAware => Behaviour =/= null},
-                   agent => beam_observer_procs:is_agent_process(Pid, {Name, InitialCall}),
+                   agent => beam_observer_ranking:is_agent_process(Pid, {Name, InitialCall}),
                    debugger => beam_observer_debugger:is_debugger(Pid, {Name, InitialCall},
                                                                   beam_observer_debugger:meta_pids()),
                    heldByDebugger => beam_observer_debugger:hold(Pid, Stack)}}
     end.
-
-initial_call({proc_lib, _, _} = Raw, Dict) ->
-    case lists:keyfind('$initial_call', 1, Dict) of
-        {_, {M, F, A}} when is_atom(M), is_atom(F), is_integer(A) -> {M, F, A};
-        _ -> Raw
-    end;
-initial_call(Raw, _Dict) -> Raw.
 
 frame({M, F, A, Location}) ->
     Base = beam_observer_format:mfa({M, F, A}),
@@ -176,15 +171,15 @@ state(Pid, TimeoutMs) ->
         undefined -> dead(Pid);
         [{current_stacktrace, Stack}, {registered_name, Name}, {initial_call, Raw},
          {dictionary, Dict}] ->
-            InitialCall = initial_call(Raw, Dict),
-            case beam_observer_procs:is_agent_process(Pid, {Name, InitialCall}) of
+            InitialCall = beam_observer_ranking:real_initial_call(Raw, Dict),
+            case beam_observer_ranking:is_agent_process(Pid, {Name, InitialCall}) of
                 true ->
-                    {error, -32005, <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
-                                      " belongs to BEAM Observer's agent; its state is not shown">>};
+                    {error, ?AgentProcess, <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
+                                             " belongs to BEAM Observer's agent; its state is not shown">>};
                 false ->
                     case behaviour_of(Stack) of
                         null ->
-                            {error, -32002,
+                            {error, ?NotOtpProcess,
                              <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
                                " is not an OTP process (gen_server, gen_statem, gen_event...) "
                                "and cannot report its state; its info and stack are available">>};
@@ -194,7 +189,7 @@ state(Pid, TimeoutMs) ->
                                     format_state_in_target(Pid, Behaviour, TimeoutMs);
                                 Hold ->
                                     %% It handles no system message until the interpreter lets it go.
-                                    {error, -32011, beam_observer_debugger:hold_message(Pid, Hold)}
+                                    {error, ?HeldByDebugger, beam_observer_debugger:hold_message(Pid, Hold)}
                             end
                     end
             end
@@ -241,15 +236,15 @@ format_state_in_target(Pid, Behaviour, TimeoutMs) ->
                 {Tag, {Text, Truncated}} ->
                     {ok, Result(Text, Truncated)};
                 {Tag, {format_failed, FormatClass, FormatReason}} ->
-                    {error, -32603, <<"formatting the state failed: ",
-                                      (beam_observer_format:short({FormatClass, FormatReason}))/binary>>}
+                    {error, ?InternalError, <<"formatting the state failed: ",
+                                              (beam_observer_format:short({FormatClass, FormatReason}))/binary>>}
             after 0 ->
-                {error, -32603, <<"the state was formatted but not received">>}
+                {error, ?InternalError, <<"the state was formatted but not received">>}
             end;
         timeout ->
-            {error, -32003, <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
-                              " did not answer within ", (integer_to_binary(TimeoutMs))/binary,
-                              " ms (it may be busy in a callback or blocked in a call)">>};
+            {error, ?Timeout, <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
+                                " did not answer within ", (integer_to_binary(TimeoutMs))/binary,
+                                " ms (it may be busy in a callback or blocked in a call)">>};
         noproc ->
             dead(Pid);
         {unchanged, State} ->
@@ -257,12 +252,12 @@ format_state_in_target(Pid, Behaviour, TimeoutMs) ->
                                                                       max_bytes => MaxBytes}),
             {ok, Result(Text, Truncated)};
         {failed, Failure} ->
-            {error, -32603, <<"the process could not report its state: ",
-                              (beam_observer_format:short(Failure))/binary>>};
+            {error, ?InternalError, <<"the process could not report its state: ",
+                                      (beam_observer_format:short(Failure))/binary>>};
         {exited, ExitReason} ->
-            {error, -32001, <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
-                              " exited while reporting its state: ",
-                              (beam_observer_format:short(ExitReason))/binary>>}
+            {error, ?ProcessNotFound, <<"process ", (beam_observer_pid:to_binary(Pid))/binary,
+                                        " exited while reporting its state: ",
+                                        (beam_observer_format:short(ExitReason))/binary>>}
     end.
 
 %%% ------------------------------------------------------------------
@@ -275,7 +270,7 @@ messages(Pid, Limit) ->
     case erlang:process_info(Pid, message_queue_len) of
         undefined -> dead(Pid);
         {message_queue_len, Len} when Len > Cap ->
-            {error, -32004,
+            {error, ?MailboxTooLarge,
              <<"process ", (beam_observer_pid:to_binary(Pid))/binary, " has ",
                (integer_to_binary(Len))/binary, " queued messages; peeking is refused above ",
                (integer_to_binary(Cap))/binary, " because OTP can only copy the whole mailbox, "
@@ -300,4 +295,4 @@ message_text(M) ->
     #{text => Text, truncated => Truncated}.
 
 dead(Pid) ->
-    {error, -32001, <<"process ", (beam_observer_pid:to_binary(Pid))/binary, " is not alive">>}.
+    {error, ?ProcessNotFound, <<"process ", (beam_observer_pid:to_binary(Pid))/binary, " is not alive">>}.

@@ -1,28 +1,28 @@
-%% @doc Minimal JSON (RFC 8259) encoder and decoder for the agent's JSON-RPC
-%% traffic. OTP 25 ships no json module and the agent must not pull in
-%% dependencies, so this is hand-written.
-%%
-%% Encoding (`encode/1') accepts maps, lists, binaries (UTF-8 strings),
-%% integers, floats and atoms; `{json, Iodata}' is emitted verbatim so callers
-%% can splice in cached, already-encoded fragments. Anything else (pids,
-%% refs, funs, tuples, improper lists) raises `error({badarg, Term})':
-%% callers must turn such values into strings themselves. Strings are
-%% always emitted as valid JSON: invalid UTF-8 bytes become U+FFFD.
-%%
-%% Unsafe on the encode side: `{json, Iodata}' is trusted and not validated;
-%% charlists are encoded as arrays of numbers (use binaries for text); map
-%% keys `a' and `<<"a">>' in the same map produce a duplicate JSON key;
-%% integer_to_binary/1 is quadratic, so do not encode huge bignums.
-%%
-%% Decoding (`decode/1,2') never raises on any binary input and runs in
-%% linear time. It never creates atoms other than the literals true, false
-%% and null. Objects become maps with binary keys (last duplicate wins).
-%% Decoded strings are fresh binaries, so keeping one does not pin the
-%% whole input message in memory. Two limits guard against hostile input:
-%% `max_depth' (default 64) bounds nesting and `max_integer_digits'
-%% (default 1000) bounds integer literals, because binary_to_integer/1 is
-%% quadratic in the number of digits. Error reasons are short binaries with
-%% 0-based byte offsets.
+%%% Minimal JSON (RFC 8259) encoder and decoder for the agent's JSON-RPC
+%%% traffic. OTP 25 ships no json module and the agent must not pull in
+%%% dependencies, so this is hand-written.
+%%%
+%%% Encoding (`encode/1') accepts maps, lists, binaries (UTF-8 strings),
+%%% integers, floats and atoms; `{json, Iodata}' is emitted verbatim so callers
+%%% can splice in cached, already-encoded fragments. Anything else (pids,
+%%% refs, funs, tuples, improper lists) raises `error({badarg, Term})':
+%%% callers must turn such values into strings themselves. Strings are
+%%% always emitted as valid JSON: invalid UTF-8 bytes become U+FFFD.
+%%%
+%%% Unsafe on the encode side: `{json, Iodata}' is trusted and not validated;
+%%% charlists are encoded as arrays of numbers (use binaries for text); map
+%%% keys `a' and `<<"a">>' in the same map produce a duplicate JSON key;
+%%% integer_to_binary/1 is quadratic, so do not encode huge bignums.
+%%%
+%%% Decoding (`decode/1,2') never raises on any binary input and runs in
+%%% linear time. It never creates atoms other than the literals true, false
+%%% and null. Objects become maps with binary keys (last duplicate wins).
+%%% Decoded strings are fresh binaries, so keeping one does not pin the
+%%% whole input message in memory. Two limits guard against hostile input:
+%%% `max_depth' (default 64) bounds nesting and `max_integer_digits'
+%%% (default 1000) bounds integer literals, because binary_to_integer/1 is
+%%% quadratic in the number of digits. Error reasons are short binaries with
+%%% 0-based byte offsets.
 -module(beam_observer_json).
 
 -export([encode/1, decode/1, decode/2]).
@@ -39,9 +39,9 @@
 %% A byte that can appear in a JSON string as-is and is a whole character.
 -define(PLAIN(C), C >= 16#20, C < 16#80, C =/= $", C =/= $\\).
 
-%%====================================================================
-%% Encoding
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Encoding
+%%% ------------------------------------------------------------------
 
 -spec encode(term()) -> iodata().
 encode(Bin) when is_binary(Bin) -> string(Bin);
@@ -118,9 +118,9 @@ utf8_size(C) when C < 16#800 -> 2;
 utf8_size(C) when C < 16#10000 -> 3;
 utf8_size(_) -> 4.
 
-%%====================================================================
-%% Decoding
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Decoding
+%%% ------------------------------------------------------------------
 
 %% Internal errors are thrown as {?MODULE, Kind, RestOfInput}; the byte
 %% offset is recovered at the top from the size of the remaining input, so

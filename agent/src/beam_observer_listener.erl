@@ -24,6 +24,7 @@
                 %% Every connection, and whether it has authenticated.
                 conns = #{} :: #{pid() => {reference(), pending | client}}}).
 
+-spec start_link() -> {ok, pid()} | {error, term()}.
 start_link() ->
     gen_server:start_link({local, ?MODULE}, ?MODULE, [], []).
 
@@ -37,6 +38,7 @@ endpoint() ->
 authenticated(Listener) ->
     gen_server:call(Listener, {authenticated, self()}, 5000).
 
+-spec init([]) -> {ok, #state{}} | {stop, {listen_failed, inet:port_number(), term()}}.
 init([]) ->
     process_flag(trap_exit, true),
     beam_observer_registry:add(self(), listener),
@@ -55,6 +57,8 @@ init([]) ->
             {stop, {listen_failed, Port0, Reason}}
     end.
 
+-spec handle_call(endpoint | {admit, pid()} | {authenticated, pid()}, gen_server:from(), #state{}) ->
+          {reply, {ok, #{port := inet:port_number(), token := binary()}} | {ok, pid()} | ok | full, #state{}}.
 handle_call(endpoint, _From, S = #state{port = Port}) ->
     #{token := Token} = beam_observer_config:current(),
     {reply, {ok, #{port => Port, token => Token}}, S};
@@ -80,9 +84,11 @@ handle_call({authenticated, Conn}, _From, S = #state{conns = Conns}) ->
 count(Kind, #state{conns = Conns}) ->
     length([K || {_, K} <- maps:values(Conns), K =:= Kind]).
 
+-spec handle_cast(term(), #state{}) -> {noreply, #state{}}.
 handle_cast(_Msg, S) ->
     {noreply, S}.
 
+-spec handle_info(term(), #state{}) -> {noreply, #state{}} | {stop, {acceptor_exited, term()}, #state{}}.
 handle_info({'DOWN', _Ref, process, Pid, _}, S = #state{conns = Conns}) ->
     beam_observer_registry:remove(Pid),
     {noreply, S#state{conns = maps:remove(Pid, Conns)}};
@@ -91,6 +97,7 @@ handle_info({'EXIT', Acceptor, Reason}, S = #state{acceptor = Acceptor}) ->
 handle_info(_Msg, S) ->
     {noreply, S}.
 
+-spec terminate(term(), #state{}) -> ok.
 terminate(_Reason, #state{socket = Socket}) ->
     beam_observer_discovery:remove(),
     _ = gen_tcp:close(Socket),

@@ -7,6 +7,8 @@
 %%% to a node with that number.
 -module(beam_observer_pid).
 
+-include("beam_observer_errors.hrl").
+
 -export([parse/1, to_binary/1]).
 
 -spec parse(term()) -> {ok, pid()} | {error, integer(), binary()}.
@@ -41,17 +43,17 @@ parse(Text) when is_binary(Text), byte_size(Text) =< 64 ->
 parse(Text) when is_binary(Text) ->
     invalid(<<(binary:part(Text, 0, 64))/binary, "...">>);
 parse(_) ->
-    {error, -32602, <<"pid must be a string such as \"<0.123.0>\"">>}.
+    {error, ?InvalidParams, <<"pid must be a string such as \"<0.123.0>\"">>}.
 
 other_node(Text, Index) ->
-    {error, -32006,
+    {error, ?OtherNodePid,
      <<"pid ", Text/binary, " belongs to another node (node number ",
        (integer_to_binary(Index))/binary, " as seen from the node that printed it), "
        "and ", (atom_to_binary(node()))/binary, " is connected to no node with that number; "
        "ask the node that printed it (the request's \"node\" parameter)">>}.
 
 invalid(Text) ->
-    {error, -32602, <<"not a pid: \"", Text/binary, "\" (expected the form \"<0.123.0>\")">>}.
+    {error, ?InvalidParams, <<"not a pid: \"", Text/binary, "\" (expected the form \"<0.123.0>\")">>}.
 
 -spec to_binary(pid() | port()) -> binary().
 to_binary(Pid) when is_pid(Pid) -> list_to_binary(pid_to_list(Pid));

@@ -1,10 +1,11 @@
-%%% Which processes belong to the agent.
-%%%
-%%% A public ETS table owned by the agent's supervisor. It lets the process
-%%% views mark the agent's own processes, lets process/state refuse them, and
-%%% lets the sampler report what the agent itself costs (its reductions and
-%%% the time its work took) in every load sample. It also holds the running
-%%% agent's configuration.
+%%% The agent's shared table, a public ETS table owned by the agent's
+%%% supervisor (so it outlives any child's crash). It holds three things:
+%%% - which processes are the agent's, with their role: the process views
+%%%   mark them, process/state refuses them, and the sampler reports their
+%%%   reductions as the agent's cost;
+%%% - the running agent's configuration (read through beam_observer_config);
+%%% - a counter of the time the agent's work took (busy_us), which every
+%%%   load sample reports as the agent's cost in time.
 -module(beam_observer_registry).
 
 -export([create/1, config/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0, agent_work/2]).

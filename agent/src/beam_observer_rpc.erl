@@ -5,11 +5,9 @@
 %%% docs/protocol.md and typed in extension/src/protocol/agentProtocol.ts.
 -module(beam_observer_rpc).
 
--export([handle/2, handle_local/2, handle_remote/2, subscribe_params/1]).
+-include("beam_observer_errors.hrl").
 
--define(INVALID_PARAMS, -32602).
--define(METHOD_NOT_FOUND, -32601).
--define(FORWARD_TIMEOUT_MS, 15000).
+-export([handle/2, handle_local/2, handle_remote/2, subscribe_params/1]).
 
 -type result() :: {ok, term()} | {error, integer(), binary()}.
 
@@ -54,7 +52,7 @@ run(<<"cluster/nodes">>, _Params) ->
 run(<<"pid/resolve">>, Params) ->
     with_params(Params, fun pid_params/1, fun resolve/1);
 run(<<"processes/list">>, Params) ->
-    with_params(Params, fun list_params/1, fun beam_observer_procs:list/1);
+    with_params(Params, fun list_params/1, fun beam_observer_ranking:list/1);
 run(<<"process/info">>, Params) ->
     with_pid(<<"process/info">>, Params, fun pid_params/1, fun beam_observer_inspect:info/1);
 run(<<"process/state">>, Params) ->
@@ -85,26 +83,30 @@ local_form(Pid) ->
     list_to_binary(["<0.", Number, ".", Serial, ">"]).
 
 forward(Node, Method, Params) ->
-    Timeout = case Method of
-                  <<"process/state">> when is_map(Params) ->
-                      case maps:get(<<"timeoutMs">>, Params, 0) of
-                          T when is_integer(T), T > 0, T =< 30000 -> T + 5000;
-                          _ -> ?FORWARD_TIMEOUT_MS
-                      end;
-                  _ -> ?FORWARD_TIMEOUT_MS
-              end,
     %% Only maps get here: a request without an object for params runs locally.
-    beam_observer_cluster:call(Node, Method, maps:remove(<<"node">>, Params), Timeout).
+    beam_observer_cluster:call(Node, Method, maps:remove(<<"node">>, Params), forward_timeout(Method, Params)).
+
+%% process/state waits for the process as long as its timeoutMs says, and
+%% the call to its node 5 s more; anything else gets the usual remote call time.
+forward_timeout(<<"process/state">>, Params) when is_map(Params) ->
+    #{max_state_timeout_ms := MaxStateTimeout, remote_call_timeout_ms := Default} = beam_observer_config:limits(),
+    case maps:get(<<"timeoutMs">>, Params, 0) of
+        T when is_integer(T), T > 0, T =< MaxStateTimeout -> T + 5000;
+        _ -> Default
+    end;
+forward_timeout(_Method, _Params) ->
+    #{remote_call_timeout_ms := Default} = beam_observer_config:limits(),
+    Default.
 
 with_params(Params, Check, Run) when is_map(Params) ->
     try Check(Params) of
         {error, _, _} = Error -> Error;
         {ok, Args} -> Run(Args)
     catch
-        throw:{invalid, Message} -> {error, ?INVALID_PARAMS, Message}
+        throw:{invalid, Message} -> {error, ?InvalidParams, Message}
     end;
 with_params(_, _, _) ->
-    {error, ?INVALID_PARAMS, <<"params must be an object">>}.
+    {error, ?InvalidParams, <<"params must be an object">>}.
 
 -spec subscribe_params(term()) -> {ok, pos_integer()} | {error, integer(), binary()}.
 subscribe_params(Params) when is_map(Params) ->
@@ -112,10 +114,10 @@ subscribe_params(Params) when is_map(Params) ->
     Default = try beam_observer_config:value(interval_ms) catch _:_ -> 1000 end,
     case maps:get(<<"intervalMs">>, Params, Default) of
         Ms when is_integer(Ms), Ms >= Min, Ms =< Max -> {ok, Ms};
-        _ -> {error, ?INVALID_PARAMS, range_message(<<"intervalMs">>, Min, Max)}
+        _ -> {error, ?InvalidParams, range_message(<<"intervalMs">>, Min, Max)}
     end;
 subscribe_params(_) ->
-    {error, ?INVALID_PARAMS, <<"params must be an object">>}.
+    {error, ?InvalidParams, <<"params must be an object">>}.
 
 initialize() ->
     Limits = beam_observer_config:limits(),
@@ -146,7 +148,7 @@ initialize() ->
                   maxStateTimeoutMs => maps:get(max_state_timeout_ms, Limits)}}.
 
 list_params(P) ->
-    #{max_list_limit := MaxLimit} = beam_observer_config:limits(),
+    #{max_list_limit := MaxLimit, max_filter_bytes := MaxFilter} = beam_observer_config:limits(),
     SortBy = case maps:get(<<"sortBy">>, P, <<"reductions">>) of
                  <<"reductions">> -> reductions;
                  <<"memory">> -> memory;
@@ -157,8 +159,8 @@ list_params(P) ->
     Filter = case maps:get(<<"filter">>, P, null) of
                  null -> none;
                  <<>> -> none;
-                 F when is_binary(F), byte_size(F) =< 200 -> F;
-                 _ -> invalid(<<"filter must be a string of at most 200 bytes">>)
+                 F when is_binary(F), byte_size(F) =< MaxFilter -> F;
+                 _ -> invalid(<<"filter must be a string of at most ", (integer_to_binary(MaxFilter))/binary, " bytes">>)
              end,
     {ok, #{sort_by => SortBy, limit => Limit, filter => Filter}}.
 
@@ -192,7 +194,7 @@ range_message(Name, Min, Max) ->
 invalid(Message) -> throw({invalid, Message}).
 
 unknown_method(Method) ->
-    {error, ?METHOD_NOT_FOUND, <<"unknown method: ", (printable(Method))/binary>>}.
+    {error, ?MethodNotFound, <<"unknown method: ", (printable(Method))/binary>>}.
 
 printable(Method) when byte_size(Method) > 100 -> <<(binary:part(Method, 0, 100))/binary, "...">>;
 printable(Method) -> Method.

@@ -9,20 +9,23 @@
 
 -export([start_link/1, init/1]).
 
+-spec start_link(beam_observer_config:config()) -> supervisor:startlink_ret().
 start_link(Config) ->
     supervisor:start_link({local, ?MODULE}, ?MODULE, Config).
 
+-spec init(beam_observer_config:config()) ->
+          {ok, {supervisor:sup_flags(), [supervisor:child_spec()]}}.
 init(Config) ->
     %% The supervisor owns the registry table (which also holds the
     %% configuration), so both outlive any child crash.
     beam_observer_registry:create(Config),
     beam_observer_registry:add(self(), supervisor),
-    Procs = #{id => procs, start => {beam_observer_procs, start_link, []}, shutdown => 2000},
+    Ranking = #{id => ranking, start => {beam_observer_ranking, start_link, []}, shutdown => 2000},
     Listener = #{id => listener, start => {beam_observer_listener, start_link, []}, shutdown => 5000},
     %% A cluster member (started by another node's agent) serves through that
     %% agent and opens no socket of its own.
     Children = case maps:get(listen, Config) of
-                   true -> [Procs, Listener];
-                   false -> [Procs]
+                   true -> [Ranking, Listener];
+                   false -> [Ranking]
                end,
     {ok, {#{strategy => one_for_all, intensity => 5, period => 60}, Children}}.

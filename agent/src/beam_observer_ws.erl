@@ -1,23 +1,24 @@
-%% @doc Server side of the WebSocket protocol (RFC 6455) as pure functions:
-%% HTTP upgrade request parsing and validation, handshake and error
-%% responses, frame decoding/encoding and message reassembly. No sockets,
-%% no processes, so the connection handler owns all I/O and timeouts.
-%%
-%% Safe: every decoder takes untrusted bytes and returns `more', `{ok, ...}'
-%% or `{error, ...}' instead of crashing; no atoms are created from input
-%% (the HTTP head is parsed by hand, see parse_request/2); size limits are
-%% enforced before buffering payloads (decode_frame/2 rejects an oversized
-%% frame from its header alone).
-%%
-%% Not done here, so the caller must: authenticate the client and check
-%% Origin/Host before answering the upgrade; bound how long it waits for a
-%% head or a frame; validate close frames with parse_close_payload/1; treat
-%% any `{error, Code, _}' from the frame layer by sending encode_close/2
-%% and closing. No extensions (permessage-deflate) and no subprotocols are
-%% negotiated, which is why any RSV bit is a protocol error.
+%%% Server side of the WebSocket protocol (RFC 6455) as pure functions:
+%%% HTTP upgrade request parsing, the agent's security checks on it,
+%%% handshake and error responses, frame decoding/encoding and message
+%%% reassembly. No sockets, no processes, so the connection handler
+%%% (beam_observer_conn) owns all I/O and timeouts.
+%%%
+%%% Safe: every decoder takes untrusted bytes and returns `more', `{ok, ...}'
+%%% or `{error, ...}' instead of crashing; no atoms are created from input
+%%% (the HTTP head is parsed by hand, see parse_request/2); size limits are
+%%% enforced before buffering payloads (decode_frame/2 rejects an oversized
+%%% frame from its header alone).
+%%%
+%%% Not done here, so the caller must: run check_request/2 on every request
+%%% before answering the upgrade; bound how long it waits for a head or a
+%%% frame; validate close frames with parse_close_payload/1; treat any
+%%% `{error, Code, _}' from the frame layer by sending encode_close/2 and
+%%% closing. No extensions (permessage-deflate) and no subprotocols are
+%%% negotiated, which is why any RSV bit is a protocol error.
 -module(beam_observer_ws).
 
--export([parse_request/2, check_upgrade/1, accept_key/1, crypto_available/0,
+-export([parse_request/2, check_request/2, check_upgrade/1, accept_key/1, crypto_available/0,
          handshake_response/1, http_error/2,
          decode_frame/2, encode_frame/2, encode_close/2, parse_close_payload/1,
          new_assembler/1, assemble/2]).
@@ -38,9 +39,9 @@
 
 -define(GUID, <<"258EAFA5-E914-47DA-95CA-C5AB0DC85B11">>).
 
-%%====================================================================
-%% HTTP handshake
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% HTTP handshake
+%%% ------------------------------------------------------------------
 
 %% Hand-parsed rather than via erlang:decode_packet/3: decode_packet returns
 %% atoms for well-known methods and header names and several shapes for the
@@ -123,6 +124,9 @@ no_ctl(Bin) ->
     not lists:any(fun(C) -> (C < 16#20 andalso C =/= $\t) orelse C =:= 16#7F end,
                   binary_to_list(Bin)).
 
+%% Header values are bytes from the client, not necessarily UTF-8: the
+%% string module raises on invalid UTF-8, so trim/1 and lower/1 work byte
+%% by byte.
 trim(Bin) ->
     trim_trailing(trim_leading(Bin)).
 
@@ -142,6 +146,75 @@ trim_trailing(Bin) ->
 lower(Bin) ->
     << <<(case C >= $A andalso C =< $Z of true -> C + 32; false -> C end)>>
        || <<C>> <= Bin >>.
+
+%% The agent's checks, in order: no browser origin, a loopback Host, the
+%% token, then a well-formed WebSocket upgrade (check_upgrade/1). An
+%% unauthenticated client thus learns nothing about the rest.
+-spec check_request(request(), #{token := binary(), loopback := boolean(), atom() => term()}) ->
+          {ok, ClientKey :: binary()} | {error, 400 | 401 | 403 | 405 | 426, binary()}.
+check_request(#{headers := Headers} = Request, #{token := Token, loopback := Loopback}) ->
+    case Headers of
+        #{<<"origin">> := _} ->
+            {error, 403, <<"requests from web pages (with an Origin header) are refused">>};
+        #{<<"host">> := Host} ->
+            case not Loopback orelse loopback_host(Host) of
+                false -> {error, 403, <<"Host must be a loopback name or address">>};
+                true -> check_token(Request, Token)
+            end;
+        _ ->
+            {error, 400, <<"missing Host header">>}
+    end.
+
+check_token(#{headers := Headers} = Request, Token) ->
+    Presented = bearer_token(maps:get(<<"authorization">>, Headers, <<>>)),
+    case Presented =/= <<>> andalso token_equal(Presented, Token) of
+        true -> check_upgrade(Request);
+        false -> {error, 401, <<"missing or wrong token (send Authorization: Bearer <token>)">>}
+    end.
+
+%% The token of `Bearer <token>' (scheme in any case, spaces and tabs
+%% around the token ignored), or <<>> for any other value.
+bearer_token(<<Scheme:6/binary, " ", Token/binary>>) ->
+    case lower(Scheme) of
+        <<"bearer">> -> trim(Token);
+        _ -> <<>>
+    end;
+bearer_token(_) ->
+    <<>>.
+
+%% Constant time whatever the lengths: compare fixed-size digests.
+token_equal(A, B) ->
+    crypto:hash_equals(crypto:hash(sha256, A), crypto:hash(sha256, B)).
+
+loopback_host(Host) ->
+    Name = host_without_port(lower(Host)),
+    case Name of
+        <<"localhost">> -> true;
+        <<"::1">> -> true;
+        _ ->
+            case inet:parse_ipv4strict_address(binary_to_list(Name)) of
+                {ok, {127, _, _, _}} -> true;
+                _ -> false
+            end
+    end.
+
+host_without_port(<<"[", Rest/binary>> = Host) ->
+    %% "[::1]" or "[::1]:port", nothing else after the bracket.
+    case binary:split(Rest, <<"]">>) of
+        [Address, <<>>] -> Address;
+        [Address, <<":", Port/binary>>] when Port =/= <<>> ->
+            case lists:all(fun(C) -> C >= $0 andalso C =< $9 end, binary_to_list(Port)) of
+                true -> Address;
+                false -> Host
+            end;
+        _ -> Host
+    end;
+host_without_port(Host) ->
+    case binary:split(Host, <<":">>, [global]) of
+        [Name, _Port] -> Name;
+        [Name] -> Name;
+        _ -> Host   %% a bare IPv6 address without brackets
+    end.
 
 -spec check_upgrade(request()) ->
           {ok, ClientKey :: binary()} | {error, 400 | 405 | 426, binary()}.
@@ -232,9 +305,9 @@ extra_headers(401) -> <<"WWW-Authenticate: Bearer\r\n">>;
 extra_headers(405) -> <<"Allow: GET\r\n">>;
 extra_headers(_) -> <<>>.
 
-%%====================================================================
-%% Frames
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Frames
+%%% ------------------------------------------------------------------
 
 -spec decode_frame(binary(), non_neg_integer()) ->
           more | {ok, frame(), Rest :: binary()} | {error, 1002 | 1009, binary()}.
@@ -366,9 +439,9 @@ valid_close_code(_) -> false.
 valid_utf8(Bin) ->
     is_binary(unicode:characters_to_binary(Bin, utf8, utf8)).
 
-%%====================================================================
-%% Message assembly
-%%====================================================================
+%%% ------------------------------------------------------------------
+%%% Message assembly
+%%% ------------------------------------------------------------------
 
 -spec new_assembler(pos_integer()) -> assembler().
 new_assembler(MaxMessage) when is_integer(MaxMessage), MaxMessage > 0 ->

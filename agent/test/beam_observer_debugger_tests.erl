@@ -63,10 +63,10 @@ hold_messages_test() ->
 
 debugger_delta_test() ->
     [A, B, C] = [list_to_pid(P) || P <- ["<0.90.0>", "<0.91.0>", "<0.92.0>"]],
-    ?assertEqual(null, beam_observer_load:debugger_delta(#{}, #{})),
+    ?assertEqual(null, beam_observer_sampler:debugger_delta(#{}, #{})),
     %% B is new since the last reading: its total counts; C has gone.
     ?assertEqual(#{reductions => 150 + 40, processes => 2},
-                 beam_observer_load:debugger_delta(#{A => 100, C => 5}, #{A => 250, B => 40})).
+                 beam_observer_sampler:debugger_delta(#{A => 100, C => 5}, #{A => 250, B => 40})).
 
 source_of(Module) ->
     unicode:characters_to_binary(proplists:get_value(source, Module:module_info(compile))).

@@ -1,15 +1,18 @@
 %%% EUnit tests for the agent's pure parts outside the codecs: load
-%%% arithmetic, the bounded top-K set, filters, pid parsing, formatting
-%%% bounds and the upgrade request's security checks.
+%%% arithmetic, the bounded top-K set, filters, the real initial call, pid
+%%% parsing, formatting bounds and option checks. (The upgrade request's
+%%% security checks are tested with the WebSocket codec, in
+%%% beam_observer_ws_tests.)
 -module(beam_observer_pure_tests).
 -include_lib("eunit/include/eunit.hrl").
+-include("beam_observer_errors.hrl").
 
-%%% beam_observer_load
+%%% beam_observer_sampler
 
 utilisation_splits_normal_dirty_cpu_and_dirty_io_test() ->
     Prev = [{1, 0, 1000}, {2, 0, 1000}, {3, 0, 1000}, {4, 0, 1000}],
     Cur = [{2, 250, 2000}, {1, 1000, 2000}, {3, 0, 2000}, {4, 100, 2000}],
-    U = beam_observer_load:utilisation(Prev, Cur, {2, 1}, {2, 1}),
+    U = beam_observer_sampler:utilisation(Prev, Cur, {2, 1}, {2, 1}),
     ?assertEqual([1.0, 0.25], maps:get(normal, U)),
     ?assertEqual([0.0], maps:get(dirtyCpu, U)),
     ?assertEqual([0.1], maps:get(dirtyIo, U)),
@@ -18,20 +21,20 @@ utilisation_splits_normal_dirty_cpu_and_dirty_io_test() ->
 
 utilisation_without_elapsed_time_is_zero_test() ->
     Same = [{1, 5, 10}],
-    ?assertMatch(#{normal := [0.0]}, beam_observer_load:utilisation(Same, Same, {1, 0}, {1, 0})).
+    ?assertMatch(#{normal := [0.0]}, beam_observer_sampler:utilisation(Same, Same, {1, 0}, {1, 0})).
 
 %% Like ElixirLS: 4 schedulers, 3 online and saturated; the average is 100%, not 75%.
 utilisation_average_covers_online_schedulers_only_test() ->
     Prev = [{I, 0, 0} || I <- lists:seq(1, 4)],
     Cur = [{1, 100, 100}, {2, 100, 100}, {3, 100, 100}, {4, 0, 100}],
-    U = beam_observer_load:utilisation(Prev, Cur, {4, 0}, {3, 0}),
+    U = beam_observer_sampler:utilisation(Prev, Cur, {4, 0}, {3, 0}),
     ?assertEqual([1.0, 1.0, 1.0, 0.0], maps:get(normal, U)),
     ?assertEqual(1.0, maps:get(normalAvg, U)).
 
 run_queue_stats_average_and_max_test() ->
     %% Two normal queues, then dirty CPU and dirty IO.
     Readings = [[4, 0, 1, 0], [0, 0, 0, 0], [2, 2, 1, 0]],
-    S = beam_observer_load:run_queue_stats(Readings),
+    S = beam_observer_sampler:run_queue_stats(Readings),
     ?assertEqual(3, maps:get(readings, S)),
     ?assertEqual(#{avg => [2.0, 0.6667], max => [4, 2]}, maps:get(normal, S)),
     ?assertEqual(#{avg => 0.6667, max => 1}, maps:get(dirtyCpu, S)),
@@ -42,32 +45,43 @@ run_queue_stats_average_and_max_test() ->
 
 os_cpu_ticks_handles_spaces_in_the_command_name_test() ->
     Stat = <<"1234 (beam.smp odd) name) S 1 2 3 4 5 6 7 8 9 10 111 222 13 14 15">>,
-    ?assertEqual(333, beam_observer_load:os_cpu_ticks(Stat)),
-    ?assertEqual(undefined, beam_observer_load:os_cpu_ticks(<<"garbage">>)),
-    ?assertEqual(undefined, beam_observer_load:os_cpu_ticks(undefined)).
+    ?assertEqual(333, beam_observer_sampler:os_cpu_ticks(Stat)),
+    ?assertEqual(undefined, beam_observer_sampler:os_cpu_ticks(<<"garbage">>)),
+    ?assertEqual(undefined, beam_observer_sampler:os_cpu_ticks(undefined)).
 
-%%% beam_observer_procs
+%%% beam_observer_ranking
 
 top_keeps_the_k_largest_test() ->
     Pids = [list_to_pid("<0." ++ integer_to_list(N) ++ ".0>") || N <- lists:seq(1, 100)],
     Keys = [rand_key(N) || N <- lists:seq(1, 100)],
-    Top = lists:foldl(fun({K, P}, T) -> beam_observer_procs:top_add(K, P, T) end,
-                      beam_observer_procs:top_new(5), lists:zip(Keys, Pids)),
+    Top = lists:foldl(fun({K, P}, T) -> beam_observer_ranking:top_add(K, P, T) end,
+                      beam_observer_ranking:top_new(5), lists:zip(Keys, Pids)),
     Expected = lists:sublist(lists:reverse(lists:sort(lists:zip(Keys, Pids))), 5),
-    ?assertEqual(Expected, beam_observer_procs:top_list(Top)).
+    ?assertEqual(Expected, beam_observer_ranking:top_list(Top)).
 
 rand_key(N) -> (N * 7919) rem 101.
 
 filter_matches_case_insensitively_test() ->
-    ?assert(beam_observer_procs:matches(<<"Counter">>, [<<"<0.1.0>">>, <<"fixture_counter">>])),
-    ?assert(beam_observer_procs:matches(<<"myapp.worker">>, [<<"Elixir.MyApp.Worker:init/1">>])),
-    ?assertNot(beam_observer_procs:matches(<<"nope">>, [<<"<0.1.0>">>, <<"code_server">>])).
+    ?assert(beam_observer_ranking:matches(<<"Counter">>, [<<"<0.1.0>">>, <<"fixture_counter">>])),
+    ?assert(beam_observer_ranking:matches(<<"myapp.worker">>, [<<"Elixir.MyApp.Worker:init/1">>])),
+    ?assertNot(beam_observer_ranking:matches(<<"nope">>, [<<"<0.1.0>">>, <<"code_server">>])).
 
 agent_processes_are_recognised_by_name_and_initial_call_test() ->
     Self = self(),
-    ?assert(beam_observer_procs:is_agent_process(Self, {beam_observer_listener, undefined})),
-    ?assert(beam_observer_procs:is_agent_process(Self, {[], {beam_observer_conn, loop, 2}})),
-    ?assertNot(beam_observer_procs:is_agent_process(Self, {code_server, {erlang, apply, 2}})).
+    ?assert(beam_observer_ranking:is_agent_process(Self, {beam_observer_listener, undefined})),
+    ?assert(beam_observer_ranking:is_agent_process(Self, {[], {beam_observer_conn, loop, 2}})),
+    ?assertNot(beam_observer_ranking:is_agent_process(Self, {code_server, {erlang, apply, 2}})).
+
+%% proc_lib processes start in proc_lib:init_p/5; their dictionary names the real initial call.
+real_initial_call_test() ->
+    Raw = {proc_lib, init_p, 5},
+    ?assertEqual({my_server, init, 1},
+                 beam_observer_ranking:real_initial_call(Raw, [{'$ancestors', []}, {'$initial_call', {my_server, init, 1}}])),
+    ?assertEqual(Raw, beam_observer_ranking:real_initial_call(Raw, [])),
+    ?assertEqual(Raw, beam_observer_ranking:real_initial_call(Raw, [{'$initial_call', not_an_mfa}])),
+    %% Only proc_lib's own initial call is replaced.
+    ?assertEqual({erlang, apply, 2},
+                 beam_observer_ranking:real_initial_call({erlang, apply, 2}, [{'$initial_call', {my_server, init, 1}}])).
 
 %%% beam_observer_pid
 
@@ -75,12 +89,16 @@ pid_parse_test_() ->
     Own = pid_to_list(self()),
     [?_assertEqual({ok, self()}, beam_observer_pid:parse(list_to_binary(Own))),
      ?_assertEqual({ok, self()}, beam_observer_pid:parse(list_to_binary("#PID" ++ Own))),
-     ?_assertMatch({error, -32006, <<"pid <5.1.0> belongs to another node", _/binary>>},
+     ?_assertMatch({error, ?OtherNodePid, <<"pid <5.1.0> belongs to another node", _/binary>>},
                    beam_observer_pid:parse(<<"<5.1.0>">>)),
-     ?_assertMatch({error, -32602, <<"not a pid", _/binary>>}, beam_observer_pid:parse(<<"<0.1>">>)),
-     ?_assertMatch({error, -32602, _}, beam_observer_pid:parse(<<"<0.99999999999.0>">>)),
-     ?_assertMatch({error, -32602, _}, beam_observer_pid:parse(binary:copy(<<"<">>, 1000))),
-     ?_assertMatch({error, -32602, <<"pid must be a string", _/binary>>}, beam_observer_pid:parse(42))].
+     ?_assertMatch({error, ?InvalidParams, <<"not a pid", _/binary>>}, beam_observer_pid:parse(<<"<0.1>">>)),
+     ?_assertMatch({error, ?InvalidParams, _}, beam_observer_pid:parse(<<"<0.99999999999.0>">>)),
+     ?_assertMatch({error, ?InvalidParams, _}, beam_observer_pid:parse(binary:copy(<<"<">>, 1000))),
+     ?_assertMatch({error, ?InvalidParams, <<"pid must be a string", _/binary>>}, beam_observer_pid:parse(42))].
+
+leading_zeros_still_name_node_zero_test() ->
+    Own = pid_to_list(self()),
+    ?assertEqual({ok, self()}, beam_observer_pid:parse(list_to_binary("<00" ++ tl(Own)))).
 
 pid_parse_creates_no_atoms_test() ->
     Before = erlang:system_info(atom_count),
@@ -103,52 +121,13 @@ format_cuts_on_a_character_boundary_test() ->
     ?assert(is_binary(unicode:characters_to_binary(Text))),
     ?assert(byte_size(Text) =< 1001).
 
-%%% beam_observer_conn:check_request/2
+%%% beam_observer_config
 
-request(Headers) ->
-    Base = #{<<"host">> => <<"127.0.0.1:4000">>, <<"upgrade">> => <<"websocket">>,
-             <<"connection">> => <<"Upgrade">>, <<"sec-websocket-version">> => <<"13">>,
-             <<"sec-websocket-key">> => <<"dGhlIHNhbXBsZSBub25jZQ==">>,
-             <<"authorization">> => <<"Bearer secret-token-0123456789">>},
-    #{method => <<"GET">>, path => <<"/">>, version => <<"HTTP/1.1">>,
-      headers => maps:merge(Base, Headers)}.
-
-config() -> #{token => <<"secret-token-0123456789">>, loopback => true}.
-
-check_request_test_() ->
-    Check = fun(H) -> beam_observer_conn:check_request(request(H), config()) end,
-    [?_assertEqual({ok, <<"dGhlIHNhbXBsZSBub25jZQ==">>}, Check(#{})),
-     ?_assertMatch({ok, _}, Check(#{<<"host">> => <<"localhost">>})),
-     ?_assertMatch({ok, _}, Check(#{<<"host">> => <<"[::1]:80">>})),
-     ?_assertMatch({ok, _}, Check(#{<<"authorization">> => <<"bearer secret-token-0123456789">>})),
-     ?_assertMatch({error, 403, _}, Check(#{<<"origin">> => <<"https://evil.example">>})),
-     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"evil.example:4000">>})),
-     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"127.0.0.1.evil.example">>})),
-     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"[::1]evil.example.com">>})),
-     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"[::1]:80x">>})),
-     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Bearer wrong">>})),
-     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Basic c2VjcmV0">>})),
-     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<>>})),
-     ?_assertMatch({error, 426, _}, Check(#{<<"upgrade">> => <<"h2c">>}))].
-
-missing_host_is_a_bad_request_test() ->
-    #{headers := H} = R = request(#{}),
-    ?assertMatch({error, 400, _},
-                 beam_observer_conn:check_request(R#{headers := maps:remove(<<"host">>, H)}, config())).
-
-any_host_when_bound_beyond_loopback_test() ->
-    ?assertMatch({ok, _}, beam_observer_conn:check_request(request(#{<<"host">> => <<"10.0.0.5:4000">>}),
-                                                           #{token => <<"secret-token-0123456789">>,
-                                                             loopback => false})).
-
-%% Header bytes need not be UTF-8: the checks must answer, never crash.
-invalid_utf8_headers_are_refused_not_crashed_test_() ->
-    Check = fun(H) -> beam_observer_conn:check_request(request(H), config()) end,
-    [?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<255>>})),
-     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"evil", 255>>})),
-     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<255, "earer x">>})),
-     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Bearer ", 255>>}))].
-
-leading_zeros_still_name_node_zero_test() ->
-    Own = pid_to_list(self()),
-    ?assertEqual({ok, self()}, beam_observer_pid:parse(list_to_binary("<00" ++ tl(Own)))).
+%% The message states the limits that the check applies.
+interval_option_is_checked_against_the_limits_test() ->
+    #{min_interval_ms := Min, max_interval_ms := Max} = beam_observer_config:limits(),
+    ?assertMatch({ok, #{interval_ms := Min}}, beam_observer_config:normalise(#{interval_ms => Min})),
+    ?assertMatch({ok, #{interval_ms := Max}}, beam_observer_config:normalise(#{interval_ms => Max})),
+    [?assertEqual({error, <<"interval_ms must be an integer from 100 to 60000">>},
+                  beam_observer_config:normalise(#{interval_ms => Bad}))
+     || Bad <- [Min - 1, Max + 1, 1000.0, "1000"]].

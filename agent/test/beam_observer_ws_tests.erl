@@ -1,4 +1,5 @@
-%% EUnit tests for beam_observer_ws.
+%%% EUnit tests for beam_observer_ws: the HTTP upgrade, the agent's security
+%%% checks on it, frames and message assembly.
 -module(beam_observer_ws_tests).
 
 -include_lib("eunit/include/eunit.hrl").
@@ -31,9 +32,9 @@ good_headers() ->
     [<<"Host: localhost">>, <<"Upgrade: websocket">>, <<"Connection: Upgrade">>,
      <<"Sec-WebSocket-Key: ", ?RFC_KEY/binary>>, <<"Sec-WebSocket-Version: 13">>].
 
-%%--------------------------------------------------------------------
-%% HTTP handshake
-%%--------------------------------------------------------------------
+%%% ------------------------------------------------------------------
+%%% HTTP handshake
+%%% ------------------------------------------------------------------
 
 %% Value from RFC 6455 section 1.3 (also checked against Python hashlib).
 accept_key_rfc_example_test() ->
@@ -209,9 +210,71 @@ split_response(Resp) ->
     Headers = [list_to_tuple(binary:split(L, <<": ">>)) || L <- Lines],
     {Status, Headers, Body}.
 
-%%--------------------------------------------------------------------
-%% Frames
-%%--------------------------------------------------------------------
+%%% ------------------------------------------------------------------
+%%% The agent's security checks (check_request/2)
+%%% ------------------------------------------------------------------
+
+-define(TOKEN, <<"secret-token-0123456789">>).
+
+%% A request that passes every check, with Headers changed.
+checked_request(Headers) ->
+    Base = #{<<"host">> => <<"127.0.0.1:4000">>, <<"upgrade">> => <<"websocket">>,
+             <<"connection">> => <<"Upgrade">>, <<"sec-websocket-version">> => <<"13">>,
+             <<"sec-websocket-key">> => ?RFC_KEY,
+             <<"authorization">> => <<"Bearer ", ?TOKEN/binary>>},
+    #{method => <<"GET">>, path => <<"/">>, version => <<"HTTP/1.1">>,
+      headers => maps:merge(Base, Headers)}.
+
+loopback_config() -> #{token => ?TOKEN, loopback => true}.
+
+check_request_test_() ->
+    Check = fun(H) -> ?WS:check_request(checked_request(H), loopback_config()) end,
+    [?_assertEqual({ok, ?RFC_KEY}, Check(#{})),
+     ?_assertMatch({ok, _}, Check(#{<<"host">> => <<"localhost">>})),
+     ?_assertMatch({ok, _}, Check(#{<<"host">> => <<"[::1]:80">>})),
+     ?_assertMatch({ok, _}, Check(#{<<"authorization">> => <<"bearer ", ?TOKEN/binary>>})),
+     ?_assertMatch({ok, _}, Check(#{<<"authorization">> => <<"Bearer \t ", ?TOKEN/binary, " ">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"origin">> => <<"https://evil.example">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"evil.example:4000">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"127.0.0.1.evil.example">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"[::1]evil.example.com">>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"[::1]:80x">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Bearer wrong">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Basic c2VjcmV0">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<>>})),
+     ?_assertMatch({error, 426, _}, Check(#{<<"upgrade">> => <<"h2c">>}))].
+
+%% Origin, then Host, then the token, then the upgrade: an unauthenticated
+%% client learns nothing about the rest.
+check_request_order_test() ->
+    Check = fun(H) -> ?WS:check_request(checked_request(H), loopback_config()) end,
+    Wrong = #{<<"origin">> => <<"https://evil.example">>, <<"host">> => <<"evil.example">>,
+              <<"authorization">> => <<"Bearer wrong">>, <<"upgrade">> => <<"h2c">>},
+    ?assertMatch({error, 403, <<"requests from web pages", _/binary>>}, Check(Wrong)),
+    ?assertMatch({error, 403, <<"Host must be", _/binary>>}, Check(maps:remove(<<"origin">>, Wrong))),
+    ?assertMatch({error, 401, _}, Check(maps:without([<<"origin">>, <<"host">>], Wrong))),
+    ?assertMatch({error, 426, _}, Check(#{<<"upgrade">> => <<"h2c">>})).
+
+missing_host_is_a_bad_request_test() ->
+    #{headers := H} = R = checked_request(#{}),
+    ?assertEqual({error, 400, <<"missing Host header">>},
+                 ?WS:check_request(R#{headers := maps:remove(<<"host">>, H)}, loopback_config())).
+
+any_host_when_bound_beyond_loopback_test() ->
+    ?assertMatch({ok, _}, ?WS:check_request(checked_request(#{<<"host">> => <<"10.0.0.5:4000">>}),
+                                            #{token => ?TOKEN, loopback => false})).
+
+%% Header bytes need not be UTF-8: the checks must answer, never crash.
+invalid_utf8_headers_are_refused_not_crashed_test_() ->
+    Check = fun(H) -> ?WS:check_request(checked_request(H), loopback_config()) end,
+    [?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<255>>})),
+     ?_assertMatch({error, 403, _}, Check(#{<<"host">> => <<"evil", 255>>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<255, "earer x">>})),
+     ?_assertMatch({error, 401, _}, Check(#{<<"authorization">> => <<"Bearer ", 255>>}))].
+
+%%% ------------------------------------------------------------------
+%%% Frames
+%%% ------------------------------------------------------------------
 
 %% Builds a frame the way a browser would: masked with Key. LenMode picks
 %% the length encoding so non-minimal encodings can be produced as well.
@@ -396,9 +459,9 @@ parse_close_payload_test() ->
     [?assertMatch({error, 1007, _}, ?WS:parse_close_payload(<<1000:16, Bad/binary>>))
      || Bad <- [<<255>>, <<"ok", 16#C3>>, <<16#ED, 16#A0, 16#80>>, <<16#C0, 16#80>>]].
 
-%%--------------------------------------------------------------------
-%% Message assembly
-%%--------------------------------------------------------------------
+%%% ------------------------------------------------------------------
+%%% Message assembly
+%%% ------------------------------------------------------------------
 
 frame(Fin, Op, Payload) -> #{fin => Fin, opcode => Op, payload => Payload}.
 
@@ -483,9 +546,9 @@ assembler_resets_after_message_test() ->
                     ?WS:new_assembler(3)),
     ?assertEqual([{message, binary, <<1, 2>>}, {message, text, <<"ab">>}, {message, text, <<"c">>}], Out).
 
-%%--------------------------------------------------------------------
-%% Fuzzing
-%%--------------------------------------------------------------------
+%%% ------------------------------------------------------------------
+%%% Fuzzing
+%%% ------------------------------------------------------------------
 
 random_buffers_never_crash_test() ->
     rand:seed(exsss, {17, 42, 99}),

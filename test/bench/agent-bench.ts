@@ -23,12 +23,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
-import { LoadSample, ProcessesListResult, SortKey } from '../../extension/src/protocol/agentProtocol';
+import { LoadSample, ProcessesListResult, SORT_KEYS, SortKey } from '../../extension/src/protocol/agentProtocol';
 import { AGENT_EBIN, ROOT, stopNode, tempDiscoveryDir } from '../support/beamNode';
 import { measureTokenTiming } from './tokenTiming';
 
 const BENCH_EBIN = join(ROOT, 'out', 'bench-ebin');
-const SORT_KEYS: SortKey[] = ['reductions', 'memory', 'messageQueueLen'];
 const LIST_LIMIT = 200;
 const LOAD_COST_ROUNDS = 20;
 const LOAD_SAMPLES = 5;
@@ -259,7 +258,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
 
     // 1. Load sampling: the agent's own code in the node, then the live 1 Hz stream.
     const cost = await node.command<{ sampleUs: number[]; encodeUs: number[] }>(`load_cost ${LOAD_COST_ROUNDS}`);
-    log(`load sample, beam_observer_load:sample/1 in-node (µs): ${spread(cost.sampleUs, 0)}`);
+    log(`load sample, beam_observer_sampler:sample/1 in-node (µs): ${spread(cost.sampleUs, 0)}`);
     log(`load sample, JSON encoding in-node (µs):            ${spread(cost.encodeUs, 0)}`);
     // The first sample's busyUs covers no earlier sample; skip it.
     const samplesPromise = waitForSamples(client, LOAD_SAMPLES + 1, (LOAD_SAMPLES + 4) * 1000 + 5000);

@@ -142,18 +142,18 @@ spin() ->
 %%% Load sample cost
 %%% ------------------------------------------------------------------
 
-%% The agent's own code for one sample (beam_observer_load:sample/1), and
+%% The agent's own code for one sample (beam_observer_sampler:sample/1), and
 %% separately its JSON encoding, timed R times with 10 run-queue readings
 %% per interval as the 1 s sampler collects.
 load_cost(R) ->
-    Prev0 = beam_observer_load:first_reading(),
-    {_, Prev1} = beam_observer_load:sample(with_queues(Prev0)),   %% warm-up
+    Prev0 = beam_observer_sampler:first_reading(),
+    {_, Prev1} = beam_observer_sampler:sample(with_queues(Prev0)),   %% warm-up
     {SampleUs, EncodeUs, _} =
         lists:foldl(
           fun(_, {SAcc, EAcc, Prev}) ->
                   timer:sleep(10),
                   Input = with_queues(Prev),
-                  {Us, {Sample, Next}} = timer:tc(beam_observer_load, sample, [Input]),
+                  {Us, {Sample, Next}} = timer:tc(beam_observer_sampler, sample, [Input]),
                   {EUs, _} = timer:tc(fun() ->
                                              iolist_to_binary(beam_observer_json:encode(
                                                #{jsonrpc => <<"2.0">>, method => <<"load/sample">>,

@@ -10,19 +10,19 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startWorkbench, type Workbench } from './support/workbench';
-import { extensionActive } from './support/observedNode';
+import type { Workbench } from './support/workbench';
+import { scratchDirs, startObserverWorkbench, teardown } from './support/lifecycle';
+import { extensionActive, filterProcesses } from './support/observedNode';
 import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
 import { nodeEnv, waitForOutput } from '../support/beamNode';
 import { waitForAsync } from '../support/wait';
 
-const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-cluster-'));
-const workspace = join(scratch, 'workspace');
-const discovery = join(scratch, 'discovery');
+const scratch = scratchDirs('beam-observer-cluster-');
+const { workspace, discovery } = scratch;
 const HOST = hostname().split('.')[0];
 const RUN = randomBytes(3).toString('hex');
 const COOKIE = `e2e_${randomBytes(8).toString('hex')}`;
@@ -55,7 +55,6 @@ function evalIn(node: string, expression: string): string {
 }
 
 before(async () => {
-  mkdirSync(workspace, { recursive: true });
   mkdirSync(discovery, { recursive: true });
   writeFileSync(join(workspace, 'README.md'), '# a cluster\n');
   await startNode(names.a);
@@ -63,20 +62,15 @@ before(async () => {
   await startNode(names.b, full(names.a), 'register(only_on_b, spawn(fun() -> receive stop -> ok end end)), ' +
     'spawn(fun Spin() -> _ = lists:seq(1, 1000), Spin() end),');
   await startNode(names.c, full(names.a));
-  const { packageExtension } = await import(join(__dirname, '..', '..', '..', 'scripts', 'package.mjs'));
-  const vsix: string = await packageExtension();
-  workbench = await startWorkbench({
-    workspace, extensionDir: vsix, name: 'cluster', env: { BEAM_OBSERVER_DIR: discovery },
-  });
+  workbench = await startObserverWorkbench(scratch, { name: 'cluster' });
 });
 
 let farHost: OtherHost | undefined;
 
 after(async () => {
   farHost?.remove();
-  await workbench?.close();
   for (const child of nodes) child.kill('SIGKILL');
-  rmSync(scratch, { recursive: true, force: true });
+  await teardown(scratch, workbench);
 });
 
 describe('a cluster over Erlang distribution', () => {
@@ -135,12 +129,8 @@ describe('a cluster over Erlang distribution', () => {
     await frame.locator('[role="row"]', { hasText: full(names.b) }).first().click();
     await workbench.step('the status bar follows', () =>
       page.locator('.statusbar-item', { hasText: new RegExp(`${names.b}@${HOST} \\d+%`) }).first().waitFor({ timeout: 20_000 }));
-    await workbench.runCommand('BEAM Observer: Filter Processes…');
-    // Right after a click in a webview, VS Code may hand the focus back to it as the palette
-    // closes: the filter box stays open (ignoreFocusOut) and Enter goes to the box itself.
-    const filterBox = page.locator('.quick-input-widget input');
-    await filterBox.fill('only_on_b');
-    await filterBox.press('Enter');
+    // Right after a click in a webview: filterProcesses presses Enter on the filter box itself.
+    await filterProcesses(workbench, 'only_on_b');
     const processes = await workbench.expandedView('BEAM Processes');
     await workbench.step('B\'s own registered process in the tree', () =>
       processes.locator('.monaco-list-row', { hasText: 'only_on_b' }).first().waitFor({ timeout: 20_000 }));
@@ -311,9 +301,7 @@ describe('a cluster over Erlang distribution', () => {
     nodeEnv());
     await waitForOutput(again, /ready/, 'the far node, again');
     await workbench.waitForNotification(`attached to ${farName} through a relay`, 30_000);
-    await workbench.runCommand('BEAM Observer: Filter Processes…');
-    await input.fill('far_away_again');
-    await input.press('Enter');
+    await filterProcesses(workbench, 'far_away_again');
     await workbench.step('the new far VM\'s process in the tree', () =>
       processes.locator('.monaco-list-row', { hasText: 'far_away_again' }).first().waitFor({ timeout: 20_000 }));
     await workbench.screenshot('cluster-10-relay-back');

@@ -12,18 +12,17 @@
  * through the debugger.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
-import { ROOT, startWorkbench, type Workbench } from './support/workbench';
-import { discoveryFiles, extensionActive, killObservedNodes, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
+import { ROOT, type Workbench } from './support/workbench';
+import { scratchDirs, startObserverWorkbench, teardown } from './support/lifecycle';
+import { discoveryFiles, extensionActive, filterProcesses, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
 import { waitFor } from '../support/wait';
 
-const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-debug-'));
-const workspace = join(scratch, 'workspace');
-const discovery = join(scratch, 'discovery');
+const scratch = scratchDirs('beam-observer-debug-');
+const { workspace, discovery } = scratch;
 const STAND_IN_ADAPTER = join(ROOT, 'test', 'fixtures', 'erlang-debug-adapter');
 
 let workbench: Workbench;
@@ -114,21 +113,14 @@ before(async () => {
   }, null, 2));
   mkdirSync(join(workspace, 'lib', 'shop'), { recursive: true });
   writeFileSync(join(workspace, 'lib', 'shop', 'cache.ex'), SHOP_CACHE);
-  const { packageExtension } = await import(join(ROOT, 'scripts', 'package.mjs'));
-  const vsix: string = await packageExtension();
-  workbench = await startWorkbench({
-    workspace, extensionDir: vsix, extraExtensionDirs: [STAND_IN_ADAPTER], name: 'debug',
-    env: { BEAM_OBSERVER_DIR: discovery },
+  workbench = await startObserverWorkbench(scratch, {
+    extraExtensionDirs: [STAND_IN_ADAPTER], name: 'debug',
     // No Elixir language in code-server: breakpoints in .ex files as in any file.
     settings: { 'debug.allowBreakpointsEverywhere': true },
   });
 });
 
-after(async () => {
-  killObservedNodes(discovery);
-  await workbench?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+after(() => teardown(scratch, workbench));
 
 describe('a node run by a debug session', () => {
   let first: DiscoveryFile;
@@ -139,10 +131,7 @@ describe('a node run by a debug session', () => {
     first = await theAgent(undefined);
     assert.match(first.launchedBy ?? '', /^debug:[0-9a-f]{12}$/, 'the agent names the session that launched its VM');
     await statusBecomes(/nonode@nohost \d+%/, 30_000);
-    await workbench.runCommand('BEAM Observer: Filter Processes…');
-    const filterBox = workbench.page.locator('.quick-input-widget input');
-    await filterBox.fill('shop_checkout');
-    await filterBox.press('Enter');
+    await filterProcesses(workbench, 'shop_checkout');
     await processInTree('shop_checkout');
     await workbench.screenshot('debug-1-session-attached');
   });
@@ -270,20 +259,14 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as 
     assert.equal(listed.length, 1, `one node listed: ${JSON.stringify(listed)}`);
     assert.match(listed[0], new RegExp(`OS pid ${vm.osPid}$`));
 
-    await workbench.runCommand('BEAM Observer: Filter Processes…');
-    const filterBox = page.locator('.quick-input-widget input');
-    await filterBox.fill('shop_cart');
-    await filterBox.press('Enter');
+    await filterProcesses(workbench, 'shop_cart');
     await processInTree('shop_cart');
     await expectStateInTree('%{cart: [:apple, :pear], total: 42}');
   });
 
   it('a process at a breakpoint is marked in the tree, and its State says why at once', async () => {
     const { page } = workbench;
-    await workbench.runCommand('BEAM Observer: Filter Processes…');
-    const filterBox = page.locator('.quick-input-widget input');
-    await filterBox.fill('Shop.Cache');
-    await filterBox.press('Enter');
+    await filterProcesses(workbench, 'Shop.Cache');
     await roomForTheTree();
     const processes = await workbench.expandedView('BEAM Processes');
     const held = processes.locator('.monaco-list-row', { hasText: `paused at a breakpoint (cache.ex:${BREAK_LINE})` }).first();
@@ -308,10 +291,7 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as 
     // The interpreter's anonymous processes (one per interpreted process, spawned with a fun: erlang:apply/2)
     // beside the node's own erlang:apply/2 processes: only the interpreter's go under the group.
     const { page } = workbench;
-    await workbench.runCommand('BEAM Observer: Filter Processes…');
-    const filterBox = page.locator('.quick-input-widget input');
-    await filterBox.fill('erlang:apply');
-    await filterBox.press('Enter');
+    await filterProcesses(workbench, 'erlang:apply');
     const processes = await workbench.expandedView('BEAM Processes');
     const group = processes.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Debugger$/ }) }).first();
     // The tree refreshes each second and re-renders its rows: read the row once it holds still.

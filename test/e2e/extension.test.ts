@@ -6,19 +6,18 @@
  * Each step saves a screenshot in test-output/e2e/.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
-import { extensionActive } from './support/observedNode';
-import { ROOT, startWorkbench, type Workbench } from './support/workbench';
+import { extensionActive, filterProcesses } from './support/observedNode';
+import { ROOT, type Workbench } from './support/workbench';
+import { scratchDirs, startObserverWorkbench, teardown } from './support/lifecycle';
 import { waitFor } from '../support/wait';
 
-const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-e2e-'));
-const workspace = join(scratch, 'overload');
-const discovery = join(scratch, 'discovery');
+const scratch = scratchDirs('beam-observer-e2e-', 'overload');
+const { workspace, discovery } = scratch;
 
 let workbench: Workbench;
 let agent: AgentClient | undefined;
@@ -44,21 +43,15 @@ async function pidOf(name: string): Promise<string> {
 before(async () => {
   // A copy of the demo project, so the test's files and build stay out of the repository.
   cpSync(join(ROOT, 'examples', 'overload'), workspace, { recursive: true, filter: (src) => !src.includes('_build') });
-  const { packageExtension } = await import(join(ROOT, 'scripts', 'package.mjs'));
-  const vsix: string = await packageExtension();
-  workbench = await startWorkbench({
-    workspace,
-    extensionDir: vsix,
+  workbench = await startObserverWorkbench(scratch, {
     name: 'extension',
     settings: { 'beamObserver.autoAttach': 'terminals', 'beamObserver.sampleIntervalMs': 1000 },
-    env: { BEAM_OBSERVER_DIR: discovery },
   });
 });
 
 after(async () => {
   agent?.dispose();
-  await workbench?.close();
-  rmSync(scratch, { recursive: true, force: true });
+  await teardown(scratch, workbench);
 });
 
 describe('BEAM Observer in VS Code', () => {
@@ -79,11 +72,7 @@ describe('BEAM Observer in VS Code', () => {
   });
 
   it('keeps the agent\'s own processes under one row, with what they cost', async () => {
-    const { page } = workbench;
-    await workbench.runCommand('BEAM Observer: Filter Processes…');
-    const filterBox = page.locator('.quick-input-widget input');
-    await filterBox.fill('beam_observer'); // the agent's registered processes
-    await filterBox.press('Enter');
+    await filterProcesses(workbench, 'beam_observer'); // the agent's registered processes
     const processes = await workbench.expandedView('BEAM Processes');
     const group = processes.locator('.monaco-list-row', { hasText: 'BEAM Observer agent' }).first();
     await workbench.step('the agent\'s row', () => group.waitFor({ timeout: 20_000 }));
@@ -92,7 +81,7 @@ describe('BEAM Observer in VS Code', () => {
     assert.equal(rows.length, 1, `only the group at the top level while collapsed: ${JSON.stringify(rows)}`);
     await group.click();
     await workbench.step('its processes inside', () =>
-      processes.locator('.monaco-list-row', { hasText: 'beam_observer_procs' }).first().waitFor({ timeout: 10_000 }));
+      processes.locator('.monaco-list-row', { hasText: 'beam_observer_ranking' }).first().waitFor({ timeout: 10_000 }));
     await workbench.screenshot('2b-agent-group');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });

@@ -5,16 +5,13 @@
  * extension host restarting. The UI must say what happened and recover.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, startWorkbench, type Workbench } from './support/workbench';
-import { discoveryFiles, extensionActive, killObservedNodes, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
+import type { Workbench } from './support/workbench';
+import { scratchDirs, startObserverWorkbench, teardown } from './support/lifecycle';
+import { discoveryFiles, extensionActive, listedNodes, statusBecomes as statusBecomesIn } from './support/observedNode';
 
-const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-faults-'));
-const workspace = join(scratch, 'workspace');
-const discovery = join(scratch, 'discovery');
+const scratch = scratchDirs('beam-observer-faults-');
+const { discovery } = scratch;
 
 let workbench: Workbench;
 
@@ -33,23 +30,13 @@ async function erlPrompt(count: number, timeoutMs = 60_000): Promise<void> {
 }
 
 before(async () => {
-  mkdirSync(workspace, { recursive: true });
-  const { packageExtension } = await import(join(ROOT, 'scripts', 'package.mjs'));
-  const vsix: string = await packageExtension();
-  workbench = await startWorkbench({
-    workspace,
-    extensionDir: vsix,
+  workbench = await startObserverWorkbench(scratch, {
     name: 'faults',
     settings: { 'beamObserver.autoAttach': 'terminals' },
-    env: { BEAM_OBSERVER_DIR: discovery },
   });
 });
 
-after(async () => {
-  killObservedNodes(discovery);
-  await workbench?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+after(() => teardown(scratch, workbench));
 
 describe('faults', () => {
   it('a node killed with SIGKILL shows as disconnected within 2 s', async () => {

@@ -5,15 +5,15 @@
  * everything down again.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startWorkbench, type Workbench } from './support/workbench';
+import { scratchDirs, teardown } from './support/lifecycle';
 
-const scratch = mkdtempSync(join(tmpdir(), 'beam-observer-e2e-smoke-'));
-const workspace = join(scratch, 'workspace');
-const extension = join(scratch, 'hello');
+const scratch = scratchDirs('beam-observer-e2e-smoke-');
+const { workspace } = scratch;
+const extension = join(scratch.dir, 'hello');
 
 function writeHelloExtension(): void {
   mkdirSync(extension, { recursive: true });
@@ -47,16 +47,12 @@ function writeHelloExtension(): void {
 let workbench: Workbench;
 
 before(async () => {
-  mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, 'notes.log'), 'first line of the e2e notes\nsecond line\n');
   writeHelloExtension();
   workbench = await startWorkbench({ workspace, extensionDir: extension, name: 'workbench', env: { HELLO_E2E_MARK: 'from-the-test' } });
 });
 
-after(async () => {
-  await workbench?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+after(() => teardown(scratch, workbench));
 
 test('the explorer lists the workspace folder', async () => {
   await workbench.step('finding notes.log in the explorer', () =>

@@ -44,7 +44,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentClient } from '../../extension/src/agent/agentClient';
+import { SORT_KEYS } from '../../extension/src/protocol/agentProtocol';
 import { FixtureNode, startErlangFixture } from '../support/beamNode';
+import { agentMemory, assertNodeUnharmed, atomCount } from '../support/nodeHealth';
 import { sleep } from '../support/wait';
 import { CATEGORIES, Category, MAIN_COUNTS, MIN_TOTAL_INPUTS, SLOWLORIS_INPUTS, WARMUP_DIVISOR } from '../support/fuzz/budget';
 import { fuzzSeed, mix } from '../support/fuzz/random';
@@ -54,14 +56,6 @@ import { runRound } from '../support/fuzz/runner';
 // ---------------------------------------------------------------------------
 // The test
 // ---------------------------------------------------------------------------
-
-async function agentMemory(node: FixtureNode): Promise<number> {
-  return (await node.command<{ bytes: number }>('agent_memory')).bytes;
-}
-
-async function atomCount(node: FixtureNode): Promise<number> {
-  return (await node.command<{ atomCount: number }>('atom_count')).atomCount;
-}
 
 /** Every method once through the extension's own client (its error paths too). */
 async function callEveryMethod(node: FixtureNode): Promise<void> {
@@ -74,7 +68,7 @@ async function callEveryMethod(node: FixtureNode): Promise<void> {
     while (samples.length === 0 && Date.now() < until) await sleep(20);
     await client.unsubscribeLoad();
     subscription.dispose();
-    for (const sortBy of ['reductions', 'memory', 'messageQueueLen'] as const) await client.listProcesses({ sortBy, limit: 3, filter: 'fixture' });
+    for (const sortBy of SORT_KEYS) await client.listProcesses({ sortBy, limit: 3, filter: 'fixture' });
     await client.processInfo(node.pids.counter);
     await client.processState(node.pids.counter);
     await client.processMessages(node.pids.small_mailbox, 1);
@@ -138,21 +132,10 @@ describe('agent fuzzing (erl node)', () => {
       client.dispose();
     }
 
-    assert.equal(await atomCount(node), atomsBaseline, `the fuzzing created atoms (seed ${seed})`);
-
-    const alive = await node.command<Record<string, boolean>>('alive');
-    assert.deepEqual(Object.keys(alive).sort(), Object.keys(node.pids).sort());
-    for (const [name, isAlive] of Object.entries(alive)) assert.equal(isAlive, true, `${name} died (seed ${seed})`);
-
     // Connections and workers are gone; long-lived agent processes may need a moment to collect.
-    const limit = 2 * 1024 * 1024;
-    let memory = await agentMemory(node);
-    const deadline = Date.now() + 5000;
-    while (Math.abs(memory - memoryBaseline) > limit && Date.now() < deadline) {
-      await sleep(250);
-      memory = await agentMemory(node);
-    }
-    assert.ok(Math.abs(memory - memoryBaseline) <= limit,
-      `agent memory ${memory} bytes, baseline ${memoryBaseline} bytes (seed ${seed})`);
+    await assertNodeUnharmed(node, {
+      atomsBaseline, atomsMessage: `the fuzzing created atoms (seed ${seed})`,
+      memoryBaseline, settleMs: 5000, pollMs: 250, note: ` (seed ${seed})`,
+    });
   });
 });

@@ -4,18 +4,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
+import { AgentClient } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, LoadSample, ProcessRow } from '../../extension/src/protocol/agentProtocol';
+import { rejectsWithCode } from '../support/agentErrors';
 import { FixtureNode, startErlangFixture } from '../support/beamNode';
 import { sleep, waitFor } from '../support/wait';
-
-async function rejectsWithCode(promise: Promise<unknown>, code: number, messagePattern?: RegExp) {
-  await assert.rejects(promise, (error: Error) => {
-    assert.equal(agentErrorCode(error), code, `expected error ${code}, got ${agentErrorCode(error)}: ${error.message}`);
-    if (messagePattern) assert.match(error.message, messagePattern);
-    return true;
-  });
-}
 
 describe('agent protocol (erl node)', () => {
   let node: FixtureNode;
@@ -252,7 +245,7 @@ describe('agent protocol (erl node)', () => {
     assert.ok(stuck.memory < 64 * 1024, `the stuck process stays small: ${stuck.memory} bytes`);
 
     await rejectsWithCode(client.processState('<0.9999.0>'), ErrorCodes.ProcessNotFound);
-    const agentProcs = await client.listProcesses({ filter: 'beam_observer_procs', limit: 1 });
+    const agentProcs = await client.listProcesses({ filter: 'beam_observer_ranking', limit: 1 });
     await rejectsWithCode(client.processState(agentProcs.rows[0].pid), ErrorCodes.AgentProcess, /belongs to BEAM Observer/);
     await rejectsWithCode(client.processState(node.pids.counter, 0), ErrorCodes.InvalidParams, /timeoutMs/);
   });

@@ -19,10 +19,12 @@ import WebSocket from 'ws';
 import { AgentClient, AgentConnectError, openAgentSocket } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, HandshakeStatus } from '../../extension/src/protocol/agentProtocol';
 import { AGENT_EBIN, FixtureNode, nodeEnv, startErlangFixture } from '../support/beamNode';
+import { agentMemory, assertNodeUnharmed, atomCount } from '../support/nodeHealth';
 import {
   HttpResponse, JsonRpcResponse, Op, RawConnection, clientFrame, closePayload, expectedAccept, handshake, openRaw,
   textFrame,
 } from '../support/rawAgentSocket';
+import { sleep } from '../support/wait';
 
 /**
  * Expect the agent to refuse the upgrade with this status and this exact
@@ -67,18 +69,6 @@ function assertError(response: JsonRpcResponse, id: unknown, code: number, messa
   assert.equal(response.error.code, code, `expected code ${code}: ${JSON.stringify(response.error)}`);
   if (typeof message === 'string') assert.equal(response.error.message, message);
   else assert.match(response.error.message, message);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function agentMemory(node: FixtureNode): Promise<number> {
-  return (await node.command<{ bytes: number }>('agent_memory')).bytes;
-}
-
-async function atomCount(node: FixtureNode): Promise<number> {
-  return (await node.command<{ atomCount: number }>('atom_count')).atomCount;
 }
 
 describe('agent transport and security (erl node)', () => {
@@ -641,22 +631,11 @@ describe('agent transport and security (erl node)', () => {
         const rows = await client.listProcesses({ filter: 'fixture_counter', limit: 5 });
         assert.deepEqual(rows.rows.map((r) => r.pid), [node.pids.counter]);
 
-        assert.equal(await atomCount(node), atomsAtStart, 'no atom was created by what the tests sent');
-
-        const alive = await node.command<Record<string, boolean>>('alive');
-        assert.deepEqual(Object.keys(alive).sort(), Object.keys(node.pids).sort());
-        for (const [name, isAlive] of Object.entries(alive)) assert.equal(isAlive, true, `${name} died`);
-
         // Agent processes hibernate or collect garbage after the load: give them a moment.
-        const limit = 2 * 1024 * 1024;
-        let memory = await agentMemory(node);
-        const deadline = Date.now() + 3000;
-        while (Math.abs(memory - memoryBaseline) > limit && Date.now() < deadline) {
-          await sleep(200);
-          memory = await agentMemory(node);
-        }
-        assert.ok(Math.abs(memory - memoryBaseline) <= limit,
-          `agent memory ${memory} bytes, baseline ${memoryBaseline} bytes`);
+        await assertNodeUnharmed(node, {
+          atomsBaseline: atomsAtStart, atomsMessage: 'no atom was created by what the tests sent',
+          memoryBaseline, settleMs: 3000, pollMs: 200,
+        });
       } finally {
         client.dispose();
       }

@@ -8,8 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import { hostname } from 'node:os';
-import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
+import { AgentClient } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, LoadSample, LoadStopped } from '../../extension/src/protocol/agentProtocol';
+import { rejectsWithCode } from '../support/agentErrors';
 import { FixtureNode, nodeEnv, startErlangFixture, stopNode, waitForOutput } from '../support/beamNode';
 import { waitFor } from '../support/wait';
 
@@ -44,14 +45,6 @@ async function startNamed(short: string, command: string, args: string[]): Promi
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   await waitForOutput(child, /ready/, name);
   return { name, child, stop: () => stopNode(child, exited) };
-}
-
-async function rejectsWithCode(promise: Promise<unknown>, code: number, pattern: RegExp) {
-  await assert.rejects(promise, (error: Error) => {
-    assert.equal(agentErrorCode(error), code, error.message);
-    assert.match(error.message, pattern);
-    return true;
-  });
 }
 
 describe('cluster over Erlang distribution (3 named erl nodes)', () => {
@@ -91,7 +84,7 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
     assert.ok(codeServer, 'code_server of B is listed');
     assert.match(codeServer.pid, /^<0\.\d+\.\d+>$/);
     // The agent loaded itself there: its ranking server runs in B, marked as the agent's.
-    assert.ok(list.rows.some((r) => r.agent && r.name === 'beam_observer_procs'), 'agent server in B');
+    assert.ok(list.rows.some((r) => r.agent && r.name === 'beam_observer_ranking'), 'agent server in B');
     // The process erpc runs the request in (it sees itself in the sweep) is the agent's too.
     const erpcWorkers = list.rows.filter((r) => r.initialCall?.module === 'erpc');
     assert.ok(erpcWorkers.length > 0, 'the request\'s own process in B is listed');

@@ -20,11 +20,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentClient, agentErrorCode } from '../../extension/src/agent/agentClient';
 import { ErrorCodes } from '../../extension/src/protocol/agentProtocol';
-import {
-  AttachReply, AttachSuccess, AttachTarget, askHelper, attachThroughDistribution, findErl, relayThroughDistribution,
-} from '../../extension/src/attach/distributionHelper';
+import { askHelper, attachThroughDistribution, findErl, relayThroughDistribution } from '../../extension/src/attach/distributionHelper';
+import type { AttachReply, AttachSuccess, AttachTarget } from '../../extension/src/protocol/attachHelperProtocol';
 import { EpmdError, epmdNames } from '../../extension/src/attach/epmd';
-import { AGENT_EBIN, ROOT, nodeEnv, startErlangFixture, tempDiscoveryDir, waitForOutput } from '../support/beamNode';
+import { AGENT_EBIN, ROOT, nodeEnv, startErlangFixture, stopNode, tempDiscoveryDir, waitForOutput } from '../support/beamNode';
 import { OtherHost, createOtherHost, otherHostUnavailable } from '../support/otherHost';
 import { waitFor } from '../support/wait';
 
@@ -62,8 +61,7 @@ const EVAL_LOOP = [
 
 function startTarget(flag: '-sname' | '-name', name: string, cookie = COOKIE, extraArgs: string[] = []): Promise<Target> {
   const discoveryDir = tempDiscoveryDir();
-  const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: discoveryDir };
-  delete env.ERL_AFLAGS;
+  const env = nodeEnv({ BEAM_OBSERVER_DIR: discoveryDir });
   const child = spawn('erl', ['-noshell', flag, name, '-setcookie', cookie, ...extraArgs, '-eval', EVAL_LOOP], { env });
   let other = '';
   const waiting: ((line: string) => void)[] = [];
@@ -88,13 +86,7 @@ function startTarget(flag: '-sname' | '-name', name: string, cookie = COOKIE, ex
       return answer;
     },
     log: () => other,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopNode(child, exited),
   }));
 }
 

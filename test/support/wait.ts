@@ -20,3 +20,15 @@ export async function waitForAsync(condition: () => Promise<boolean>, timeoutMs:
     await sleep(250);
   }
 }
+
+/** Thrown by withTimeout. */
+export class TimeoutError extends Error {}
+
+/** `promise`, or a TimeoutError "`what`: no outcome within `ms` ms" when it takes longer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what}: no outcome within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

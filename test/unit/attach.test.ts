@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentEnvironment, agentErlFlags } from '../../extension/src/agent/agentInstall';
-import {
-  AGENT_MODULES, SESSION_MARKER_KEY, injectionExpression, parseInjectionResult, withAgent,
-} from '../../extension/src/attach/debugSessions';
+import { AGENT_MODULES, injectionExpression, parseInjectionResult, withAgent } from '../../extension/src/attach/debugSessions';
+import { SESSION_MARKER_KEY } from '../../extension/src/shared/debugTypes';
 import { terminalVariables, variableChanges } from '../../extension/src/attach/terminalVariables';
 
-const install = { ebin: '/store/agent-0.1.0/ebin', src: '/store/agent-0.1.0/src' };
+const install = { ebin: '/store/agent-0.1.0/ebin' };
 
 describe('attach strategies', () => {
   it('builds ERL_AFLAGS that keep the user\'s own flags', () => {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoadSample } from '../../extension/src/protocol/agentProtocol';
-import { SPARKLINE_POINTS, clusterRows, queueLoad } from '../../extension/src/views/clusterRows';
+import { SPARKLINE_POINTS, clusterRows } from '../../extension/src/views/clusterRows';
+import { queueLoad } from '../../extension/src/shared/overload';
 
 function sample(node: string, util: number, runQueue: number, t: number): LoadSample {
   return {

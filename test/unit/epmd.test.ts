@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EPMD_PORT, epmdPort, parseNamesReply } from '../../extension/src/attach/epmd';
-import { REPLY_MARKER, helperArgs, helperEnv, helperOutputTail, needsIpv6, parseReplyLine } from '../../extension/src/attach/distributionHelper';
+import { helperArgs, helperEnv, helperOutputTail, needsIpv6, parseReplyLine } from '../../extension/src/attach/distributionHelper';
+import { REPLY_MARKER } from '../../extension/src/protocol/attachHelperProtocol';
 
 /** A NAMES_REQ reply as epmd sends it: its port (4 bytes), then text. */
 function reply(port: number, text: string): Buffer {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProcessRow } from '../../extension/src/protocol/agentProtocol';
-import { formatAgentCost, formatBytes, formatCount, formatDebuggerShare, formatMfa, rowFigure, rowLabel } from '../../extension/src/views/format';
+import { formatAgentCost, formatDebuggerShare, rowFigure, rowLabel } from '../../extension/src/views/format';
+import { formatBytes, formatCount, formatMfa } from '../../extension/src/shared/format';
 import { holdLabel, infoLines, ownerGroupItem, ownerOf, rowDescription, rowIcon, rowTooltip, stateLines } from '../../extension/src/views/processDetails';
 
 const row: ProcessRow = {
@@ -21,14 +22,17 @@ describe('formatting', () => {
     assert.equal(formatMfa(null), '');
   });
 
-  it('renders sizes and counts compactly', () => {
+  it('renders sizes and counts compactly, one rule for the tree and the charts', () => {
     assert.equal(formatBytes(512), '512 B');
     assert.equal(formatBytes(1536), '1.5 KB');
-    assert.equal(formatBytes(3 * 1024 * 1024), '3.0 MB');
-    assert.equal(formatBytes(5 * 1024 ** 3), '5.00 GB');
+    assert.equal(formatBytes(3 * 1024 * 1024), '3 MB');
+    assert.equal(formatBytes(12.04 * 1024 * 1024), '12 MB');
+    assert.equal(formatBytes(2.46 * 1024 ** 3), '2.5 GB');
+    assert.equal(formatBytes(5 * 1024 ** 3), '5 GB');
     assert.equal(formatCount(999), '999');
     assert.equal(formatCount(1500), '1.5k');
     assert.equal(formatCount(2_500_000), '2.5M');
+    assert.equal(formatCount(3.2e9), '3.2G');
   });
 
   it('labels a row by name, else initial call, else pid', () => {
@@ -42,7 +46,7 @@ describe('formatting', () => {
     assert.equal(rowFigure(row, 'reductions', 500), '10k reds/s');
     assert.equal(rowFigure(row, 'reductions', 2000), '2.5k reds/s');
     assert.equal(rowFigure(row, 'reductions', null), '123k reds');
-    assert.equal(rowFigure(row, 'memory', 1000), '3.0 MB');
+    assert.equal(rowFigure(row, 'memory', 1000), '3 MB');
     assert.equal(rowFigure(row, 'messageQueueLen', 1000), '42 msgs');
   });
 
@@ -54,7 +58,7 @@ describe('formatting', () => {
     assert.deepEqual(
       [ownerGroupItem('agent', own, 'reductions', 1000).description, ownerGroupItem('agent', own, 'memory', 1000).description,
         ownerGroupItem('agent', own, 'messageQueueLen', 1000).description, ownerGroupItem('agent', own.slice(1), 'reductions', 500).description],
-      ['2 processes · 4.0k reds/s', '2 processes · 2.0 MB', '2 processes · 2 msgs', '1 process · 2.0k reds/s']);
+      ['2 processes · 4k reds/s', '2 processes · 2 MB', '2 processes · 2 msgs', '1 process · 2k reds/s']);
     assert.equal(ownerGroupItem('agent', own, 'reductions', 1000).label, 'BEAM Observer agent');
     assert.match(ownerGroupItem('agent', own, 'memory', 1000).tooltip, /2 processes in this list \(by memory\)/);
   });
@@ -78,7 +82,7 @@ describe('formatting', () => {
     assert.equal(holdLabel({ ...running, callback: null }), 'running interpreted code');
     assert.equal(holdLabel({ ...running, status: 'waiting', callback: 'handle_call/3' }), 'waiting in interpreted code (handle_call/3)');
     const held: ProcessRow = { ...row, heldByDebugger: atBreak };
-    assert.equal(rowDescription(held, 'memory', 1000), '3.0 MB · paused at a breakpoint (cache.ex:12)');
+    assert.equal(rowDescription(held, 'memory', 1000), '3 MB · paused at a breakpoint (cache.ex:12)');
     assert.equal(rowIcon(held), 'debug-breakpoint');
     assert.equal(rowIcon({ ...row, heldByDebugger: running }), 'debug-alt');
     assert.match(rowTooltip(held, 1000), /paused at a breakpoint/);
@@ -122,7 +126,7 @@ describe('formatting', () => {
     });
     const get = (label: string) => lines.find((l) => l.label === label)?.description;
     assert.equal(get('Registered name'), 'Demo');
-    assert.equal(get('Heap'), '1.0 KB (total 2.0 KB)');
+    assert.equal(get('Heap'), '1 KB (total 2 KB)');
     assert.equal(get('Behaviour'), 'gen_server');
     assert.equal(get('Trap exit'), 'true');
   });

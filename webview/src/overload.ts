@@ -5,7 +5,7 @@
  * the schedulers are not clearing. Half the *online* schedulers, because
  * ElixirLS and others run with fewer online than exist.
  */
-import { OVERLOAD_MIN_SAMPLES, queueAboveGuide, queueGuide } from '../../extension/src/protocol/overloadRule';
+import { OVERLOAD_MIN_SAMPLES, queueAboveGuide, queueGuide } from '../../extension/src/shared/overload';
 import type { SampleStore } from './sampleStore';
 
 export { OVERLOAD_MIN_SAMPLES, queueGuide };

@@ -3,15 +3,17 @@
  * copied from the extension into its global storage, keyed by version, so
  * that the path put into ERL_AFLAGS (of debug sessions and terminals) stays
  * valid across extension updates and in terminals that outlive a window.
+ * The sources are copied beside them (`../src`): that is where the agent
+ * finds the source of its own modules for their stack frames
+ * (beam_observer_inspect's module_source), since the path they were
+ * compiled from does not exist on a user's machine.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface AgentInstall {
-  /** Directory holding beam_observer_*.beam. */
+  /** Directory holding beam_observer_*.beam (and ../src, their sources). */
   ebin: string;
-  /** Directory holding the sources, for nodes whose OTP refuses the compiled files. */
-  src: string;
 }
 
 export function installAgent(extensionPath: string, storagePath: string, version: string): AgentInstall {
@@ -28,7 +30,7 @@ export function installAgent(extensionPath: string, storagePath: string, version
     fs.cpSync(path.join(shipped, 'src'), src, { recursive: true });
     fs.writeFileSync(marker, version);
   }
-  return { ebin, src };
+  return { ebin };
 }
 
 function newer(from: string, to: string): boolean {

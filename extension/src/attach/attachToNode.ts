@@ -19,14 +19,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AgentClient } from '../agent/agentClient';
 import { installAgent } from '../agent/agentInstall';
-import type { NodeRegistry } from '../nodes/nodeRegistry';
-import {
-  AttachReply, AttachSuccess, AttachTarget, RunningHelper, attachThroughDistribution, relayThroughDistribution,
-} from './distributionHelper';
+import { Commands } from '../commands/commandIds';
+import type { NodeRegistry, ObservedNode } from '../nodes/nodeRegistry';
+import { errorMessage, userMessage } from '../shared/errors';
+import type { AttachReply, AttachSuccess, AttachTarget } from '../protocol/attachHelperProtocol';
+import { RunningHelper, attachThroughDistribution, relayThroughDistribution } from './distributionHelper';
 import { epmdNames } from './epmd';
 import { NodeReturnWatcher, type ReturnWatch } from './nodeReturn';
 
-export const ATTACH_COMMAND = 'beamObserver.attachToNode';
 
 /** Arguments for callers that know the target (tests, other commands): no pickers then. */
 export interface AttachArgs {
@@ -65,6 +65,11 @@ export function readDefaultCookie(home = os.homedir()): string | undefined {
 
 type CookieSource = 'args' | 'stored' | 'typed' | 'file';
 
+interface Credentials {
+  cookie: string;
+  source: CookieSource;
+}
+
 /** Does a host name or address mean this machine? */
 export function isThisMachine(host: string): boolean {
   const own = os.hostname().toLowerCase();
@@ -80,60 +85,103 @@ export function registerAttachToNode(
   registry: NodeRegistry,
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
-  /** Relay helpers by the registry id of the node they serve; closed when it goes. */
-  const relays = new Map<string, RunningHelper>();
-  /** How each node attached here was reached, by registry id: to attach it again when it comes back. */
-  const reached = new Map<string, ReturnWatch>();
-  const cookies = new Map<string, string>(); // the cookie that worked, by node: in memory only, for the return watch
-  const returns = new NodeReturnWatcher({
-    names: async (host, port) => (await epmdNames(host, port ? { port } : {})).map((n) => n.name),
-    attach: async (watch) => {
-      const cookie = cookies.get(watch.node);
-      if (!cookie) return 'refused';
-      const result = await run({ node: watch.node, cookie, epmdPort: watch.epmdPort }, true);
-      if (result === 'refused') {
-        void vscode.window.showWarningMessage(`BEAM Observer: ${watch.node} is back but refused the cookie that worked ` +
-          'before. Run Attach to Node to give its new one.');
-        return 'refused';
-      }
-      return result?.nodeId !== undefined && registry.get(result.nodeId)?.state === 'connected' ? 'attached' : 'failed';
-    },
-    log: (message) => log.info(message),
+  const attacher = new NodeAttacher(context, registry, log);
+  const command = vscode.commands.registerCommand(Commands.attachToNode, async (args?: AttachArgs) => {
+    try {
+      return await attacher.run(args && typeof args === 'object' ? args : undefined);
+    } catch (error) {
+      const message = errorMessage(error);
+      log.error(`attach to node: ${message}`);
+      void vscode.window.showErrorMessage(userMessage(`cannot attach: ${message}`));
+      return undefined;
+    }
   });
-  const closeRelays = registry.onDidChangeNodes(() => {
-    for (const [id, relay] of relays) {
-      const node = registry.get(id);
+  return vscode.Disposable.from(command, attacher);
+}
+
+/**
+ * Attach to Node's flow and what it keeps: the relays it started, how each node
+ * was reached (to attach it again when it comes back) and the cookies that
+ * worked (in memory only, for that).
+ */
+class NodeAttacher implements vscode.Disposable {
+  /** Relay helpers by the registry id of the node they serve; closed when it goes. */
+  private readonly relays = new Map<string, RunningHelper>();
+  /** How each node attached here was reached, by registry id: to attach it again when it comes back. */
+  private readonly reached = new Map<string, ReturnWatch>();
+  /** The cookie that worked, by node: in memory only, for the return watch. */
+  private readonly cookies = new Map<string, string>();
+  private readonly returns: NodeReturnWatcher;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly registry: NodeRegistry,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.returns = new NodeReturnWatcher({
+      names: async (host, port) => (await epmdNames(host, port ? { port } : {})).map((n) => n.name),
+      attach: (watch) => this.attachAgain(watch),
+      log: (message) => log.info(message),
+    });
+    this.disposables = [
+      registry.onDidChangeNodes(() => this.nodesChanged()),
+      registry.onDidChangeCluster((node) => this.clusterChanged(node)),
+      this.returns,
+    ];
+  }
+
+  /** A node that came back: attach it with the cookie that worked, without asking anything. */
+  private async attachAgain(watch: ReturnWatch): Promise<'attached' | 'failed' | 'refused'> {
+    const cookie = this.cookies.get(watch.node);
+    if (!cookie) return 'refused';
+    const result = await this.run({ node: watch.node, cookie, epmdPort: watch.epmdPort }, true);
+    if (result === 'refused') {
+      void vscode.window.showWarningMessage(userMessage(`${watch.node} is back but refused the cookie that worked ` +
+        'before. Run Attach to Node to give its new one.'));
+      return 'refused';
+    }
+    return result?.nodeId !== undefined && this.registry.get(result.nodeId)?.state === 'connected' ? 'attached' : 'failed';
+  }
+
+  private nodesChanged(): void {
+    for (const [id, relay] of this.relays) {
+      const node = this.registry.get(id);
       if (!node || node.state === 'disconnected') {
-        relays.delete(id);
+        this.relays.delete(id);
         relay.close();
       }
     }
     // A VM attached over distribution died: watch for the node's return. One disconnected on
     // purpose leaves the registry, its VM alive: nothing to watch. (A relay's registry node has
     // no OS pid: its return is watched when its target leaves, below.)
-    for (const [id, how] of reached) {
-      const node = registry.get(id);
+    for (const [id, how] of this.reached) {
+      const node = this.registry.get(id);
       if (node && node.state !== 'disconnected') continue;
-      reached.delete(id);
-      if (node && registry.vmGone(node)) returns.watch(how);
+      this.reached.delete(id);
+      if (node && this.registry.vmGone(node)) this.returns.watch(how);
     }
-  });
-  // A relay exists for its target only: when the target leaves, the relay ends, and its return is watched.
-  const endRelays = registry.onDidChangeCluster((node) => {
-    if (!relays.has(node.id) || !node.clusterRoot) return;
-    if (node.members.get(node.clusterRoot)?.state !== 'gone') return;
-    log.info(`${node.clusterRoot} left: ending the relay ${node.name}`);
-    void vscode.window.showWarningMessage(`BEAM Observer: ${node.clusterRoot} left; its relay has ended. ` +
-      'It is attached again when it comes back (its host\'s epmd is watched for 10 minutes).');
-    const how = reached.get(node.id);
-    reached.delete(node.id);
-    registry.disconnect(node.id);
-    if (how) returns.watch(how);
-  });
-  const ebin = () => installAgent(context.extensionPath, context.globalStorageUri.fsPath,
-    String(context.extension.packageJSON.version)).ebin;
+  }
 
-  const askCookie = async (label: string, retry: string | undefined): Promise<{ cookie: string; source: CookieSource } | undefined> => {
+  /** A relay exists for its target only: when the target leaves, the relay ends, and its return is watched. */
+  private clusterChanged(node: ObservedNode): void {
+    if (!this.relays.has(node.id) || !node.clusterRoot) return;
+    if (node.members.get(node.clusterRoot)?.state !== 'gone') return;
+    this.log.info(`${node.clusterRoot} left: ending the relay ${node.name}`);
+    void vscode.window.showWarningMessage(userMessage(`${node.clusterRoot} left; its relay has ended. ` +
+      'It is attached again when it comes back (its host\'s epmd is watched for 10 minutes).'));
+    const how = this.reached.get(node.id);
+    this.reached.delete(node.id);
+    this.registry.disconnect(node.id);
+    if (how) this.returns.watch(how);
+  }
+
+  private ebin(): string {
+    return installAgent(this.context.extensionPath, this.context.globalStorageUri.fsPath,
+      String(this.context.extension.packageJSON.version)).ebin;
+  }
+
+  private async askCookie(label: string, retry: string | undefined): Promise<Credentials | undefined> {
     const typed = await vscode.window.showInputBox({
       title: `Cookie of ${label}`,
       prompt: `${retry ? `${retry} ` : ''}Leave empty to use ~/.erlang.cookie.`,
@@ -145,99 +193,109 @@ export function registerAttachToNode(
     const fromFile = readDefaultCookie();
     if (!fromFile) throw new Error(`no cookie given and ${path.join(os.homedir(), '.erlang.cookie')} does not exist`);
     return { cookie: fromFile, source: 'file' };
-  };
+  }
 
-  const attachWithProgress = (target: AttachTarget, label: string, cookie: string, epmdPort: number | undefined) =>
-    vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `BEAM Observer: attaching to ${label}…` },
-      async () => {
+  private attachWithProgress(target: AttachTarget, label: string, cookie: string, epmdPort: number | undefined) {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: userMessage(`attaching to ${label}…`) },
+      async (): Promise<{ reply: AttachReply; relay?: RunningHelper }> => {
         // A node elsewhere is reached through a relay at once: its own agent's port is out of reach.
-        if (isThisMachine(hostOf(target))) return { reply: await attachThroughDistribution(target, cookie, { ebin: ebin(), epmdPort }) };
-        return relayThroughDistribution(target, cookie, { ebin: ebin(), epmdPort });
+        if (isThisMachine(hostOf(target))) return { reply: await attachThroughDistribution(target, cookie, { ebin: this.ebin(), epmdPort }) };
+        return relayThroughDistribution(target, cookie, { ebin: this.ebin(), epmdPort });
       });
+  }
+
+  /** The cookie to try: given, remembered, or asked for. */
+  private async credentials(args: AttachArgs | undefined, key: string, label: string): Promise<Credentials | undefined> {
+    if (args?.cookie) return { cookie: args.cookie, source: 'args' };
+    const stored = await this.context.secrets.get(cookieKey(key));
+    return stored ? { cookie: stored, source: 'stored' } : this.askCookie(label, undefined);
+  }
 
   /**
    * `quiet`: a return watch attaching again; it asks nothing, reports only success,
    * and says 'refused' when the node refused the cookie.
    */
-  const run = async (args: AttachArgs | undefined, quiet = false): Promise<AttachResult | 'refused' | undefined> => {
+  async run(args: AttachArgs | undefined, quiet = false): Promise<AttachResult | 'refused' | undefined> {
     const target = args?.node || args?.name ? targetOf(args) : await pickTarget(args?.epmdPort);
     if (!target) return undefined;
-    if (!quiet && 'node' in target) returns.cancel(target.node); // the user attaches by hand
+    if (!quiet && 'node' in target) this.returns.cancel(target.node); // the user attaches by hand
     const key = targetKey(target);
     const label = 'node' in target ? target.node : `${target.name} on ${target.host ?? 'localhost'}`;
-
-    let credentials: { cookie: string; source: CookieSource } | undefined;
-    if (args?.cookie) credentials = { cookie: args.cookie, source: 'args' };
-    else {
-      const stored = await context.secrets.get(cookieKey(key));
-      credentials = stored ? { cookie: stored, source: 'stored' } : await askCookie(label, undefined);
-    }
+    let credentials = await this.credentials(args, key, label);
     if (!credentials) return undefined;
 
-    let attempt: { reply: AttachReply; relay?: RunningHelper } =
-      await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
-    let reply = attempt.reply;
-    if (!reply.ok && reply.error === 'cookie' && credentials.source !== 'args' && !quiet) {
+    let attempt = await this.attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
+    if (!attempt.reply.ok && attempt.reply.error === 'cookie' && credentials.source !== 'args' && !quiet) {
       // A remembered cookie that stopped working is forgotten; the user gets one more try.
-      if (credentials.source === 'stored') await context.secrets.delete(cookieKey(key));
-      log.warn(reply.message);
-      credentials = await askCookie(label, 'The node refused this cookie.');
+      if (credentials.source === 'stored') await this.context.secrets.delete(cookieKey(key));
+      this.log.warn(attempt.reply.message);
+      credentials = await this.askCookie(label, 'The node refused this cookie.');
       if (!credentials) return undefined;
-      attempt = await attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
-      reply = attempt.reply;
+      attempt = await this.attachWithProgress(target, label, credentials.cookie, args?.epmdPort);
     }
+    const reply = attempt.reply;
     if (!reply.ok) {
-      log.error(`attach to ${label} failed (${reply.error}): ${reply.message}`);
+      this.log.error(`attach to ${label} failed (${reply.error}): ${reply.message}`);
       if (quiet) return reply.error === 'cookie' ? 'refused' : undefined;
-      void vscode.window.showErrorMessage(`BEAM Observer: ${reply.message}`);
+      void vscode.window.showErrorMessage(userMessage(reply.message));
       return undefined;
     }
-    returns.cancel(reply.node);
-    cookies.set(reply.node, credentials.cookie);
-    log.info(`attached to ${reply.node} over distribution (${reply.mode}, OTP ${reply.otpRelease}, ` +
+    await this.attached(reply, credentials, key);
+    return this.connectTo(reply, attempt.relay, credentials.cookie, args?.epmdPort);
+  }
+
+  /** The helper attached: remember the cookie, and say how. */
+  private async attached(reply: AttachSuccess, credentials: Credentials, key: string): Promise<void> {
+    this.returns.cancel(reply.node);
+    this.cookies.set(reply.node, credentials.cookie);
+    this.log.info(`attached to ${reply.node} over distribution (${reply.mode}, OTP ${reply.otpRelease}, ` +
       `${reply.reused ? 'agent already running' : `${reply.pushed} modules loaded`}, agent port ${reply.port})`);
     if (credentials.source === 'typed' || credentials.source === 'stored') {
-      await context.secrets.store(cookieKey(key), credentials.cookie);
-      if (reply.node !== key) await context.secrets.store(cookieKey(reply.node), credentials.cookie);
+      await this.context.secrets.store(cookieKey(key), credentials.cookie);
+      if (reply.node !== key) await this.context.secrets.store(cookieKey(reply.node), credentials.cookie);
     }
+  }
+
+  /** Connect to the node's agent, directly or through a relay (started now if its port is out of reach). */
+  private async connectTo(reply: AttachSuccess, relay: RunningHelper | undefined, cookie: string, epmdPort: number | undefined): Promise<AttachResult | undefined> {
     const remember = (nodeId: string | undefined) => {
-      if (nodeId !== undefined) reached.set(nodeId, { node: reply.node, epmdPort: args?.epmdPort });
+      if (nodeId !== undefined) this.reached.set(nodeId, { node: reply.node, epmdPort });
       return nodeId;
     };
-    if (attempt.relay) return { nodeId: remember(await connectRelay(reply, attempt.relay)), reply };
-    const nodeId = remember(await connect(reply));
+    if (relay) return { nodeId: remember(await this.connectRelay(reply, relay)), reply };
+    const nodeId = remember(await this.connect(reply));
     if (nodeId !== undefined) return { nodeId, reply };
     // Its agent listens where this machine cannot reach (a container publishing only the
     // distribution ports): relay to it instead.
-    log.info(`relaying to ${reply.node}: its agent's port is not reachable from here`);
-    const relayed = await relayThroughDistribution({ node: reply.node }, credentials.cookie, { ebin: ebin(), epmdPort: args?.epmdPort });
+    this.log.info(`relaying to ${reply.node}: its agent's port is not reachable from here`);
+    const relayed = await relayThroughDistribution({ node: reply.node }, cookie, { ebin: this.ebin(), epmdPort });
     if (!relayed.reply.ok || !relayed.relay) {
-      void vscode.window.showErrorMessage(`BEAM Observer: ${relayed.reply.ok ? 'the relay did not start' : relayed.reply.message}`);
+      void vscode.window.showErrorMessage(userMessage(relayed.reply.ok ? 'the relay did not start' : relayed.reply.message));
       return undefined;
     }
-    return { nodeId: remember(await connectRelay(relayed.reply, relayed.relay)), reply: relayed.reply };
-  };
+    return { nodeId: remember(await this.connectRelay(relayed.reply, relayed.relay)), reply: relayed.reply };
+  }
 
   /** Through a relay: the registry connects to the helper's agent and shows the target. */
-  const connectRelay = async (reply: AttachSuccess, relay: RunningHelper): Promise<string | undefined> => {
-    const node = await registry.attach({ host: '127.0.0.1', port: reply.port, token: reply.token }, 'distribution');
+  private async connectRelay(reply: AttachSuccess, relay: RunningHelper): Promise<string | undefined> {
+    const node = await this.registry.attach({ host: '127.0.0.1', port: reply.port, token: reply.token }, 'distribution');
     if (node.state !== 'connected') {
       relay.close();
-      void vscode.window.showErrorMessage(`BEAM Observer: the relay to ${reply.node} started but connecting to it failed: ${node.lastError ?? 'not connected'}`);
+      void vscode.window.showErrorMessage(userMessage(`the relay to ${reply.node} started but connecting to it failed: ${node.lastError ?? 'not connected'}`));
       return undefined;
     }
-    relays.set(node.id, relay);
-    registry.setClusterRoot(node.id, reply.node);
-    relay.onExit(() => relays.delete(node.id));
-    registry.select(node.id, reply.node);
-    log.info(`relaying to ${reply.node} through ${node.name} (helper OS pid ${relay.osPid})`);
-    void vscode.window.showInformationMessage(`BEAM Observer: attached to ${reply.node} through a relay on this machine.`);
+    this.relays.set(node.id, relay);
+    this.registry.setClusterRoot(node.id, reply.node);
+    relay.onExit(() => this.relays.delete(node.id));
+    this.registry.select(node.id, reply.node);
+    this.log.info(`relaying to ${reply.node} through ${node.name} (helper OS pid ${relay.osPid})`);
+    void vscode.window.showInformationMessage(userMessage(`attached to ${reply.node} through a relay on this machine.`));
     return node.id;
-  };
+  }
 
   /** Hand the endpoint to the registry, if this machine can reach it. */
-  const connect = async (reply: AttachSuccess): Promise<string | undefined> => {
+  private async connect(reply: AttachSuccess): Promise<string | undefined> {
     const endpoint = { host: '127.0.0.1', port: reply.port, token: reply.token };
     // The agent listens on the loopback of the node's machine. A node on
     // another host or in a container answered over distribution, but its
@@ -248,32 +306,24 @@ export function registerAttachToNode(
       probe.dispose();
       if (!same) throw new Error(`another agent (${probe.info.node}) answers on 127.0.0.1:${reply.port}`);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      log.warn(`the agent of ${reply.node} (port ${reply.port}) is not reachable from here: ${why}`);
+      this.log.warn(`the agent of ${reply.node} (port ${reply.port}) is not reachable from here: ${errorMessage(error)}`);
       return undefined;
     }
-    const node = await registry.attach(endpoint, 'distribution', reply.discovery ?? undefined);
+    const node = await this.registry.attach(endpoint, 'distribution', reply.discovery ?? undefined);
     if (node.state !== 'connected') {
-      void vscode.window.showErrorMessage(`BEAM Observer: the agent started in ${reply.node} but connecting to it failed: ${node.lastError ?? 'not connected'}`);
+      void vscode.window.showErrorMessage(userMessage(`the agent started in ${reply.node} but connecting to it failed: ${node.lastError ?? 'not connected'}`));
       return node.id;
     }
-    registry.select(node.id);
-    void vscode.window.showInformationMessage(`BEAM Observer: attached to ${reply.node}` +
-      (reply.reused ? ' (its agent was already running).' : '.'));
+    this.registry.select(node.id);
+    void vscode.window.showInformationMessage(userMessage(`attached to ${reply.node}` +
+      (reply.reused ? ' (its agent was already running).' : '.')));
     return node.id;
-  };
+  }
 
-  const command = vscode.commands.registerCommand(ATTACH_COMMAND, async (args?: AttachArgs) => {
-    try {
-      return await run(args && typeof args === 'object' ? args : undefined);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      log.error(`attach to node: ${message}`);
-      void vscode.window.showErrorMessage(`BEAM Observer: cannot attach: ${message}`);
-      return undefined;
-    }
-  });
-  return vscode.Disposable.from(command, closeRelays, endRelays, returns, { dispose: () => relays.forEach((relay) => relay.close()) });
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+    this.relays.forEach((relay) => relay.close());
+  }
 }
 
 function targetOf(args: AttachArgs): AttachTarget {
@@ -299,7 +349,7 @@ async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | 
   if (!hostName) return undefined;
 
   const names = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `BEAM Observer: asking epmd on ${hostName}` },
+    { location: vscode.ProgressLocation.Window, title: userMessage(`asking epmd on ${hostName}`) },
     () => epmdNames(hostName, epmdPort ? { port: epmdPort } : {}));
   const typeFull = '$(edit) Type a full node name…';
   type Pick = vscode.QuickPickItem & { name?: string };

@@ -34,7 +34,9 @@ import type { AgentInstall } from '../agent/agentInstall';
 import { descendsFrom, parentPid, processAlive } from '../nodes/processAlive';
 import type { NodeRegistry, ObservedNode } from '../nodes/nodeRegistry';
 import type { DiscoveryFile } from '../protocol/agentProtocol';
-import { SESSION_MARKER_KEY, injectThroughAdapter, isBeamSession } from './debugSessions';
+import { errorMessage } from '../shared/errors';
+import { SESSION_MARKER_KEY, isBeamSession } from '../shared/debugTypes';
+import { injectThroughAdapter } from './debugSessions';
 
 /** How long a session BEAM Observer did not prepare runs before the agent is loaded through its debugger. */
 const INJECT_AFTER_MS = 5000;
@@ -146,7 +148,7 @@ export class DebugSessionNodes implements vscode.DebugAdapterTrackerFactory, vsc
           entry.nodeId = node.id;
           this.options.registry.select(node.id);
         })
-        .catch((error: Error) => this.options.log(`${session.name}: ${error.message}`));
+        .catch((error: unknown) => this.options.log(`${session.name}: ${errorMessage(error)}`));
     }, INJECT_AFTER_MS);
     this.timers.add(timer);
   }
@@ -225,3 +227,4 @@ export class DebugSessionNodes implements vscode.DebugAdapterTrackerFactory, vsc
     this.entries.clear();
   }
 }
+

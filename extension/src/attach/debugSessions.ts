@@ -16,23 +16,16 @@ import * as crypto from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { AgentInstall } from '../agent/agentInstall';
 import { agentEnvironment } from '../agent/agentInstall';
+import { SESSION_MARKER_KEY } from '../shared/debugTypes';
 
-/** Debug types whose debuggee is a BEAM VM. */
-export const BEAM_DEBUG_TYPES = ['mix_task', 'erlang-edb', 'erlang'] as const;
-
-export const SESSION_MARKER_KEY = '__beamObserverId';
 
 /** Modules ElixirLS must never interpret: interpreted code runs orders of magnitude slower. */
 export const AGENT_MODULES = [
   'beam_observer_agent', 'beam_observer_json', 'beam_observer_ws', 'beam_observer_config', 'beam_observer_format',
-  'beam_observer_pid', 'beam_observer_registry', 'beam_observer_discovery', 'beam_observer_debugger', 'beam_observer_load',
-  'beam_observer_procs', 'beam_observer_inspect', 'beam_observer_cluster', 'beam_observer_rpc', 'beam_observer_conn',
-  'beam_observer_listener', 'beam_observer_sup',
+  'beam_observer_pid', 'beam_observer_registry', 'beam_observer_discovery', 'beam_observer_debugger', 'beam_observer_sampler',
+  'beam_observer_ranking', 'beam_observer_inspect', 'beam_observer_loader', 'beam_observer_cluster', 'beam_observer_rpc',
+  'beam_observer_conn', 'beam_observer_listener', 'beam_observer_sup',
 ];
-
-export function isBeamSession(type: string): boolean {
-  return (BEAM_DEBUG_TYPES as readonly string[]).includes(type);
-}
 
 /** Add the agent to a launch configuration (pure, unit-tested). */
 export function withAgent(config: vscode.DebugConfiguration, install: AgentInstall, discoveryDir: string, id: string): vscode.DebugConfiguration {

@@ -6,7 +6,8 @@
  * One helper per request: it is cheap (a few hundred ms) and leaves no
  * distribution state behind in the extension host. The cookie is written
  * to its stdin, never put on its command line (visible in `ps`), and the
- * reply is the one stdout line that starts with REPLY_MARKER.
+ * reply is the one stdout line that starts with REPLY_MARKER (the line
+ * protocol: protocol/attachHelperProtocol.ts, docs/distribution.md).
  *
  * No `vscode` import: the integration tests drive it directly.
  */
@@ -16,46 +17,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { DiscoveryFile } from '../protocol/agentProtocol';
-
-export const REPLY_MARKER = 'BEAM_OBSERVER_ATTACH ';
-
-/** What the helper answers with when it cannot attach; see beam_observer_attach.erl. */
-export type AttachErrorKind =
-  | 'cookie' | 'not_found' | 'no_epmd' | 'unreachable' | 'handshake' | 'name_mismatch' | 'old_otp'
-  | 'agent_version' | 'agent_failed' | 'timeout' | 'bad_request' | 'internal'
-  // Raised on this side: no `erl` to start, or the helper died without answering.
-  | 'no_erl' | 'helper';
-
-export interface AttachSuccess {
-  ok: true;
-  /** The node's real name (it may differ from what was asked: foo on localhost is foo@myhost). */
-  node: string;
-  port: number;
-  token: string;
-  osPid: number;
-  otpRelease: string;
-  /** Modules loaded into the node (0 when its agent was already running). */
-  pushed: number;
-  reused: boolean;
-  mode: 'shortnames' | 'longnames';
-  agentVersion: string;
-  /** The agent's discovery file, when the node wrote one. */
-  discovery: DiscoveryFile | null;
-  /** Through a relay: port and token are the relay helper's agent, which serves `node`. */
-  relay?: boolean;
-}
-
-export interface AttachFailure {
-  ok: false;
-  error: AttachErrorKind;
-  message: string;
-}
-
-export type AttachReply = AttachSuccess | AttachFailure;
-
-/** A node name (`foo@host`), or a name and the host to find it on (default localhost). */
-export type AttachTarget = { node: string } | { name: string; host?: string };
+import {
+  AttachErrorKind, AttachReply, AttachSuccess, AttachTarget, HelperRequest, REPLY_MARKER,
+} from '../protocol/attachHelperProtocol';
+import { errorMessage } from '../shared/errors';
 
 export interface HelperOptions {
   /** Directory of the agent's .beam files (agentInstall.ts). */
@@ -150,7 +115,7 @@ export async function askHelper(request: Record<string, unknown>, options: Helpe
   return (await runHelper(request, options, false)).reply;
 }
 
-/** A helper kept running after its reply: a relay (see beam_observer_attach:relay/1). */
+/** A helper kept running after its reply: a relay (see beam_observer_attach:relay/2). */
 export interface RunningHelper {
   readonly osPid: number;
   /** Fired once when the helper exits, whoever ended it. */
@@ -253,7 +218,7 @@ export function relayThroughDistribution(target: AttachTarget, cookie: string, o
 
 async function connectThroughHelper(op: 'attach' | 'relay', target: AttachTarget, cookie: string, options: HelperOptions):
   Promise<{ reply: AttachReply; relay: RunningHelper | undefined }> {
-  const request = 'node' in target
+  const request: HelperRequest = 'node' in target
     ? { op, node: target.node, cookie }
     : { op, name: target.name, host: target.host ?? 'localhost', cookie };
   const host = 'node' in target ? target.node.slice(target.node.indexOf('@') + 1) : target.host ?? 'localhost';
@@ -267,7 +232,7 @@ async function connectThroughHelper(op: 'attach' | 'relay', target: AttachTarget
     const message = typeof reply.message === 'string' ? reply.message : `unexpected reply: ${JSON.stringify(reply).slice(0, 300)}`;
     return { reply: { ok: false, error, message }, relay: undefined };
   } catch (error) {
-    const kind = error instanceof HelperError ? (error.kind === 'timeout' ? 'timeout' : error.kind) : 'helper';
-    return { reply: { ok: false, error: kind, message: error instanceof Error ? error.message : String(error) }, relay: undefined };
+    const kind = error instanceof HelperError ? error.kind : 'helper';
+    return { reply: { ok: false, error: kind, message: errorMessage(error) }, relay: undefined };
   }
 }

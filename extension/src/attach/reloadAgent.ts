@@ -12,8 +12,16 @@
  *   the VS Code terminal the node runs in, when the user agrees, or copied.
  */
 import * as vscode from 'vscode';
+import type { AgentInstall } from '../agent/agentInstall';
+import { Commands } from '../commands/commandIds';
+import type { NodeRegistry, ObservedNode } from '../nodes/nodeRegistry';
 import { descendsFrom } from '../nodes/processAlive';
-import type { ObservedNode } from '../nodes/nodeRegistry';
+import { errorMessage, userMessage } from '../shared/errors';
+import type { DebugSessionNodes } from './debugSessionNodes';
+import { injectThroughAdapter } from './debugSessions';
+
+/** How long a node stays "lost" before the extension offers to load its agent again. */
+const LOST_OFFER_DELAY_MS = 3000;
 
 export interface ReloadWays {
   /** The debug session the node runs under, if any: evaluate the injection there. */
@@ -44,7 +52,7 @@ export async function loadAgentAgain(node: ObservedNode, ways: ReloadWays): Prom
   const typeIt = 'Type in Terminal';
   const copy = 'Copy';
   const choice = await vscode.window.showInformationMessage(
-    `BEAM Observer: start the agent again by evaluating ${expression} in ${node.name}'s shell` +
+    userMessage(`start the agent again by evaluating ${expression} in ${node.name}'s shell`) +
       (terminal ? ` (terminal "${terminal.name}").` : '.'),
     ...(terminal ? [typeIt, copy] : [copy]));
   if (choice === typeIt && terminal) {
@@ -53,4 +61,55 @@ export async function loadAgentAgain(node: ObservedNode, ways: ReloadWays): Prom
   } else if (choice === copy) {
     await vscode.env.clipboard.writeText(expression);
   }
+}
+
+/** The ways into a node BEAM Observer knows: its debug session, or distribution (Attach to Node). */
+export function reloadWays(sessions: DebugSessionNodes, install: () => AgentInstall): ReloadWays {
+  return {
+    async throughDebugger(node) {
+      const session = sessions.sessionOf(node.id);
+      if (!session) return false;
+      await injectThroughAdapter(session, install());
+      return true;
+    },
+    // A node attached over distribution: attach again (the cookie is remembered).
+    async overDistribution(node) {
+      if (node.source !== 'distribution') return false;
+      await vscode.commands.executeCommand(Commands.attachToNode, { node: node.name });
+      return true;
+    },
+  };
+}
+
+/**
+ * The command "Load Agent Again", and its offer: a node whose agent stopped while
+ * the node lives on ("lost" for a few seconds: an agent restarted by hand needs no
+ * offer) gets a notification with the button.
+ */
+export function registerLoadAgentAgain(registry: NodeRegistry, ways: ReloadWays): vscode.Disposable {
+  const loadAgain = async (nodeId?: string) => {
+    const node = (nodeId ? registry.get(nodeId) : undefined) ??
+      (registry.selected?.state === 'lost' ? registry.selected : registry.all.find((n) => n.state === 'lost'));
+    if (!node) {
+      void vscode.window.showInformationMessage(userMessage('no node has lost its agent.'));
+      return;
+    }
+    try {
+      await loadAgentAgain(node, ways);
+    } catch (error) {
+      void vscode.window.showErrorMessage(userMessage(`cannot load the agent again into ${node.name}: ${errorMessage(error)}`));
+    }
+  };
+  const offered = new Set<string>();
+  const offer = registry.onDidChangeNodes((node) => {
+    if (!node || node.state === 'connected') { if (node) offered.delete(node.id); return; }
+    if (node.state !== 'lost' || offered.has(node.id)) return;
+    offered.add(node.id);
+    setTimeout(() => {
+      if (node.state !== 'lost') return;
+      void vscode.window.showWarningMessage(userMessage(`the agent in ${node.name} stopped; the node is still running.`), 'Load Agent Again')
+        .then((choice) => { if (choice) void loadAgain(node.id); });
+    }, LOST_OFFER_DELAY_MS);
+  });
+  return vscode.Disposable.from(vscode.commands.registerCommand(Commands.loadAgentAgain, loadAgain), offer);
 }

@@ -7,6 +7,8 @@
  */
 import * as vscode from 'vscode';
 import type { AgentInstall } from '../agent/agentInstall';
+import { affects, settings } from '../settings';
+import { errorMessage } from '../shared/errors';
 import { AutoAttach, TerminalVariable, terminalVariables, variableChanges } from './terminalVariables';
 
 export type { AutoAttach } from './terminalVariables';
@@ -48,4 +50,33 @@ export function applyTerminalEnvironment(
     if (variable.type === 'prepend') collection.prepend(name, variable.value);
     else collection.replace(name, variable.value);
   }
+}
+
+/**
+ * Keep the terminals' environment in line with `beamObserver.autoAttach`, now
+ * and when it changes; `changed` runs after a change (the auto-connect rule
+ * applies to the agents already running).
+ */
+export function registerTerminalEnvironment(
+  collection: vscode.GlobalEnvironmentVariableCollection,
+  install: () => AgentInstall,
+  discoveryDir: string,
+  log: vscode.LogOutputChannel,
+  changed: () => void,
+): vscode.Disposable {
+  const apply = () => {
+    const mode = settings.autoAttach();
+    try {
+      applyTerminalEnvironment(collection, mode, install(), discoveryDir);
+      log.info(`terminals: autoAttach is ${mode}`);
+    } catch (error) {
+      log.error(`cannot prepare terminals: ${errorMessage(error)}`);
+    }
+  };
+  apply();
+  return vscode.workspace.onDidChangeConfiguration((event) => {
+    if (!affects(event, 'autoAttach')) return;
+    apply();
+    changed();
+  });
 }

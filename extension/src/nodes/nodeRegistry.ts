@@ -9,20 +9,20 @@
  * a new port or token from discovery) -> disconnected (the process is gone or
  * the user disconnected).
  *
- * Cluster: an agent whose node is connected to other nodes serves them too
- * (docs/protocol.md, "Cluster"). Each connected node keeps the list of its
- * cluster's members (polled), and the views show one *target*: the selected
- * connection and, within it, the selected member (by default the agent's own
- * node). Members are observed on demand: a member's load is subscribed only
- * while it is selected or the cluster overview is open, so the agent loads
- * itself into a member only when the user looks at it.
+ * The views show one *target*: the selected connection and, within it, the
+ * selected member of its cluster (by default the agent's own node); `shown`
+ * gives the requests that reach it. The cluster behind each connection (its
+ * members and their load subscriptions) is kept by clusterSubscriptions.ts.
  */
 import * as vscode from 'vscode';
 import { AgentClient, AgentEndpoint } from '../agent/agentClient';
 import type { DiscoveryFile, InitializeResult, LoadSample } from '../protocol/agentProtocol';
+import { errorMessage } from '../shared/errors';
+import type { ClusterMember } from './clusterMembers';
+import { ClusterSubscriptions } from './clusterSubscriptions';
 import { processAlive } from './processAlive';
 import { SampleHistory } from './sampleHistory';
-import { ClusterMember, MemberState, markGone, mergeListing, newMember } from './clusterMembers';
+import { ShownNode } from './shownNode';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost' | 'disconnected';
 export type NodeSource = 'debug' | 'terminal' | 'discovery' | 'manual' | 'distribution';
@@ -77,7 +77,6 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 function describe(node: ObservedNode): string {
   return node.osPid === undefined ? node.name : `${node.name} (OS pid ${node.osPid})`;
 }
-const CLUSTER_POLL_MS = 2000;
 
 export class NodeRegistry implements vscode.Disposable {
   private readonly nodes = new Map<string, ObservedNode>();
@@ -87,14 +86,12 @@ export class NodeRegistry implements vscode.Disposable {
   private selectedId: string | undefined;
   /** Within the selected connection: the member shown (undefined: the agent's own node). */
   private selectedMember: string | undefined;
-  private clusterWatchers = 0;
-  private readonly clusterTimers = new Map<string, NodeJS.Timeout>();
   private disposed = false;
+  private readonly cluster: ClusterSubscriptions<ObservedNode>;
 
   private readonly changeEmitter = new vscode.EventEmitter<ObservedNode | undefined>();
   private readonly selectionEmitter = new vscode.EventEmitter<ObservedNode | undefined>();
   private readonly sampleEmitter = new vscode.EventEmitter<{ node: ObservedNode; sample: LoadSample }>();
-  private readonly clusterEmitter = new vscode.EventEmitter<ObservedNode>();
 
   /** A node was added, removed or changed state (undefined: several). */
   readonly onDidChangeNodes = this.changeEmitter.event;
@@ -103,9 +100,16 @@ export class NodeRegistry implements vscode.Disposable {
   /** A load sample arrived through a connection: `sample.node` says which node it describes. */
   readonly onSample = this.sampleEmitter.event;
   /** A connection's cluster members changed (joined, left, loaded, failed). */
-  readonly onDidChangeCluster = this.clusterEmitter.event;
+  readonly onDidChangeCluster: vscode.Event<ObservedNode>;
 
-  constructor(private readonly options: RegistryOptions) {}
+  constructor(private readonly options: RegistryOptions) {
+    this.cluster = new ClusterSubscriptions<ObservedNode>({
+      isShown: (node, member) => this.selectedId === node.id && this.selectedMember === member,
+      sampleIntervalMs: options.sampleIntervalMs,
+      log: options.log,
+    }, () => this.connected);
+    this.onDidChangeCluster = this.cluster.onDidChange;
+  }
 
   get all(): ObservedNode[] {
     return [...this.nodes.values()];
@@ -119,14 +123,20 @@ export class NodeRegistry implements vscode.Disposable {
     return this.selectedId ? this.nodes.get(this.selectedId) : undefined;
   }
 
-  /** The selected node's client, when it is connected. */
-  get client(): AgentClient | undefined {
-    const node = this.selected;
-    return node?.state === 'connected' ? node.client : undefined;
+  /** The node the views show, when its connection is up: the requests that reach it. */
+  get shown(): ShownNode | undefined {
+    const target = this.target;
+    const client = target?.agent.state === 'connected' ? target.agent.client : undefined;
+    return target && client ? new ShownNode(target, client) : undefined;
   }
 
   get(id: string): ObservedNode | undefined {
     return this.nodes.get(id);
+  }
+
+  /** The node whose VM runs as this OS process, if any. */
+  byOsPid(osPid: number): ObservedNode | undefined {
+    return this.all.find((n) => n.osPid === osPid);
   }
 
   select(id: string | undefined, member?: string): void {
@@ -137,8 +147,8 @@ export class NodeRegistry implements vscode.Disposable {
     const previousMember = this.selectedMember;
     this.selectedId = id;
     this.selectedMember = memberName;
-    if (previous && previousMember) this.updateSubscription(previous, previousMember);
-    if (node && memberName) this.ensureMember(node, memberName);
+    if (previous && previousMember) this.cluster.hide(previous, previousMember);
+    if (node && memberName) this.cluster.show(node, memberName);
     this.selectionEmitter.fire(this.selected);
   }
 
@@ -168,12 +178,7 @@ export class NodeRegistry implements vscode.Disposable {
    * member of every connection is subscribed. Returns the disposer.
    */
   watchCluster(): vscode.Disposable {
-    this.clusterWatchers++;
-    for (const node of this.connected) this.refreshSubscriptions(node);
-    return new vscode.Disposable(() => {
-      this.clusterWatchers--;
-      for (const node of this.connected) this.refreshSubscriptions(node);
-    });
+    return this.cluster.watch();
   }
 
   /**
@@ -266,7 +271,7 @@ export class NodeRegistry implements vscode.Disposable {
     const node = this.nodes.get(id);
     if (!node) return;
     this.clearRetry(id);
-    this.stopClusterPoll(id);
+    this.cluster.stopped(node);
     const client = node.client;
     node.client = undefined;
     this.setState(node, 'disconnected');
@@ -309,18 +314,10 @@ export class NodeRegistry implements vscode.Disposable {
       node.osPid = client.info.osPid;
       node.lastError = undefined;
       client.onSample((sample) => {
-        const member = sample.node && sample.node !== node.name ? node.members.get(sample.node) : undefined;
-        if (sample.node && sample.node !== node.name && !member) return;
-        (member?.history ?? node.history).push(sample);
-        if (member && member.state !== 'up') this.setMember(node, member, 'up');
+        const member = this.cluster.sampleOf(node, sample);
+        if (member === 'unknown') return;
+        if (!member) node.history.push(sample);
         this.sampleEmitter.fire({ node, sample });
-      });
-      client.onLoadStopped(({ node: name, reason }) => {
-        const member = node.members.get(name);
-        if (!member) return;
-        member.subscribed = false;
-        if (reason === 'nodeDown') this.memberGone(node, member);
-        else this.setMember(node, member, 'error', reason);
       });
       client.onClose(() => this.lost(node, client));
       await client.subscribeLoad(this.options.sampleIntervalMs());
@@ -330,10 +327,10 @@ export class NodeRegistry implements vscode.Disposable {
         return;
       }
       this.setState(node, 'connected');
-      if (client.info.capabilities.includes('cluster')) this.pollCluster(node, client);
+      if (client.info.capabilities.includes('cluster')) this.cluster.started(node, client);
       this.options.log(`connected to ${node.name} (OS pid ${node.osPid}, port ${node.endpoint.port})`);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       if (!newest()) {
         this.options.log(`an earlier attempt to connect to ${describe(node)} failed: ${message}`);
         return;
@@ -347,8 +344,7 @@ export class NodeRegistry implements vscode.Disposable {
   private lost(node: ObservedNode, client: AgentClient): void {
     if (node.client !== client || this.disposed) return;
     node.client = undefined;
-    this.stopClusterPoll(node.id);
-    for (const member of node.members.values()) member.subscribed = false;
+    this.cluster.stopped(node);
     this.options.log(`connection to ${describe(node)} lost`);
     this.scheduleRetry(node, 0);
   }
@@ -381,98 +377,14 @@ export class NodeRegistry implements vscode.Disposable {
     if (node.id === this.selectedId) this.selectionEmitter.fire(node);
   }
 
-  // -------------------------------------------------------------------------
-  // Cluster members
-
-  /** Poll the agent's view of its cluster while this client lasts. */
-  private pollCluster(node: ObservedNode, client: AgentClient): void {
-    const poll = async () => {
-      this.clusterTimers.delete(node.id);
-      if (this.disposed || node.client !== client) return;
-      try {
-        const cluster = await client.clusterNodes(node.clusterRoot);
-        // The root's own entry is a member when it is not the agent's node (a relay's target);
-        // the agent's node never is (a relay's helper shows in its target's list as hidden).
-        this.updateMembers(node, cluster.nodes.filter((n) => n.name !== node.name));
-      } catch (error) {
-        this.options.log(`cluster/nodes of ${node.name} failed: ${(error as Error).message}`);
-      }
-      if (!this.disposed && node.client === client) this.clusterTimers.set(node.id, setTimeout(poll, CLUSTER_POLL_MS));
-    };
-    void poll();
-  }
-
-  private stopClusterPoll(id: string): void {
-    const timer = this.clusterTimers.get(id);
-    if (timer) clearTimeout(timer);
-    this.clusterTimers.delete(id);
-  }
-
-  private updateMembers(node: ObservedNode, listed: { name: string; hidden: boolean }[]): void {
-    const changed = mergeListing(node.members, listed, Date.now());
-    this.refreshSubscriptions(node);
-    if (changed) this.clusterEmitter.fire(node);
-  }
-
-  private memberGone(node: ObservedNode, member: ClusterMember): void {
-    markGone(member, Date.now());
-    this.clusterEmitter.fire(node);
-  }
-
-  private setMember(node: ObservedNode, member: ClusterMember, state: MemberState, error?: string): void {
-    member.state = state;
-    member.error = error;
-    this.clusterEmitter.fire(node);
-  }
-
-  private wanted(node: ObservedNode, member: ClusterMember): boolean {
-    if (member.state === 'gone' || member.state === 'error') return false;
-    const selected = this.selectedId === node.id && this.selectedMember === member.name;
-    return selected || (this.clusterWatchers > 0 && !member.hidden);
-  }
-
-  private refreshSubscriptions(node: ObservedNode): void {
-    for (const member of node.members.values()) this.updateSubscription(node, member.name);
-  }
-
-  private ensureMember(node: ObservedNode, name: string): void {
-    if (!node.members.has(name)) node.members.set(name, newMember(name));
-    const member = node.members.get(name)!;
-    if (member.state === 'error') member.state = 'up';   // picked again: try again
-    this.updateSubscription(node, name);
-  }
-
-  /** Open or close a member's load subscription to match what is wanted. */
-  private updateSubscription(node: ObservedNode, name: string): void {
-    const member = node.members.get(name);
-    const client = node.client;
-    if (!member || !client || node.state !== 'connected') return;
-    const wanted = this.wanted(node, member);
-    if (wanted && !member.subscribed) {
-      member.subscribed = true;
-      if (member.history.size === 0) this.setMember(node, member, 'loading');
-      client.subscribeLoad(this.options.sampleIntervalMs(), name).then(() => {
-        // Its OTP release and schedulers, for the charts' header; a failure here is no failure of the node's.
-        if (!member.info) client.nodeInfo(name).then((info) => { member.info = info; }, () => undefined);
-      }, (error: Error) => {
-        member.subscribed = false;
-        if (node.client === client) this.setMember(node, member, 'error', error.message);
-      });
-    } else if (!wanted && member.subscribed) {
-      member.subscribed = false;
-      client.unsubscribeLoad(name).catch(() => undefined);
-    }
-  }
-
   dispose(): void {
     this.disposed = true;
-    for (const id of this.clusterTimers.keys()) this.stopClusterPoll(id);
+    this.cluster.dispose();
     for (const id of this.retryTimers.keys()) this.clearRetry(id);
     for (const node of this.nodes.values()) node.client?.dispose();
     this.nodes.clear();
     this.changeEmitter.dispose();
     this.selectionEmitter.dispose();
     this.sampleEmitter.dispose();
-    this.clusterEmitter.dispose();
   }
 }

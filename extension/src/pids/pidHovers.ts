@@ -3,6 +3,7 @@
  * files: a live summary with links to reveal the process or inspect its state.
  */
 import * as vscode from 'vscode';
+import { Commands } from '../commands/commandIds';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { summarisePid } from './pidSummary';
 import { pidAt } from './pidText';
@@ -27,9 +28,9 @@ export class PidHoverProvider implements vscode.HoverProvider {
     // The commands resolve a pid of another node through the agent, as the summary did.
     if (summary.alive) {
       const arg = encodeURIComponent(JSON.stringify([match.pid]));
-      markdown.appendMarkdown(`\n\n[Reveal in Process Tree](command:beamObserver.revealProcess?${arg}) · ` +
-        `[Inspect State](command:beamObserver.inspectState?${arg})`);
-      markdown.isTrusted = { enabledCommands: ['beamObserver.revealProcess', 'beamObserver.inspectState'] };
+      markdown.appendMarkdown(`\n\n[Reveal in Process Tree](command:${Commands.revealProcess}?${arg}) · ` +
+        `[Inspect State](command:${Commands.inspectState}?${arg})`);
+      markdown.isTrusted = { enabledCommands: [Commands.revealProcess, Commands.inspectState] };
     }
     const range = new vscode.Range(position.line, match.start, position.line, match.end);
     return new vscode.Hover(markdown, range);

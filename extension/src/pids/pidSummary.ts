@@ -4,8 +4,8 @@
 import { agentErrorCode } from '../agent/agentClient';
 import { ErrorCodes } from '../protocol/agentProtocol';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
-import { formatBytes, formatCount, formatMfa, formatName } from '../views/format';
-import { escapeMarkdown } from '../views/processDetails';
+import { errorMessage } from '../shared/errors';
+import { escapeMarkdown, formatBytes, formatCount, formatMfa, formatName } from '../shared/format';
 import { PidMatch, isLocalPid, otherNodeMessage } from './pidText';
 
 export interface PidSummary {
@@ -23,21 +23,22 @@ export interface PidSummary {
  * another node of its cluster ("<9003.Y.Z>") is resolved there by the agent.
  */
 export async function summarisePid(registry: NodeRegistry, match: PidMatch): Promise<PidSummary> {
-  const node = registry.selected;
-  const client = registry.client;
-  if (!node || !client) {
+  const shown = registry.shown;
+  if (!shown) {
     const message = isLocalPid(match) ? 'BEAM Observer is not connected to a node.' : otherNodeMessage(match);
     return { markdown: escapeMarkdown(message), plain: message, alive: false };
   }
   try {
-    const info = await client.processInfo(match.pid);
-    const onNode = info.node && info.node !== node.name ? info.node : node.name;
+    // Asked of the agent's node, which printed the text (its pid forms are the agent node's).
+    const info = await shown.processInfo(match.pid, undefined);
+    const agentNode = shown.agentName;
+    const onNode = info.node && info.node !== agentNode ? info.node : agentNode;
     const name = info.name ? formatName(info.name) : formatMfa(info.initialCall);
-    const plain = `${match.pid} ${name}${onNode !== node.name ? ` on ${onNode}` : ''} · ${info.status} · ${formatMfa(info.currentFunction)} · ` +
+    const plain = `${match.pid} ${name}${onNode !== agentNode ? ` on ${onNode}` : ''} · ${info.status} · ${formatMfa(info.currentFunction)} · ` +
       `${formatBytes(info.memory)} · queue ${formatCount(info.messageQueueLen)}`;
     const markdown = [
       `**${escapeMarkdown(name)}** \`${match.pid}\` on \`${onNode}\`` +
-        (onNode !== node.name ? ` (\`${info.pid}\` there)` : ''),
+        (onNode !== agentNode ? ` (\`${info.pid}\` there)` : ''),
       '',
       `${info.status} in \`${formatMfa(info.currentFunction)}\``,
       '',
@@ -47,7 +48,7 @@ export async function summarisePid(registry: NodeRegistry, match: PidMatch): Pro
     return { markdown, plain, alive: true };
   } catch (error) {
     const dead = agentErrorCode(error) === ErrorCodes.ProcessNotFound;
-    const message = dead ? `${match.pid} is not alive on ${node.name}.` : `${match.pid}: ${(error as Error).message}`;
+    const message = dead ? `${match.pid} is not alive on ${shown.agentName}.` : `${match.pid}: ${errorMessage(error)}`;
     return { markdown: escapeMarkdown(message), plain: message, alive: false };
   }
 }

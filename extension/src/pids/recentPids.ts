@@ -3,7 +3,7 @@
  * "Inspect Process State" quick pick offers them before the rest.
  */
 import * as vscode from 'vscode';
-import { isBeamSession } from '../attach/debugSessions';
+import { isBeamSession } from '../shared/debugTypes';
 import { findPids } from './pidText';
 
 const MAX_RECENT = 50;

@@ -4,6 +4,7 @@
  * has, and the webview sends back only UI events.
  */
 import type { LoadSample, SchedulerCounts } from './agentProtocol';
+import type { QueueLoad } from '../shared/overload';
 
 export type ChartConnectionState = 'connecting' | 'connected' | 'lost' | 'disconnected';
 
@@ -80,14 +81,14 @@ export interface ClusterRow {
   /** Recent utilisation values 0..1, oldest first (at most 60), for a sparkline. */
   utilisationHistory: number[];
   /**
-   * The shared overload rule (overloadRule.ts) over the node's recorded
+   * The shared overload rule (shared/overload.ts) over the node's recorded
    * samples: the newest run queue above the guide, or above it for
    * OVERLOAD_MIN_SAMPLES samples in a row. 'normal' for a node not sending samples.
    */
   queueLoad: QueueLoad;
 }
 
-export type QueueLoad = 'normal' | 'above-guide' | 'overloaded';
+export type { QueueLoad };
 
 export type HostToClusterWebview =
   /** The whole table; sent on every change, at most a few times a second. */

@@ -7,6 +7,7 @@
  * selects that node for the process tree and the charts.
  */
 import * as vscode from 'vscode';
+import { Commands } from '../commands/commandIds';
 import type { ClusterMember, NodeRegistry } from '../nodes/nodeRegistry';
 import type { ClusterWebviewToHost, HostToClusterWebview } from '../protocol/webviewProtocol';
 import { clusterHtml } from './clusterOverviewHtml';
@@ -14,14 +15,13 @@ import { newNonce } from './loadChartsHtml';
 import { clusterRows, type RowSource } from './clusterRows';
 import { registerSinglePanel } from './singlePanel';
 
-export const OPEN_CLUSTER_COMMAND = 'beamObserver.openClusterOverview';
 const PANEL_TYPE = 'beamObserver.clusterOverview';
 /** Samples of N nodes arrive separately; one table update per this many ms at most. */
 const POST_EVERY_MS = 250;
 
 export function registerClusterOverview(registry: NodeRegistry, extensionUri: vscode.Uri): vscode.Disposable {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
-  return registerSinglePanel(PANEL_TYPE, OPEN_CLUSTER_COMMAND, () => 'BEAM Cluster', [dist], (created) => {
+  return registerSinglePanel(PANEL_TYPE, Commands.openClusterOverview, () => 'BEAM Cluster', [dist], (created) => {
     const webview = created.webview;
     webview.html = clusterHtml({
       cspSource: webview.cspSource,

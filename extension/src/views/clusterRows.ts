@@ -4,8 +4,8 @@
  * import), so unit tests build rows from plain objects.
  */
 import type { LoadSample } from '../protocol/agentProtocol';
-import { OVERLOAD_MIN_SAMPLES, queueAboveGuide } from '../protocol/overloadRule';
-import type { ClusterFigures, ClusterRow, QueueLoad } from '../protocol/webviewProtocol';
+import { queueLoad } from '../shared/overload';
+import type { ClusterFigures, ClusterRow } from '../protocol/webviewProtocol';
 
 /** The parts of a registry node and member that the rows need. */
 export interface RowSource {
@@ -47,17 +47,6 @@ function row(source: RowSource, agentNode: boolean): ClusterRow {
     utilisationHistory: source.samples.slice(-SPARKLINE_POINTS).map((s) => s.utilisation.normalAvg),
     queueLoad: source.state === 'up' ? queueLoad(source.samples) : 'normal',
   };
-}
-
-/** How many of the newest samples in a row are above the guide, as a verdict. */
-export function queueLoad(samples: readonly LoadSample[]): QueueLoad {
-  let above = 0;
-  for (let i = samples.length - 1; i >= 0 && above < OVERLOAD_MIN_SAMPLES; i--) {
-    const s = samples[i];
-    if (!queueAboveGuide(s.runQueue.totalAvg, s.schedulers.online)) break;
-    above++;
-  }
-  return above >= OVERLOAD_MIN_SAMPLES ? 'overloaded' : above > 0 ? 'above-guide' : 'normal';
 }
 
 /**

@@ -1,42 +1,10 @@
 /**
- * How figures and names read in the UI. Pure functions, unit-tested.
+ * How the process views read: a row's label and figure, the sort keys' names,
+ * the agent's and a debugger's cost. Pure functions, unit-tested; the numbers
+ * and names themselves follow shared/format.ts.
  */
-import type { Mfa, ProcessRow, SortKey } from '../protocol/agentProtocol';
-
-/** Elixir modules read as Elixir (MyApp.Worker.init/1), Erlang ones as Erlang (gen_server:loop/7). */
-export function formatMfa(mfa: Mfa | null | undefined): string {
-  if (!mfa) return '';
-  if (mfa.module.startsWith('Elixir.')) {
-    return `${mfa.module.slice('Elixir.'.length)}.${mfa.function}/${mfa.arity}`;
-  }
-  return `${quoteAtom(mfa.module)}:${quoteAtom(mfa.function)}/${mfa.arity}`;
-}
-
-/** A registered name as the user wrote it. */
-export function formatName(name: string): string {
-  return name.startsWith('Elixir.') ? name.slice('Elixir.'.length) : name;
-}
-
-function quoteAtom(atom: string): string {
-  return /^[a-z][a-zA-Z0-9_@]*$/.test(atom) ? atom : `'${atom.replace(/'/g, "\\'")}'`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
-  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
-}
-
-export function formatCount(n: number): string {
-  if (n < 1000) return String(Math.round(n));
-  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
-  return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 1 : 0)}M`;
-}
-
-export function formatPercent(fraction: number): string {
-  return `${Math.round(fraction * 100)}%`;
-}
+import type { ProcessRow, SortKey } from '../protocol/agentProtocol';
+import { formatBytes, formatCount, formatMfa, formatName, formatPercent } from '../shared/format';
 
 /** The row's label: its registered name, else its initial call, else its pid. */
 export function rowLabel(row: Pick<ProcessRow, 'name' | 'initialCall' | 'pid'>): string {

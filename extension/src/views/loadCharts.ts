@@ -9,21 +9,22 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Commands, Views } from '../commands/commandIds';
 import type { NodeRegistry, NodeTarget, ObservedNode } from '../nodes/nodeRegistry';
 import type { LoadSample } from '../protocol/agentProtocol';
+import { errorMessage, userMessage } from '../shared/errors';
 import type { ChartNode, HostToWebview, NodeChoice, WebviewToHost } from '../protocol/webviewProtocol';
+import { idOfTarget, nodeChoices, parseTargetId } from '../nodes/nodeChoices';
 import { chartsHtml, newNonce, type ChartsSurface } from './loadChartsHtml';
 import { registerSinglePanel } from './singlePanel';
 
-export const LOAD_CHARTS_VIEW = 'beamObserver.loadCharts';
-export const OPEN_LOAD_CHARTS_COMMAND = 'beamObserver.openLoadCharts';
 const PANEL_TYPE = 'beamObserver.loadChartsPanel';
 
 export function registerLoadCharts(context: vscode.ExtensionContext, registry: NodeRegistry): vscode.Disposable {
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
 
   // The roomy editor panel: one at most, restored after a window reload.
-  const panel = registerSinglePanel(PANEL_TYPE, OPEN_LOAD_CHARTS_COMMAND, () => panelTitle(registry.target), [dist],
+  const panel = registerSinglePanel(PANEL_TYPE, Commands.openLoadCharts, () => panelTitle(registry.target), [dist],
     (created, openPanel) => {
       const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
       return vscode.Disposable.from(
@@ -36,22 +37,17 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
   const provider: vscode.WebviewViewProvider = {
     resolveWebviewView(view) {
       const charts = new ChartsWebview(view.webview, 'sidebar', registry, dist, () => view.visible,
-        () => void vscode.commands.executeCommand(OPEN_LOAD_CHARTS_COMMAND));
+        () => void vscode.commands.executeCommand(Commands.openLoadCharts));
       view.onDidChangeVisibility(() => charts.visibilityChanged());
       view.onDidDispose(() => charts.dispose());
     },
   };
 
-  return vscode.Disposable.from(vscode.window.registerWebviewViewProvider(LOAD_CHARTS_VIEW, provider), panel);
+  return vscode.Disposable.from(vscode.window.registerWebviewViewProvider(Views.loadCharts, provider), panel);
 }
 
 function panelTitle(target: NodeTarget | undefined): string {
   return target ? `BEAM Load: ${target.name}` : 'BEAM Load';
-}
-
-/** The charts' key for a target: the connection, and the member node within it. */
-function chartId(target: NodeTarget): string {
-  return target.member ? `${target.agent.id}|${target.member}` : target.agent.id;
 }
 
 /** What the webview needs to know about a node, from what the registry has. */
@@ -59,7 +55,7 @@ export function chartNode(target: NodeTarget): ChartNode {
   const latest: LoadSample | undefined = target.history.latest(1)[0];
   const info = target.info;
   return {
-    id: chartId(target),
+    id: idOfTarget(target),
     name: target.name,
     otpRelease: info?.otpRelease ?? '?',
     schedulers: info?.schedulers ?? latest?.schedulers ?? { total: 0, online: 0, dirtyCpu: 0, dirtyCpuOnline: 0, dirtyIo: 0 },
@@ -116,7 +112,7 @@ class ChartsWebview implements vscode.Disposable {
 
   private selectionChanged(): void {
     const target = this.registry.target;
-    const id = target ? chartId(target) : undefined;
+    const id = target ? idOfTarget(target) : undefined;
     if (id !== this.shown?.id) this.reset();
     else if (target && id && target.agent.state !== this.shown?.state) {
       this.shown = { id, state: target.agent.state };
@@ -126,25 +122,18 @@ class ChartsWebview implements vscode.Disposable {
 
   private reset(): void {
     const target = this.registry.target;
-    this.shown = target ? { id: chartId(target), state: target.agent.state } : undefined;
+    this.shown = target ? { id: idOfTarget(target), state: target.agent.state } : undefined;
     this.post({ type: 'reset', node: target ? chartNode(target) : null, samples: target ? target.history.toArray() : [] });
   }
 
   /** The node picker's choices: each connection's node, then the members of its cluster. */
   private postChoices(): void {
-    const choices: NodeChoice[] = [];
-    for (const node of this.registry.all) {
-      choices.push({ id: node.id, label: node.name, detail: node.state === 'connected' ? '' : node.state });
-      for (const member of [...node.members.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-        if (member.hidden && member.state === 'gone') continue;
-        choices.push({
-          id: `${node.id}|${member.name}`, label: member.name,
-          detail: member.state === 'gone' ? 'left the cluster' : `via ${node.name}`,
-        });
-      }
-    }
+    const choices: NodeChoice[] = nodeChoices(this.registry.all).map((c) => ({
+      id: c.id, label: c.name,
+      detail: c.member ? (c.state === 'gone' ? 'left the cluster' : `via ${c.via}`) : c.state === 'connected' ? '' : c.state,
+    }));
     const target = this.registry.target;
-    this.post({ type: 'nodes', choices, selected: target ? chartId(target) : null });
+    this.post({ type: 'nodes', choices, selected: target ? idOfTarget(target) : null });
   }
 
   private post(message: HostToWebview): void {
@@ -160,7 +149,7 @@ class ChartsWebview implements vscode.Disposable {
         this.postChoices();
         break;
       case 'selectNode': {
-        const [agentId, member] = String(message.id).split('|');
+        const { agentId, member } = parseTargetId(String(message.id));
         if (this.registry.get(agentId)) this.registry.select(agentId, member);
         break;
       }
@@ -168,8 +157,8 @@ class ChartsWebview implements vscode.Disposable {
         this.openPanel();
         break;
       case 'export':
-        void exportSamples(message).catch((error: Error) =>
-          vscode.window.showErrorMessage(`Exporting the load samples failed: ${error.message}`));
+        void exportSamples(message).catch((error: unknown) =>
+          vscode.window.showErrorMessage(userMessage(`exporting the load samples failed: ${errorMessage(error)}`)));
         break;
     }
   }
@@ -193,6 +182,6 @@ async function exportSamples(message: Extract<WebviewToHost, { type: 'export' }>
   });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, Buffer.from(message.content, 'utf8'));
-  const open = await vscode.window.showInformationMessage(`Load samples saved to ${vscode.workspace.asRelativePath(target)}.`, 'Open');
+  const open = await vscode.window.showInformationMessage(userMessage(`load samples saved to ${vscode.workspace.asRelativePath(target)}.`), 'Open');
   if (open) await vscode.window.showTextDocument(target);
 }

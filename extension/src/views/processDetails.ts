@@ -4,7 +4,8 @@
  * TreeItems by processTree.ts.
  */
 import type { DebuggerHold, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
-import { formatBytes, formatCount, formatMfa, formatName, rowFigure, rowLabel, SORT_LABELS } from './format';
+import { escapeMarkdown, formatBytes, formatCount, formatMfa, formatName } from '../shared/format';
+import { rowFigure, rowLabel, SORT_LABELS } from './format';
 
 export interface DetailLine {
   label: string;
@@ -36,7 +37,7 @@ export function frameLabel(frame: StackFrame): DetailLine {
   return { label: formatMfa(frame), description: where };
 }
 
-/** The figure shown beside each row, and a tooltip with all figures (Markdown). */
+/** A row's tooltip: who it is and all its figures (Markdown). */
 export function rowTooltip(row: ProcessRow, windowMs: number | null): string {
   const perSecond = windowMs ? ` (${formatCount((row.reductions * 1000) / windowMs)}/s)` : '';
   return [
@@ -125,10 +126,6 @@ export function rowDescription(row: ProcessRow, sortBy: SortKey, windowMs: numbe
 export function stateLines(text: string, max = 200): { lines: string[]; more: number } {
   const all = text.split('\n');
   return all.length <= max ? { lines: all, more: 0 } : { lines: all.slice(0, max), more: all.length - max };
-}
-
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }
 
 /** The codicon for a row. */

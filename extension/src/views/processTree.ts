@@ -8,9 +8,11 @@
  * client; it opens no connection of its own.
  */
 import * as vscode from 'vscode';
+import { Commands, InternalCommands } from '../commands/commandIds';
 import { agentErrorCode } from '../agent/agentClient';
 import { ErrorCodes, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
+import { errorMessage } from '../shared/errors';
 import { rowLabel, SORT_LABELS } from './format';
 import { frameLabel, infoLines, ownerGroupItem, ownerOf, ProcessOwner, rowDescription, rowIcon, rowTooltip, stateLines } from './processDetails';
 
@@ -108,8 +110,8 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private async load(): Promise<void> {
-    const client = this.registry.client;
-    if (!client || !this.visible) {
+    const shown = this.registry.shown;
+    if (!shown || !this.visible) {
       this.rows = [];
       this.changeEmitter.fire(undefined);
       return;
@@ -117,19 +119,15 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (this.loading) return;
     this.loading = true;
     try {
-      const member = this.registry.target?.member;
-      const result = await client.listProcesses({
-        sortBy: this.sortBy, limit: this.settings.limit(), filter: this.filter ?? null,
-        ...(member ? { node: member } : {}),
-      });
+      const result = await shown.listProcesses({ sortBy: this.sortBy, limit: this.settings.limit(), filter: this.filter ?? null });
       // Rows of a node no longer selected are dropped; the next tick loads the new one's.
-      if (member === this.registry.target?.member) {
+      if (shown.member === this.registry.target?.member) {
         this.rows = result.rows;
         this.windowMs = result.windowMs;
         this.listError = undefined;
       }
     } catch (error) {
-      this.listError = error instanceof Error ? error.message : String(error);
+      this.listError = errorMessage(error);
     } finally {
       this.loading = false;
     }
@@ -157,8 +155,8 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   private info(pid: string): Promise<ProcessInfo> {
     let cached = this.infoCache.get(pid);
     if (!cached) {
-      const client = this.registry.client;
-      cached = client ? client.processInfo(pid, this.registry.target?.member) : Promise.reject(new Error('not connected'));
+      const shown = this.registry.shown;
+      cached = shown ? shown.processInfo(pid) : Promise.reject(new Error('not connected'));
       this.infoCache.set(pid, cached);
     }
     return cached;
@@ -168,10 +166,8 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   state(pid: string): Promise<string> {
     let cached = this.stateCache.get(pid);
     if (!cached) {
-      const client = this.registry.client;
-      cached = client
-        ? client.processState(pid, undefined, this.registry.target?.member).then((s) => s.text)
-        : Promise.reject(new Error('not connected'));
+      const shown = this.registry.shown;
+      cached = shown ? shown.processState(pid).then((s) => s.text) : Promise.reject(new Error('not connected'));
       this.stateCache.set(pid, cached);
       cached.catch(() => this.stateCache.delete(pid));
     }
@@ -212,7 +208,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
         item.description = description;
         item.iconPath = new vscode.ThemeIcon('symbol-method');
         item.contextValue = 'beamFrame';
-        item.command = { command: 'beamObserver.openFrame', title: 'Open Source', arguments: [node.frame] };
+        item.command = { command: InternalCommands.openFrame, title: 'Open Source', arguments: [node.frame] };
         return item;
       }
       case 'state': {
@@ -234,7 +230,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
         const item = new vscode.TreeItem(label);
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon('go-to-file');
-        item.command = { command: 'beamObserver.inspectState', title: 'Open in Editor', arguments: [node.pid] };
+        item.command = { command: Commands.inspectState, title: 'Open in Editor', arguments: [node.pid] };
         return item;
       }
       case 'message': {
@@ -348,7 +344,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 
   private errorNode(parentId: string, error: unknown): TreeNode {
     const code = agentErrorCode(error);
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorMessage(error);
     const icon = code === ErrorCodes.ProcessNotFound ? 'debug-disconnect'
       : code === ErrorCodes.Timeout ? 'watch' : code === ErrorCodes.NotOtpProcess ? 'info'
         : code === ErrorCodes.HeldByDebugger ? 'debug-pause' : 'error';

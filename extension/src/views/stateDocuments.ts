@@ -9,7 +9,7 @@
  */
 import * as vscode from 'vscode';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
-import { formatName } from './format';
+import { formatName } from '../shared/format';
 import { termDocumentPath } from './textDocuments';
 
 export const STATE_SCHEME = 'beam-observer-state';
@@ -48,11 +48,10 @@ export class StateDocuments implements vscode.TextDocumentContentProvider, vscod
 
   /** Fetch the state now and return the URI of the new snapshot. Throws the agent's error. */
   async fetch(pid: string, name?: string | null, member?: string): Promise<vscode.Uri> {
-    const node = this.registry.selected;
-    const client = this.registry.client;
-    if (!node || !client) throw new Error('BEAM Observer is not connected to a node');
-    const state = await client.processState(pid, undefined, member);
-    const nodeName = member ?? node.name;
+    const shown = this.registry.shown;
+    if (!shown) throw new Error('BEAM Observer is not connected to a node');
+    const state = await shown.processState(pid, member);
+    const nodeName = member ?? shown.agentName;
     const key = `${nodeName}/${pid}`;
     let entry = this.byProcess.get(key);
     if (!entry) {

@@ -4,16 +4,11 @@
  * online schedulers (the "overloaded" rule of thumb) for several samples.
  */
 import * as vscode from 'vscode';
-import type { LoadSample } from '../protocol/agentProtocol';
+import { Commands } from '../commands/commandIds';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
-import { OVERLOAD_MIN_SAMPLES, queueAboveGuide } from '../protocol/overloadRule';
-import { formatAgentCost, formatDebuggerShare, formatPercent } from './format';
-
-/** Is the run queue above the guide in each of the last samples? */
-export function overloaded(samples: LoadSample[], consecutive = OVERLOAD_MIN_SAMPLES): boolean {
-  if (samples.length < consecutive) return false;
-  return samples.slice(-consecutive).every((s) => queueAboveGuide(s.runQueue.totalAvg, s.schedulers.online));
-}
+import { OVERLOAD_MIN_SAMPLES, overloaded } from '../shared/overload';
+import { formatPercent } from '../shared/format';
+import { formatAgentCost, formatDebuggerShare } from './format';
 
 export class LoadStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('beamObserver.status', vscode.StatusBarAlignment.Left, 50);
@@ -21,7 +16,7 @@ export class LoadStatusBar implements vscode.Disposable {
 
   constructor(private readonly registry: NodeRegistry) {
     this.item.name = 'BEAM Observer';
-    this.item.command = 'beamObserver.openLoadCharts';
+    this.item.command = Commands.openLoadCharts;
     this.disposables.push(
       registry.onSample(({ node, sample }) => { if (registry.isTargetSample(node, sample)) this.update(); }),
       registry.onDidChangeSelection(() => this.update()),

@@ -50,6 +50,18 @@ export async function extensionActive(workbench: Workbench, timeoutMs = 60_000):
     processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: timeoutMs }));
 }
 
+/**
+ * "BEAM Observer: Filter Processes…", `text` typed in its box and Enter pressed on the
+ * box itself: right after a click in a webview, VS Code may hand the focus back to it
+ * as the palette closes; the filter box stays open (ignoreFocusOut) and gets the key.
+ */
+export async function filterProcesses(workbench: Workbench, text: string): Promise<void> {
+  await workbench.runCommand('BEAM Observer: Filter Processes…');
+  const filterBox = workbench.page.locator('.quick-input-widget input');
+  await filterBox.fill(text);
+  await filterBox.press('Enter');
+}
+
 /** SIGKILL every VM whose agent has a discovery file in `dir` (test teardown). */
 export function killObservedNodes(dir: string): void {
   for (const agent of discoveryFiles(dir)) {

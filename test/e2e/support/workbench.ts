@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Locator, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { sleep, withTimeout } from '../../support/wait';
 
 /** The repository root, from out/test/e2e/support. */
 export const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -95,7 +96,7 @@ interface PrerequisiteScripts {
 }
 
 // The scripts are ES modules; this file compiles to CommonJS, where only import() loads them.
-function importScript<T>(name: string): Promise<T> {
+export function importScript<T>(name: string): Promise<T> {
   return import(pathToFileURL(join(ROOT, 'scripts', name)).href) as Promise<T>;
 }
 
@@ -138,16 +139,6 @@ function extensionLogs(userDir: string): string[] {
   })(join(userDir, 'logs'), 0);
   return found.sort();
 }
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /** Process ids in /proc, with their parent and whether they are still running (not zombies). */
 function processTable(): Map<number, { ppid: number; alive: boolean }> {
@@ -586,7 +577,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
           const span = line.locator('span').first();
           let box = await span.boundingBox();
           for (let attempt = 0; !box && attempt < 20; attempt++) {
-            await new Promise((r) => setTimeout(r, 100));
+            await sleep(100);
             box = await span.boundingBox();
           }
           if (!box) throw new Error('the line has no layout');

@@ -1,16 +1,4 @@
-/** Timeouts, hang errors and a semaphore. */
-
-// ---------------------------------------------------------------------------
-// Small helpers
-// ---------------------------------------------------------------------------
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HangError(`${what}: no outcome within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** Hang errors and a semaphore (withTimeout is in test/support/wait.ts). */
 
 /** A failure message for an exception: a timeout anywhere is a hang. */
 export function describeError(error: unknown): string {
@@ -18,8 +6,6 @@ export function describeError(error: unknown): string {
   if (message.startsWith('hang')) return message;
   return /^no .+ within \d+ ms/.test(message) ? `hang: ${message}` : `error: ${message}`;
 }
-
-class HangError extends Error {}
 
 export class Semaphore {
   private waiters: (() => void)[] = [];

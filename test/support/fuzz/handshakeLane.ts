@@ -3,7 +3,8 @@ import { expectedAccept, Op, RawConnection, upgradeRequest } from '../rawAgentSo
 import { HANDSHAKE_CONCURRENCY, INPUT_TIMEOUT_MS, SLOWLORIS_TIMEOUT_MS } from './budget';
 import { Rng } from './random';
 import { hex } from './encoding';
-import { describeError, withTimeout } from './async';
+import { describeError } from './async';
+import { withTimeout } from '../wait';
 import { HandshakePrediction, predictHandshake } from './handshakeOracle';
 import { inputRng, pool, Round, Stats } from './round';
 import { connect, writeInPieces } from './connections';

@@ -1,10 +1,10 @@
 /** The JSON lane: authenticated connections kept open, one input at a time, paced under the rate limit. */
 import { Op, RawConnection } from '../rawAgentSocket';
-import { sleep } from '../wait';
+import { sleep, withTimeout } from '../wait';
 import { CATEGORIES, Category, JSON_CATEGORIES, JSON_CONNECTIONS, LOCAL_PID_RANGE, RATE_BURST, RATE_PER_SECOND } from './budget';
 import { mix, Rng } from './random';
 import { obj, S } from './encoding';
-import { describeError, withTimeout } from './async';
+import { describeError } from './async';
 import { E, isSample, MessagePrediction, outcomeName, parseReply, predictMessage, replyMismatch, RpcReply } from './rpcOracle';
 import { inputRng, Round, shouldStop } from './round';
 import { openClient } from './connections';

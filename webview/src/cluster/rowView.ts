@@ -4,7 +4,7 @@
  * place a few times a second.
  */
 import type { ClusterRow, QueueLoad } from '../../../extension/src/protocol/webviewProtocol';
-import { queueGuide } from '../../../extension/src/protocol/overloadRule';
+import { queueGuide } from '../../../extension/src/shared/overload';
 import { formatBytes, formatCount, formatPercent, formatQueue } from '../format';
 import { el, setAttr, setText } from './dom';
 

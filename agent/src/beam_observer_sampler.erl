@@ -1,4 +1,5 @@
-%%% Load sampling: one process per subscribed connection, linked to it.
+%%% The load sampler: one process per subscription of a connection (one per
+%%% node), linked to the connection.
 %%%
 %%% Every interval it sends one `load/sample' notification built from
 %%% node-wide counters only (no process is asked anything), so a sample
@@ -10,7 +11,7 @@
 %%%
 %%% `scheduler_wall_time' is switched on by this process; OTP keeps that flag
 %%% per process, so it goes off again when the last sampler ends.
--module(beam_observer_load).
+-module(beam_observer_sampler).
 
 -export([run/2, start_linked/2, sample/1, first_reading/0]).
 %% Pure parts, exported for tests.

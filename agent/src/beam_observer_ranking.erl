@@ -1,14 +1,14 @@
 %%% Process ranking: the top N processes by reductions, memory or message
 %%% queue, in the spirit of Observer's Processes tab and recon's proc_window.
 %%%
-%%% What a sweep may ask every process is what it costs (measured in
-%%% docs/performance.md): `reductions' and `message_queue_len' are read
-%%% without involving the target; `memory', `current_function' and friends
-%%% are answered *by the target* (two context switches each, queued behind
-%%% busy schedulers), so they are asked only of the rows returned. Ranking by
-%%% memory uses an estimate from `garbage_collection_info' (heap blocks plus
-%%% heap fragments, read without a signal), then the exact `memory' of the
-%%% candidates decides the order.
+%%% What a sweep may ask every process is what it costs (the README's
+%%% "Performance and safety" has the figures): `reductions' and
+%%% `message_queue_len' are read without involving the target; `memory',
+%%% `current_function' and friends are answered *by the target* (two context
+%%% switches each, queued behind busy schedulers), so they are asked only of
+%%% the rows returned. Ranking by memory uses an estimate from
+%%% `garbage_collection_info' (heap blocks plus heap fragments, read without a
+%%% signal), then the exact `memory' of the candidates decides the order.
 %%%
 %%% The ranking keeps only the top N in a bounded set while folding over
 %%% the pids, so the sweep's garbage does not grow with the node. Reduction
@@ -21,13 +21,13 @@
 %%% copied by a garbage collection, which would pause the scheduler for
 %%% milliseconds. The table also caches resolved proc_lib initial calls.
 %%% One server, so sweeps never run concurrently.
--module(beam_observer_procs).
+-module(beam_observer_ranking).
 -behaviour(gen_server).
 
--export([start_link/0, list/1]).
+-export([start_link/0, list/1, real_initial_call/2, is_agent_process/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 %% Pure parts, exported for tests.
--export([top_new/1, top_add/3, top_list/1, matches/2, is_agent_process/2]).
+-export([top_new/1, top_add/3, top_list/1, matches/2]).
 
 -type sort_key() :: reductions | memory | message_queue_len.
 -type request() :: #{sort_by := sort_key(), limit := pos_integer(), filter := binary() | none}.
@@ -38,25 +38,34 @@
                 generation = 0 :: non_neg_integer(),
                 prev_time :: integer() | undefined}).
 
+-spec start_link() -> {ok, pid()} | {error, term()}.
 start_link() ->
     gen_server:start_link({local, ?MODULE}, ?MODULE, [], [{hibernate_after, 1000}]).
 
+%% Waits for the sweep up to 5 s less than the connection lets the request
+%% run (request_timeout_ms), so the worker gives up before it is killed.
 -spec list(request()) -> {ok, map()}.
 list(Request) ->
-    gen_server:call(?MODULE, {list, Request}, 55000).
+    #{request_timeout_ms := RequestTimeout} = beam_observer_config:limits(),
+    gen_server:call(?MODULE, {list, Request}, RequestTimeout - 5000).
 
+-spec init([]) -> {ok, #state{}}.
 init([]) ->
-    beam_observer_registry:add(self(), procs),
+    beam_observer_registry:add(self(), ranking),
     {ok, #state{table = ets:new(beam_observer_prev, [set, private])}}.
 
 %% The time is accounted to the agent by the request's worker, not here.
+-spec handle_call({list, request()}, gen_server:from(), #state{}) -> {reply, {ok, map()}, #state{}}.
 handle_call({list, Request}, _From, State) ->
     Start = erlang:monotonic_time(microsecond),
     {Result, State1} = sweep(Request, State),
     Us = erlang:monotonic_time(microsecond) - Start,
     {reply, {ok, Result#{sweepMs => round(Us / 100) / 10}}, State1}.
 
+-spec handle_cast(term(), #state{}) -> {noreply, #state{}}.
 handle_cast(_Msg, State) -> {noreply, State}.
+
+-spec handle_info(term(), #state{}) -> {noreply, #state{}}.
 handle_info(_Msg, State) -> {noreply, State}.
 
 %%% ------------------------------------------------------------------
@@ -195,15 +204,15 @@ filter_texts(Tab, Pid, Info) ->
     {initial_call, Raw} = lists:keyfind(initial_call, 1, Info),
     [beam_observer_pid:to_binary(Pid), mfa_text(initial_call(Tab, Pid, Raw)) | Name].
 
-%% proc_lib processes all start in proc_lib:init_p/5; the real initial call
-%% is in their dictionary. Reading the dictionary costs the process a signal,
-%% so the answer is cached in the table (an initial call never changes).
+%% The real initial call of a row (real_initial_call/2). Reading a
+%% process's dictionary costs it a signal, so the answer is cached in the
+%% table (an initial call never changes).
 initial_call(Tab, Pid, {proc_lib, _, _} = Raw) ->
     case ets:lookup_element(Tab, Pid, 4) of
         undefined ->
-            Resolved = case proc_lib_initial_call(Pid) of
-                           undefined -> Raw;
-                           MFA -> MFA
+            Resolved = case erlang:process_info(Pid, dictionary) of
+                           {dictionary, Dictionary} -> real_initial_call(Raw, Dictionary);
+                           undefined -> Raw
                        end,
             ets:update_element(Tab, Pid, {4, Resolved}),
             Resolved;
@@ -211,6 +220,19 @@ initial_call(Tab, Pid, {proc_lib, _, _} = Raw) ->
             Cached
     end;
 initial_call(_Tab, _Pid, Raw) ->
+    Raw.
+
+%% proc_lib processes (every GenServer, Task, supervisor...) all start in
+%% proc_lib:init_p/5; proc_lib keeps the real initial call in their
+%% dictionary, under '$initial_call'. Raw is the `initial_call' that
+%% process_info/2 reports.
+-spec real_initial_call(Raw, [{term(), term()}]) -> Raw | mfa() when Raw :: term().
+real_initial_call({proc_lib, _, _} = Raw, Dictionary) ->
+    case lists:keyfind('$initial_call', 1, Dictionary) of
+        {_, {M, F, A}} when is_atom(M), is_atom(F), is_integer(A) -> {M, F, A};
+        _ -> Raw
+    end;
+real_initial_call(Raw, _Dictionary) ->
     Raw.
 
 mfa_text({M, F, A}) -> mfa_text(M, F, A);
@@ -273,17 +295,6 @@ with_holds(Rows) ->
     Holds = beam_observer_debugger:holds([PidStack || #{'$stack' := PidStack} <- Rows]),
     [maps:remove('$stack', Row#{heldByDebugger => maps:get(Pid, Holds, null)})
      || #{'$stack' := {Pid, _}} = Row <- Rows].
-
-%% proc_lib keeps the real initial call in the process dictionary.
-proc_lib_initial_call(Pid) ->
-    case erlang:process_info(Pid, dictionary) of
-        {dictionary, Dict} ->
-            case lists:keyfind('$initial_call', 1, Dict) of
-                {_, {M, F, A}} when is_atom(M), is_atom(F), is_integer(A) -> {M, F, A};
-                _ -> undefined
-            end;
-        undefined -> undefined
-    end.
 
 %% The agent's own processes are marked so the UI can tell them apart.
 -spec is_agent_process(pid(), {atom() | [], term()}) -> boolean().

@@ -1,0 +1,52 @@
+/**
+ * The node the views show, with the requests that reach it: they go through
+ * its agent's connection and name the node when it is a member of that
+ * agent's cluster. Views and commands ask through this instead of threading
+ * the member into every call.
+ */
+import type { AgentClient } from '../agent/agentClient';
+import type {
+  PidResolveResult, PidText, ProcessInfo, ProcessMessages, ProcessState, ProcessesListParams, ProcessesListResult,
+} from '../protocol/agentProtocol';
+import type { NodeTarget } from './nodeRegistry';
+
+export class ShownNode {
+  constructor(readonly target: NodeTarget, readonly client: AgentClient) {}
+
+  /** The Erlang node name shown. */
+  get name(): string {
+    return this.target.name;
+  }
+
+  /** `node` for requests about the shown node: undefined for the agent's own. */
+  get member(): string | undefined {
+    return this.target.member;
+  }
+
+  /** The connection's own node (the agent's). */
+  get agentName(): string {
+    return this.target.agent.name;
+  }
+
+  listProcesses(params: Omit<ProcessesListParams, 'node'>): Promise<ProcessesListResult> {
+    return this.client.listProcesses(this.member ? { ...params, node: this.member } : params);
+  }
+
+  /** A process of the shown node, or of `member` (another node of the cluster; undefined: the agent's). */
+  processInfo(pid: PidText, member = this.member): Promise<ProcessInfo> {
+    return this.client.processInfo(pid, member);
+  }
+
+  processState(pid: PidText, member = this.member, timeoutMs?: number): Promise<ProcessState> {
+    return this.client.processState(pid, timeoutMs, member);
+  }
+
+  processMessages(pid: PidText, limit: number, member = this.member): Promise<ProcessMessages> {
+    return this.client.processMessages(pid, limit, member);
+  }
+
+  /** Which process a pid the agent's node printed names (it may be another node's). */
+  resolvePid(pid: PidText): Promise<PidResolveResult> {
+    return this.client.resolvePid(pid);
+  }
+}
