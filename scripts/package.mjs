@@ -21,8 +21,11 @@ export async function packageExtension({ shipped = false } = {}) {
   const vsix = join(root, `${name}-${version}.vsix`);
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   // Everything is bundled by esbuild, so node_modules stays out.
-  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   checkContents(vsce, vsix);
   return vsix;
 }
@@ -30,11 +33,21 @@ export async function packageExtension({ shipped = false } = {}) {
 /** Fail when the package holds anything but what the extension needs. */
 function checkContents(vsce, vsix) {
   const listing = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
-    .split('\n').map((l) => l.trim()).filter(Boolean);
-  const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.[he]rl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const allowed =
+    /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.[he]rl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
   const unexpected = listing.filter((f) => !allowed.test(f));
-  const required = ['CHANGELOG.md', 'dist/extension.js', 'dist/webview.js', 'dist/cluster.js', 'agent/ebin/beam_observer_agent.beam', 'agent/src/beam_observer_agent.erl',
-    'agent/src/beam_observer_errors.hrl'];
+  const required = [
+    'CHANGELOG.md',
+    'dist/extension.js',
+    'dist/webview.js',
+    'dist/cluster.js',
+    'agent/ebin/beam_observer_agent.beam',
+    'agent/src/beam_observer_agent.erl',
+    'agent/src/beam_observer_errors.hrl',
+  ];
   const missing = required.filter((f) => !listing.includes(f));
   if (unexpected.length || missing.length) {
     throw new Error(`${vsix}: unexpected files ${JSON.stringify(unexpected)}, missing ${JSON.stringify(missing)}`);

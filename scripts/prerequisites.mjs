@@ -15,12 +15,16 @@ export function ensureCommands(needs) {
   const install = `apt-get update && apt-get install -y ${pkgs.join(' ')}`;
   if (isRoot && has('apt-get')) {
     console.log(`[prerequisites] installing ${pkgs.join(', ')} with apt-get`);
-    execFileSync('sh', ['-c', `${install.replace('apt-get install', 'DEBIAN_FRONTEND=noninteractive apt-get install')}`], { stdio: 'inherit' });
+    execFileSync('sh', ['-c', `${install.replace('apt-get install', 'DEBIAN_FRONTEND=noninteractive apt-get install')}`], {
+      stdio: 'inherit',
+    });
     const still = missing.filter((n) => !has(n.command));
     if (still.length === 0) return;
   }
   const prefix = isRoot ? '' : 'sudo ';
-  console.error(`BEAM Observer needs ${missing.map((n) => n.command).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed.`);
+  console.error(
+    `BEAM Observer needs ${missing.map((n) => n.command).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed.`,
+  );
   console.error(`Install with:\n  ${prefix}${install.replace('&& apt-get', `&& ${prefix}apt-get`)}`);
   process.exit(1);
 }

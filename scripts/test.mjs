@@ -35,15 +35,27 @@ rmSync(testEbin, { recursive: true, force: true });
 mkdirSync(testEbin, { recursive: true });
 const eunitSources = readdirSync(join(root, 'agent', 'test')).filter((f) => f.endsWith('_tests.erl'));
 // -I agent/src: the tests include the agent's header (its error codes).
-spawnSync('erlc', ['-I', 'agent/src', '-o', testEbin, ...eunitSources.map((f) => join('agent', 'test', f))], { cwd: root, stdio: 'inherit' });
+spawnSync('erlc', ['-I', 'agent/src', '-o', testEbin, ...eunitSources.map((f) => join('agent', 'test', f))], {
+  cwd: root,
+  stdio: 'inherit',
+});
 const modules = eunitSources.map((f) => f.replace(/\.erl$/, '')).join(',');
-const eunit = run('EUnit (agent)', 'erl', ['-noshell', '-pa', 'agent/ebin', '-pa', 'agent/test-ebin', '-eval',
-  `case eunit:test([${modules}], []) of ok -> halt(0); _ -> halt(1) end.`]);
+const eunit = run('EUnit (agent)', 'erl', [
+  '-noshell',
+  '-pa',
+  'agent/ebin',
+  '-pa',
+  'agent/test-ebin',
+  '-eval',
+  `case eunit:test([${modules}], []) of ok -> halt(0); _ -> halt(1) end.`,
+]);
 const allPassed = /All (\d+) tests passed/.exec(eunit.stdout);
 const someFailed = /Failed: (\d+)\.\s+Skipped: \d+\.\s+Passed: (\d+)/.exec(eunit.stdout);
 if (allPassed) totals.passed += Number(allPassed[1]);
-else if (someFailed) { totals.failed += Number(someFailed[1]); totals.passed += Number(someFailed[2]); }
-else totals.failed += 1; // EUnit did not even run: count it as a failure.
+else if (someFailed) {
+  totals.failed += Number(someFailed[1]);
+  totals.passed += Number(someFailed[2]);
+} else totals.failed += 1; // EUnit did not even run: count it as a failure.
 
 // 2. node:test over the compiled TypeScript tests.
 const testFiles = [];
@@ -60,7 +72,7 @@ const pass = /^# pass (\d+)/m.exec(nodeTests.stdout);
 const fail = /^# fail (\d+)/m.exec(nodeTests.stdout);
 totals.passed += pass ? Number(pass[1]) : 0;
 totals.failed += fail ? Number(fail[1]) : 0;
-if (!pass || nodeTests.status !== 0 && (!fail || fail[1] === '0')) totals.failed += 1;
+if (!pass || (nodeTests.status !== 0 && (!fail || fail[1] === '0'))) totals.failed += 1;
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 ? 0 : 1);

@@ -41,11 +41,14 @@ export function activate(context: vscode.ExtensionContext): void {
   // Nodes: the registry, the debug sessions' nodes, and the rule for the rest.
   const registry = new NodeRegistry({ sampleIntervalMs: settings.sampleIntervalMs, log: (message) => log.info(message) });
   const sessions = new DebugSessionNodes({
-    registry, install: agent, log: (message) => log.info(message),
+    registry,
+    install: agent,
+    log: (message) => log.info(message),
     injectThroughDebugger: () => settings.autoAttach() !== 'off' && settings.injectThroughDebugger(),
   });
-  const autoConnect = new AutoConnect(registry, sessions, settings.autoAttach,
-    () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+  const autoConnect = new AutoConnect(registry, sessions, settings.autoAttach, () =>
+    (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+  );
   const watcher = new DiscoveryWatcher(dir, (agents) => autoConnect.agentsChanged(agents));
   const provider = new AgentDebugConfigurationProvider(agent, dir, () => settings.autoAttach() !== 'off');
 
@@ -57,7 +60,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const recent = new RecentPids();
 
   context.subscriptions.push(
-    log, registry, sessions, watcher, processTree, states, texts,
+    log,
+    registry,
+    sessions,
+    watcher,
+    processTree,
+    states,
+    texts,
     ...BEAM_DEBUG_TYPES.flatMap((type) => [
       vscode.debug.registerDebugConfigurationProvider(type, provider),
       vscode.debug.registerDebugAdapterTrackerFactory(type, sessions),
@@ -68,8 +77,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.registerTextDocumentContentProvider(STATE_SCHEME, states),
     vscode.workspace.registerTextDocumentContentProvider(TEXT_SCHEME, texts),
     vscode.languages.registerHoverProvider(PID_HOVER_SELECTOR, new PidHoverProvider(registry)),
-    vscode.window.registerTerminalLinkProvider(new PidTerminalLinkProvider(registry,
-      (pid) => void vscode.commands.executeCommand(Commands.revealProcess, pid))),
+    vscode.window.registerTerminalLinkProvider(
+      new PidTerminalLinkProvider(registry, (pid) => void vscode.commands.executeCommand(Commands.revealProcess, pid)),
+    ),
     new LoadStatusBar(registry),
     registerLoadCharts(context, registry),
     registerClusterOverview(registry, context.extensionUri),

@@ -34,7 +34,7 @@ const LOAD_SAMPLES = 5;
 const MAILBOX_MESSAGES = 1_000_000;
 const STATE_MB = 50;
 const UNBOUNDED_FORMAT_TIMEOUT_MS = 10_000;
-const REPEATS = 3;   // requests per measurement in the mailbox and state cases
+const REPEATS = 3; // requests per measurement in the mailbox and state cases
 
 interface Scenario {
   label: string;
@@ -112,10 +112,18 @@ function compileHelper(): void {
 async function startNode(): Promise<BenchNode> {
   const env: NodeJS.ProcessEnv = { ...process.env, BEAM_OBSERVER_DIR: tempDiscoveryDir() };
   delete env.ERL_AFLAGS;
-  const child = spawn('erl', ['-noshell', '+P', '2000000', '-pa', AGENT_EBIN, '-pa', BENCH_EBIN,
-    '-eval', 'observer_bench:main()'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('erl', ['-noshell', '+P', '2000000', '-pa', AGENT_EBIN, '-pa', BENCH_EBIN, '-eval', 'observer_bench:main()'], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   children.add(child);
-  const exited = new Promise<void>((done) => child.once('exit', () => { children.delete(child); done(); }));
+  const exited = new Promise<void>((done) =>
+    child.once('exit', () => {
+      children.delete(child);
+      done();
+    }),
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
@@ -138,11 +146,17 @@ async function startNode(): Promise<BenchNode> {
       };
       const queued = early.shift();
       if (queued !== undefined) return deliver(queued);
-      const timer = setTimeout(() => reject(new Error(`bench node: no answer to ${what} within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-      waiting.push((json) => { clearTimeout(timer); deliver(json); });
+      const timer = setTimeout(
+        () => reject(new Error(`bench node: no answer to ${what} within ${timeoutMs} ms; stderr: ${stderr}`)),
+        timeoutMs,
+      );
+      waiting.push((json) => {
+        clearTimeout(timer);
+        deliver(json);
+      });
     });
 
-  const hello = await nextAnswer('start', 20_000) as { port: number; token: string; osPid: number };
+  const hello = (await nextAnswer('start', 20_000)) as { port: number; token: string; osPid: number };
   // One command at a time: answers come back in order.
   let queue: Promise<unknown> = Promise.resolve();
   return {
@@ -183,17 +197,33 @@ interface Result {
   agentMemory: AgentMemory;
 }
 
-interface AgentMemory { bytes: number; processes: number; byRole: Record<string, number> }
-interface Watched { baseline: number; peak: number; last: number; readings: number }
-interface NodeMemory { total: number; processes: number; ets: number; binary: number }
+interface AgentMemory {
+  bytes: number;
+  processes: number;
+  byRole: Record<string, number>;
+}
+interface Watched {
+  baseline: number;
+  peak: number;
+  last: number;
+  readings: number;
+}
+interface NodeMemory {
+  total: number;
+  processes: number;
+  ets: number;
+  binary: number;
+}
 
-const byKey = <T>(make: () => T): Record<SortKey, T> =>
-  ({ reductions: make(), memory: make(), messageQueueLen: make() });
+const byKey = <T>(make: () => T): Record<SortKey, T> => ({ reductions: make(), memory: make(), messageQueueLen: make() });
 
 function waitForSamples(client: AgentClient, count: number, timeoutMs: number): Promise<LoadSample[]> {
   return new Promise((resolve, reject) => {
     const samples: LoadSample[] = [];
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`only ${samples.length} load samples in ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`only ${samples.length} load samples in ${timeoutMs} ms`));
+    }, timeoutMs);
     const sub = client.onSample((sample) => {
       samples.push(sample);
       if (samples.length >= count) {
@@ -205,8 +235,7 @@ function waitForSamples(client: AgentClient, count: number, timeoutMs: number): 
   });
 }
 
-async function timedList(client: AgentClient, sortBy: SortKey)
-  : Promise<{ wallMs: number; sweepMs: number; result: ProcessesListResult }> {
+async function timedList(client: AgentClient, sortBy: SortKey): Promise<{ wallMs: number; sweepMs: number; result: ProcessesListResult }> {
   const start = process.hrtime.bigint();
   const result = await client.listProcesses({ sortBy, limit: LIST_LIMIT });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
@@ -237,7 +266,9 @@ interface Probe {
 async function probed<T>(node: BenchNode, work: () => Promise<T>): Promise<{ value: T; probe: Probe }> {
   await node.command('probe_start');
   const value = await work();
-  const { maxLateUs, events, preempted } = await node.command<{ maxLateUs: number; events: MonitorEvent[]; preempted: number }>('probe_stop');
+  const { maxLateUs, events, preempted } = await node.command<{ maxLateUs: number; events: MonitorEvent[]; preempted: number }>(
+    'probe_stop',
+  );
   return { value, probe: { lateMs: maxLateUs / 1000, events, preempted } };
 }
 
@@ -248,10 +279,12 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const spawned = await node.command<{ spawnMs: number; processCount: number }>(`spawn_idle ${scenario.idle}`);
     if (scenario.busy > 0) await node.command(`spawn_busy ${scenario.busy}`);
     const { processCount } = await node.command<{ processCount: number }>('info');
-    log(`\n## ${scenario.label}: ${processCount.toLocaleString('en-US')} processes `
-      + `(spawned ${scenario.idle.toLocaleString('en-US')} idle in ${fmt(spawned.spawnMs)} ms`
-      + `${scenario.busy ? `, ${scenario.busy} spinning` : ''}); `
-      + `${scenario.rounds} measured rounds after a warm-up`);
+    log(
+      `\n## ${scenario.label}: ${processCount.toLocaleString('en-US')} processes ` +
+        `(spawned ${scenario.idle.toLocaleString('en-US')} idle in ${fmt(spawned.spawnMs)} ms` +
+        `${scenario.busy ? `, ${scenario.busy} spinning` : ''}); ` +
+        `${scenario.rounds} measured rounds after a warm-up`,
+    );
     const nodeMemory = await node.command<NodeMemory>('memory');
     log(`node memory: ${mb(nodeMemory.total)} total, ${mb(nodeMemory.processes)} in processes`);
     client = await AgentClient.connect({ port: node.port, token: node.token }, 10_000);
@@ -268,15 +301,20 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const busyUsPerSample = samples.map((s) => s.agent.busyUs);
     const vmCores = samples.map((s) => s.osCpu?.cores ?? NaN);
     log(`load sample at 1 Hz, agent.busyUs per sample (µs):   ${spread(busyUsPerSample, 0)}`);
-    log(`  (the sampler's 1 s interval includes 10 run-queue readings; agent.reductions per sample: `
-      + `${spread(samples.map((s) => s.agent.reductions), 0)})`);
+    log(
+      `  (the sampler's 1 s interval includes 10 run-queue readings; agent.reductions per sample: ` +
+        `${spread(
+          samples.map((s) => s.agent.reductions),
+          0,
+        )})`,
+    );
     log(`  VM CPU (osCpu.cores) while subscribed: ${spread(vmCores, 3)}`);
 
     // 2, 3 and 4. processes/list per sort key and etop_collect, interleaved
     // round by round, each timed by the client and in the node, each under
     // the 10 ms ticker's watch; plus one idle ticker window per round.
-    for (const key of SORT_KEYS) await timedList(client, key);   // warm-up
-    await node.command('etop');                                   // warm-up
+    for (const key of SORT_KEYS) await timedList(client, key); // warm-up
+    await node.command('etop'); // warm-up
     const listWallMs = byKey<number[]>(() => []);
     const listSweepMs = byKey<number[]>(() => []);
     const tickerListMs = byKey<number[]>(() => []);
@@ -289,11 +327,13 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const preemptedEtop: number[] = [];
     const eventsIdle: MonitorEvent[] = [];
     const preemptedIdle: number[] = [];
-    const lateRequests: string[] = [];   // where the ticker ran over 5 ms late, with what else happened
+    const lateRequests: string[] = []; // where the ticker ran over 5 ms late, with what else happened
     const noteLate = (what: string, round: number, probe: Probe, extra = '') => {
       if (probe.lateMs > 5) {
-        lateRequests.push(`${what} (round ${round + 1}): ticker ${fmt(probe.lateMs)} ms late${extra}, `
-          + `${probe.preempted} involuntary context switches; ${describeEvents(probe.events)}`);
+        lateRequests.push(
+          `${what} (round ${round + 1}): ticker ${fmt(probe.lateMs)} ms late${extra}, ` +
+            `${probe.preempted} involuntary context switches; ${describeEvents(probe.events)}`,
+        );
       }
     };
     for (let round = 0; round < scenario.rounds; round++) {
@@ -303,7 +343,10 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       preemptedIdle.push(idle.preempted);
       noteLate('idle window', round, idle);
       for (const key of SORT_KEYS) {
-        const { value: { wallMs, sweepMs }, probe } = await probed(node, () => timedList(client!, key));
+        const {
+          value: { wallMs, sweepMs },
+          probe,
+        } = await probed(node, () => timedList(client!, key));
         listWallMs[key].push(wallMs);
         listSweepMs[key].push(sweepMs);
         tickerListMs[key].push(probe.lateMs);
@@ -318,13 +361,17 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       preemptedEtop.push(probe.preempted);
     }
     for (const key of SORT_KEYS) {
-      log(`processes/list ${key.padEnd(15)} limit ${LIST_LIMIT}: wall ${spread(listWallMs[key])} ms; `
-        + `sweepMs ${spread(listSweepMs[key])}`);
+      log(
+        `processes/list ${key.padEnd(15)} limit ${LIST_LIMIT}: wall ${spread(listWallMs[key])} ms; ` +
+          `sweepMs ${spread(listSweepMs[key])}`,
+      );
     }
     log(`observer_backend:etop_collect/1 (ms):               ${spread(etopMs)}`);
     for (const key of SORT_KEYS) {
-      log(`  ratio processes/list ${key} / etop_collect: sweepMs ${fmt(median(listSweepMs[key]) / median(etopMs), 2)}, `
-        + `client wall ${fmt(median(listWallMs[key]) / median(etopMs), 2)}`);
+      log(
+        `  ratio processes/list ${key} / etop_collect: sweepMs ${fmt(median(listSweepMs[key]) / median(etopMs), 2)}, ` +
+          `client wall ${fmt(median(listWallMs[key]) / median(etopMs), 2)}`,
+      );
     }
     log(`10 ms ticker max lateness (ms), idle window (200 ms): ${spread(tickerBaselineMs)}`);
     for (const key of SORT_KEYS) {
@@ -335,9 +382,11 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     log(`    idle windows: ${describeEvents(eventsIdle)}`);
     for (const key of SORT_KEYS) log(`    processes/list ${key}: ${describeEvents(eventsList[key])}`);
     log(`    etop_collect: ${describeEvents(eventsEtop)}`);
-    log(`  involuntary context switches of the scheduler threads per request (the OS gave their CPU to another thread `
-      + `of this or another program): idle window ${spread(preemptedIdle, 0)}; `
-      + `${SORT_KEYS.map((key) => `${key} ${spread(preemptedList[key], 0)}`).join('; ')}; etop_collect ${spread(preemptedEtop, 0)}`);
+    log(
+      `  involuntary context switches of the scheduler threads per request (the OS gave their CPU to another thread ` +
+        `of this or another program): idle window ${spread(preemptedIdle, 0)}; ` +
+        `${SORT_KEYS.map((key) => `${key} ${spread(preemptedList[key], 0)}`).join('; ')}; etop_collect ${spread(preemptedEtop, 0)}`,
+    );
     if (lateRequests.length) {
       log(`  our requests and idle windows with the ticker over 5 ms late:`);
       for (const line of lateRequests) log(`    ${line}`);
@@ -348,34 +397,60 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     const one = await timedList(client, 'reductions');
     const after = await node.command<{ busyUs: number }>('busy_us');
     const busyUsVsSweep = { busyUsDelta: after.busyUs - before.busyUs, sweepMs: one.sweepMs };
-    log(`agent busy_us counter over one reductions request: +${fmt(busyUsVsSweep.busyUsDelta / 1000)} ms `
-      + `for sweepMs ${fmt(one.sweepMs)} (wall ${fmt(one.wallMs)} ms)`);
+    log(
+      `agent busy_us counter over one reductions request: +${fmt(busyUsVsSweep.busyUsDelta / 1000)} ms ` +
+        `for sweepMs ${fmt(one.sweepMs)} (wall ${fmt(one.wallMs)} ms)`,
+    );
 
     // Diagnostics: where the time of a sample and of a sweep goes.
     const sampleParts = await node.command<Record<string, number>>('sample_breakdown');
-    log(`  sample parts, in-node median µs: ${Object.entries(sampleParts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    log(
+      `  sample parts, in-node median µs: ${Object.entries(sampleParts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     if (scenario.breakdownRounds > 0) {
       const sweepParts = await node.command<Record<string, number>>(`sweep_breakdown ${scenario.breakdownRounds}`);
-      log(`  reference sweeps in a fresh process, median ms: `
-        + `${Object.entries(sweepParts).map(([k, v]) => `${k} ${fmt(v / 1000)}`).join(', ')}`);
+      log(
+        `  reference sweeps in a fresh process, median ms: ` +
+          `${Object.entries(sweepParts)
+            .map(([k, v]) => `${k} ${fmt(v / 1000)}`)
+            .join(', ')}`,
+      );
     }
 
     // The node's memory peak during one request and during one etop_collect.
     const oursPeak = (await watched(node, () => timedList(client!, 'reductions'))).memory;
     const etopPeak = (await watched(node, () => node.command('etop'))).memory;
     const memoryPeak = { ours: oursPeak.peak - oursPeak.baseline, etop: etopPeak.peak - etopPeak.baseline };
-    log(`node memory peak above its baseline during one processes/list by reductions: ${signedMb(memoryPeak.ours)} `
-      + `(${oursPeak.readings} readings); during one etop_collect: ${signedMb(memoryPeak.etop)} (${etopPeak.readings} readings)`);
+    log(
+      `node memory peak above its baseline during one processes/list by reductions: ${signedMb(memoryPeak.ours)} ` +
+        `(${oursPeak.readings} readings); during one etop_collect: ${signedMb(memoryPeak.etop)} (${etopPeak.readings} readings)`,
+    );
 
     // 5. What the agent holds after the sweeps.
     const agentMemory = await node.command<Result['agentMemory']>('agent_memory');
     logAgentMemory(agentMemory, processCount);
 
     return {
-      scenario, processCount, spawnMs: spawned.spawnMs,
-      loadSampleUs: cost.sampleUs, loadEncodeUs: cost.encodeUs, busyUsPerSample, vmCores,
-      listWallMs, listSweepMs, etopMs, tickerBaselineMs, tickerListMs, tickerEtopMs, eventsList, eventsEtop,
-      busyUsVsSweep, memoryPeak, agentMemory,
+      scenario,
+      processCount,
+      spawnMs: spawned.spawnMs,
+      loadSampleUs: cost.sampleUs,
+      loadEncodeUs: cost.encodeUs,
+      busyUsPerSample,
+      vmCores,
+      listWallMs,
+      listSweepMs,
+      etopMs,
+      tickerBaselineMs,
+      tickerListMs,
+      tickerEtopMs,
+      eventsList,
+      eventsEtop,
+      busyUsVsSweep,
+      memoryPeak,
+      agentMemory,
     };
   } finally {
     client?.dispose();
@@ -383,7 +458,14 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   }
 }
 
-interface MonitorEvent { type: 'long_gc' | 'long_schedule'; ms: number; who: string; in?: string; out?: string; heapWords?: number }
+interface MonitorEvent {
+  type: 'long_gc' | 'long_schedule';
+  ms: number;
+  who: string;
+  in?: string;
+  out?: string;
+  heapWords?: number;
+}
 
 const isAgent = (e: MonitorEvent) => e.who.includes('(agent ');
 
@@ -395,13 +477,18 @@ function describeEvents(events: MonitorEvent[]): string {
     const key = isAgent(e) ? `${e.type} ${e.who}` : `${e.type} of other processes`;
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
-  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, list]) => {
-    const worst = list.reduce((a, b) => (b.ms > a.ms ? b : a));
-    const detail = !isAgent(worst) ? `${worst.who}`
-      : worst.type === 'long_gc' ? `heap ${mb((worst.heapWords ?? 0) * 8)}`
-        : `in ${worst.in}, out ${worst.out}`;
-    return `${key}: ${list.length}x, max ${worst.ms} ms (worst: ${detail})`;
-  }).join('; ');
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, list]) => {
+      const worst = list.reduce((a, b) => (b.ms > a.ms ? b : a));
+      const detail = !isAgent(worst)
+        ? `${worst.who}`
+        : worst.type === 'long_gc'
+          ? `heap ${mb((worst.heapWords ?? 0) * 8)}`
+          : `in ${worst.in}, out ${worst.out}`;
+      return `${key}: ${list.length}x, max ${worst.ms} ms (worst: ${detail})`;
+    })
+    .join('; ');
 }
 
 function longestGc(events: MonitorEvent[]): string {
@@ -415,9 +502,13 @@ function longestAgentGc(events: MonitorEvent[]): string {
 }
 
 function logAgentMemory(agentMemory: AgentMemory, processCount: number): void {
-  log(`agent memory after GC: ${fmt(agentMemory.bytes / 1024)} KB in ${agentMemory.processes} processes and their ETS tables `
-    + `(${Object.entries(agentMemory.byRole).map(([role, bytes]) => `${role} ${fmt(bytes / 1024)} KB`).join(', ')}); `
-    + `${fmt(agentMemory.bytes / processCount, 0)} bytes per process in the node`);
+  log(
+    `agent memory after GC: ${fmt(agentMemory.bytes / 1024)} KB in ${agentMemory.processes} processes and their ETS tables ` +
+      `(${Object.entries(agentMemory.byRole)
+        .map(([role, bytes]) => `${role} ${fmt(bytes / 1024)} KB`)
+        .join(', ')}); ` +
+      `${fmt(agentMemory.bytes / processCount, 0)} bytes per process in the node`,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -445,9 +536,12 @@ async function runMailbox(): Promise<MailboxResult> {
   let client: AgentClient | undefined;
   try {
     const box = await node.command<{ pid: string; queued: number; fillMs: number; memoryBefore: number; memoryAfter: number }>(
-      `mailbox ${MAILBOX_MESSAGES}`);
-    log(`\n## A process with ${box.queued.toLocaleString('en-US')} queued messages (${box.pid}, stuck in a selective receive; `
-      + `filled in ${fmt(box.fillMs)} ms, node memory ${signedMb(box.memoryAfter - box.memoryBefore)} for the mailbox)`);
+      `mailbox ${MAILBOX_MESSAGES}`,
+    );
+    log(
+      `\n## A process with ${box.queued.toLocaleString('en-US')} queued messages (${box.pid}, stuck in a selective receive; ` +
+        `filled in ${fmt(box.fillMs)} ms, node memory ${signedMb(box.memoryAfter - box.memoryBefore)} for the mailbox)`,
+    );
     client = await AgentClient.connect({ port: node.port, token: node.token }, 10_000);
 
     // processes/list by message queue: it must come first, at a cost unrelated to the mailbox.
@@ -456,7 +550,10 @@ async function runMailbox(): Promise<MailboxResult> {
     const listFoundFirst: boolean[] = [];
     const listPeak: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
-      const { value: { wallMs, sweepMs, result }, memory } = await watched(node, () => timedList(client!, 'messageQueueLen'));
+      const {
+        value: { wallMs, sweepMs, result },
+        memory,
+      } = await watched(node, () => timedList(client!, 'messageQueueLen'));
       const top = result.rows[0];
       const first = top?.pid === box.pid && top.messageQueueLen === box.queued;
       listWallMs.push(wallMs);
@@ -464,9 +561,11 @@ async function runMailbox(): Promise<MailboxResult> {
       listFoundFirst.push(first);
       listPeak.push(memory.peak - memory.baseline);
       if (i === 0) {
-        log(`processes/list by messageQueueLen: first row ${top?.pid} with messageQueueLen `
-          + `${top?.messageQueueLen?.toLocaleString('en-US')} and memory ${mb(top?.memory ?? NaN)} `
-          + `(${first ? 'the mailbox process, as expected' : 'NOT the mailbox process'}), ${result.scanned} processes scanned`);
+        log(
+          `processes/list by messageQueueLen: first row ${top?.pid} with messageQueueLen ` +
+            `${top?.messageQueueLen?.toLocaleString('en-US')} and memory ${mb(top?.memory ?? NaN)} ` +
+            `(${first ? 'the mailbox process, as expected' : 'NOT the mailbox process'}), ${result.scanned} processes scanned`,
+        );
       }
     }
     log(`processes/list by messageQueueLen limit ${LIST_LIMIT}: wall ${spread(listWallMs)} ms; sweepMs ${spread(listSweepMs)}`);
@@ -486,10 +585,17 @@ async function runMailbox(): Promise<MailboxResult> {
         const start = process.hrtime.bigint();
         try {
           const answer = await client!.processMessages(box.pid, 20);
-          return { wallMs: Number(process.hrtime.bigint() - start) / 1e6, code: `answered with ${answer.messages.length} messages` as number | string, message: '' };
+          return {
+            wallMs: Number(process.hrtime.bigint() - start) / 1e6,
+            code: `answered with ${answer.messages.length} messages` as number | string,
+            message: '',
+          };
         } catch (error) {
-          return { wallMs: Number(process.hrtime.bigint() - start) / 1e6,
-                   code: agentErrorCode(error) ?? String(error), message: error instanceof Error ? error.message : String(error) };
+          return {
+            wallMs: Number(process.hrtime.bigint() - start) / 1e6,
+            code: agentErrorCode(error) ?? String(error),
+            message: error instanceof Error ? error.message : String(error),
+          };
         }
       });
       const after = await node.command<NodeMemory>('memory');
@@ -498,22 +604,37 @@ async function runMailbox(): Promise<MailboxResult> {
       refusalMessage = outcome.message;
       refusalDelta.push(after.total - before.total);
       refusalPeak.push(memory.peak - memory.baseline);
-      log(`process/messages #${i + 1}: error ${outcome.code} in ${fmt(outcome.wallMs, 2)} ms (client wall); `
-        + `erlang:memory(total) ${mb(before.total)} before, ${mb(after.total)} after (${kb(after.total - before.total)}); `
-        + `peak during the request ${kb(memory.peak - memory.baseline)} (${memory.readings} readings)`);
+      log(
+        `process/messages #${i + 1}: error ${outcome.code} in ${fmt(outcome.wallMs, 2)} ms (client wall); ` +
+          `erlang:memory(total) ${mb(before.total)} before, ${mb(after.total)} after (${kb(after.total - before.total)}); ` +
+          `peak during the request ${kb(memory.peak - memory.baseline)} (${memory.readings} readings)`,
+      );
     }
     log(`  message: "${refusalMessage}"`);
 
     // For comparison: what the refusal avoids.
     const { value: copy, memory: copyWatch } = await watched(node, () =>
-      node.command<{ copyMs: number; copied: number; memoryDelta: number }>('mailbox_copy'));
-    log(`for comparison, erlang:process_info(P, messages) in a fresh process: ${fmt(copy.copyMs)} ms for `
-      + `${copy.copied.toLocaleString('en-US')} messages, node memory ${signedMb(copy.memoryDelta)} right after the copy, `
-      + `peak ${signedMb(copyWatch.peak - copyWatch.baseline)}`);
+      node.command<{ copyMs: number; copied: number; memoryDelta: number }>('mailbox_copy'),
+    );
+    log(
+      `for comparison, erlang:process_info(P, messages) in a fresh process: ${fmt(copy.copyMs)} ms for ` +
+        `${copy.copied.toLocaleString('en-US')} messages, node memory ${signedMb(copy.memoryDelta)} right after the copy, ` +
+        `peak ${signedMb(copyWatch.peak - copyWatch.baseline)}`,
+    );
     return {
-      queued: box.queued, fillMs: box.fillMs, mailboxMemory: box.memoryAfter - box.memoryBefore,
-      listWallMs, listSweepMs, listFoundFirst, listPeak, agentMemory,
-      refusalWallMs, refusalCodes, refusalMessage, refusalDelta, refusalPeak,
+      queued: box.queued,
+      fillMs: box.fillMs,
+      mailboxMemory: box.memoryAfter - box.memoryBefore,
+      listWallMs,
+      listSweepMs,
+      listFoundFirst,
+      listPeak,
+      agentMemory,
+      refusalWallMs,
+      refusalCodes,
+      refusalMessage,
+      refusalDelta,
+      refusalPeak,
       copy: { ...copy, peak: copyWatch.peak - copyWatch.baseline },
     };
   } finally {
@@ -536,21 +657,36 @@ interface StateResult {
   memoryDelta: number;
   unchanged: boolean;
   getState: { getStateMs: number; bytes: number; memoryDelta: number };
-  unbounded: { timedOut?: boolean; getStateMs?: number | null; formatMs?: number; textBytes?: number; memoryDelta?: number; error?: string };
+  unbounded: {
+    timedOut?: boolean;
+    getStateMs?: number | null;
+    formatMs?: number;
+    textBytes?: number;
+    memoryDelta?: number;
+    error?: string;
+  };
 }
 
 async function runBigState(): Promise<StateResult> {
   const node = await startNode();
   let client: AgentClient | undefined;
   try {
-    const big = await node.command<{ pid: string; bytes: number; entries: number; buildMs: number; memoryBefore: number; memoryAfter: number }>(
-      `big_state ${STATE_MB}`, 120_000);
-    log(`\n## A gen_server with a ${mb(big.bytes)} state (${big.pid}: a map and a list, ${big.entries.toLocaleString('en-US')} entries, `
-      + `erts_debug:flat_size; built in the server in ${fmt(big.buildMs)} ms, node memory ${signedMb(big.memoryAfter - big.memoryBefore)})`);
+    const big = await node.command<{
+      pid: string;
+      bytes: number;
+      entries: number;
+      buildMs: number;
+      memoryBefore: number;
+      memoryAfter: number;
+    }>(`big_state ${STATE_MB}`, 120_000);
+    log(
+      `\n## A gen_server with a ${mb(big.bytes)} state (${big.pid}: a map and a list, ${big.entries.toLocaleString('en-US')} entries, ` +
+        `erts_debug:flat_size; built in the server in ${fmt(big.buildMs)} ms, node memory ${signedMb(big.memoryAfter - big.memoryBefore)})`,
+    );
     const hashBefore = (await node.command<{ hash: number }>('state_hash')).hash;
     client = await AgentClient.connect({ port: node.port, token: node.token }, 10_000);
 
-    await client.processState(big.pid);   // warm-up: loads the formatting code
+    await client.processState(big.pid); // warm-up: loads the formatting code
     const before = await node.command<NodeMemory>('memory');
     const wallMs: number[] = [];
     const elapsedMs: number[] = [];
@@ -571,21 +707,40 @@ async function runBigState(): Promise<StateResult> {
     }
     const after = await node.command<NodeMemory>('memory');
     const hashAfter = (await node.command<{ hash: number }>('state_hash')).hash;
-    log(`process/state: ${bytes.toLocaleString('en-US')} bytes of text, truncated ${truncated}; `
-      + `elapsedMs ${spread(elapsedMs, 0)}; client wall ${spread(wallMs)} ms`);
-    log(`  erlang:memory(total) ${mb(before.total)} before, ${mb(after.total)} after (${kb(after.total - before.total)}); `
-      + `peak during each request ${peak.map((b) => kb(b)).join(', ')}; state unchanged (phash2): ${hashBefore === hashAfter}`);
+    log(
+      `process/state: ${bytes.toLocaleString('en-US')} bytes of text, truncated ${truncated}; ` +
+        `elapsedMs ${spread(elapsedMs, 0)}; client wall ${spread(wallMs)} ms`,
+    );
+    log(
+      `  erlang:memory(total) ${mb(before.total)} before, ${mb(after.total)} after (${kb(after.total - before.total)}); ` +
+        `peak during each request ${peak.map((b) => kb(b)).join(', ')}; state unchanged (phash2): ${hashBefore === hashAfter}`,
+    );
 
     const getState = await node.command<StateResult['getState']>('get_state_cost', 90_000);
-    log(`for comparison, sys:get_state/1 in a fresh process: ${fmt(getState.getStateMs)} ms, `
-      + `node memory ${signedMb(getState.memoryDelta)} right after the copy`);
+    log(
+      `for comparison, sys:get_state/1 in a fresh process: ${fmt(getState.getStateMs)} ms, ` +
+        `node memory ${signedMb(getState.memoryDelta)} right after the copy`,
+    );
     const unbounded = await node.command<StateResult['unbounded']>(
-      `format_unbounded ${UNBOUNDED_FORMAT_TIMEOUT_MS}`, UNBOUNDED_FORMAT_TIMEOUT_MS + 60_000);
-    log(`for comparison, sys:get_state/1 + unbounded io_lib:format("~p") in a fresh process (stopped after `
-      + `${UNBOUNDED_FORMAT_TIMEOUT_MS / 1000} s or a 4 GB heap): ${describeUnbounded(unbounded)}`);
+      `format_unbounded ${UNBOUNDED_FORMAT_TIMEOUT_MS}`,
+      UNBOUNDED_FORMAT_TIMEOUT_MS + 60_000,
+    );
+    log(
+      `for comparison, sys:get_state/1 + unbounded io_lib:format("~p") in a fresh process (stopped after ` +
+        `${UNBOUNDED_FORMAT_TIMEOUT_MS / 1000} s or a 4 GB heap): ${describeUnbounded(unbounded)}`,
+    );
     return {
-      stateBytes: big.bytes, buildMs: big.buildMs, wallMs, elapsedMs, bytes, truncated, peak,
-      memoryDelta: after.total - before.total, unchanged: hashBefore === hashAfter, getState, unbounded,
+      stateBytes: big.bytes,
+      buildMs: big.buildMs,
+      wallMs,
+      elapsedMs,
+      bytes,
+      truncated,
+      peak,
+      memoryDelta: after.total - before.total,
+      unchanged: hashBefore === hashAfter,
+      getState,
+      unbounded,
     };
   } finally {
     client?.dispose();
@@ -596,11 +751,15 @@ async function runBigState(): Promise<StateResult> {
 function describeUnbounded(u: StateResult['unbounded']): string {
   if (u.error) return u.error;
   if (u.timedOut) {
-    return `over ${UNBOUNDED_FORMAT_TIMEOUT_MS / 1000} s (get_state ${fmt(u.getStateMs ?? NaN)} ms, then formatting still `
-      + `running), node memory ${signedMb(u.memoryDelta ?? NaN, 0)} when stopped`;
+    return (
+      `over ${UNBOUNDED_FORMAT_TIMEOUT_MS / 1000} s (get_state ${fmt(u.getStateMs ?? NaN)} ms, then formatting still ` +
+      `running), node memory ${signedMb(u.memoryDelta ?? NaN, 0)} when stopped`
+    );
   }
-  return `get_state ${fmt(u.getStateMs ?? NaN)} ms + format ${fmt(u.formatMs ?? NaN)} ms, `
-    + `${mb(u.textBytes ?? NaN)} of text, node memory ${signedMb(u.memoryDelta ?? NaN, 0)}`;
+  return (
+    `get_state ${fmt(u.getStateMs ?? NaN)} ms + format ${fmt(u.formatMs ?? NaN)} ms, ` +
+    `${mb(u.textBytes ?? NaN)} of text, node memory ${signedMb(u.memoryDelta ?? NaN, 0)}`
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -611,15 +770,15 @@ function machine(): string[] {
   try {
     const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
     if (match) model = match[1].trim();
-  } catch { /* not Linux */ }
-  const otp = execFileSync('erl', ['-noshell', '-eval',
-    'io:format("~s (ERTS ~s)", [erlang:system_info(otp_release), erlang:system_info(version)]), halt().']).toString();
-  return [
-    `CPU:   ${model}`,
-    `Cores: ${cpus().length}`,
-    `OTP:   ${otp}`,
-    `Node:  ${process.version}`,
-  ];
+  } catch {
+    /* not Linux */
+  }
+  const otp = execFileSync('erl', [
+    '-noshell',
+    '-eval',
+    'io:format("~s (ERTS ~s)", [erlang:system_info(otp_release), erlang:system_info(version)]), halt().',
+  ]).toString();
+  return [`CPU:   ${model}`, `Cores: ${cpus().length}`, `OTP:   ${otp}`, `Node:  ${process.version}`];
 }
 
 function markdown(results: Result[]): string[] {
@@ -629,29 +788,44 @@ function markdown(results: Result[]): string[] {
   const ratio = (r: Result, key: SortKey) => median(r.listSweepMs[key]) / median(r.etopMs);
   const wallRatio = (r: Result, key: SortKey) => median(r.listWallMs[key]) / median(r.etopMs);
   const lines = [
-    header, rule,
+    header,
+    rule,
     row('Processes in the node', (r) => r.processCount.toLocaleString('en-US')),
     row('Measured rounds', (r) => String(r.scenario.rounds)),
     row('Load sample, built in the node (µs)', (r) => fmt(median(r.loadSampleUs), 0)),
     row('Load sample at 1 Hz, agent `busyUs` per sample (µs)', (r) => fmt(median(r.busyUsPerSample), 0)),
   ];
   for (const key of SORT_KEYS) {
-    lines.push(row(`\`processes/list\` by ${key}, limit ${LIST_LIMIT}: client wall / sweepMs (ms)`,
-      (r) => `${fmt(median(r.listWallMs[key]))} / ${fmt(median(r.listSweepMs[key]))}`));
+    lines.push(
+      row(
+        `\`processes/list\` by ${key}, limit ${LIST_LIMIT}: client wall / sweepMs (ms)`,
+        (r) => `${fmt(median(r.listWallMs[key]))} / ${fmt(median(r.listSweepMs[key]))}`,
+      ),
+    );
   }
   lines.push(row('`observer_backend:etop_collect/1` (ms)', (r) => fmt(median(r.etopMs))));
   for (const key of SORT_KEYS) {
-    lines.push(row(`Ours / etop_collect, ${key}: sweepMs (client wall)`,
-      (r) => `${fmt(ratio(r, key), 2)} (${fmt(wallRatio(r, key), 2)})`));
+    lines.push(row(`Ours / etop_collect, ${key}: sweepMs (client wall)`, (r) => `${fmt(ratio(r, key), 2)} (${fmt(wallRatio(r, key), 2)})`));
   }
   lines.push(row('10 ms ticker max lateness (ms), idle window', (r) => fmt(median(r.tickerBaselineMs))));
-  lines.push(row('10 ms ticker max lateness (ms) during `processes/list`: reductions / memory / messageQueueLen',
-    (r) => SORT_KEYS.map((key) => fmt(median(r.tickerListMs[key]))).join(' / ')));
+  lines.push(
+    row('10 ms ticker max lateness (ms) during `processes/list`: reductions / memory / messageQueueLen', (r) =>
+      SORT_KEYS.map((key) => fmt(median(r.tickerListMs[key]))).join(' / '),
+    ),
+  );
   lines.push(row('10 ms ticker max lateness (ms) during etop_collect', (r) => fmt(median(r.tickerEtopMs))));
-  lines.push(row('Longest garbage collection over 5 ms (ms): of an agent process in our requests / of any process in etop_collect',
-    (r) => `${longestAgentGc(SORT_KEYS.flatMap((key) => r.eventsList[key]))} / ${longestGc(r.eventsEtop)}`));
-  lines.push(row('Node memory peak during one request (MB): ours by reductions / etop_collect',
-    (r) => `${fmt(r.memoryPeak.ours / 1048576)} / ${fmt(r.memoryPeak.etop / 1048576)}`));
+  lines.push(
+    row(
+      'Longest garbage collection over 5 ms (ms): of an agent process in our requests / of any process in etop_collect',
+      (r) => `${longestAgentGc(SORT_KEYS.flatMap((key) => r.eventsList[key]))} / ${longestGc(r.eventsEtop)}`,
+    ),
+  );
+  lines.push(
+    row(
+      'Node memory peak during one request (MB): ours by reductions / etop_collect',
+      (r) => `${fmt(r.memoryPeak.ours / 1048576)} / ${fmt(r.memoryPeak.etop / 1048576)}`,
+    ),
+  );
   lines.push(row('Agent memory after the sweeps (KB)', (r) => fmt(r.agentMemory.bytes / 1024, 0)));
   return lines;
 }
@@ -661,16 +835,16 @@ function markdownHeavy(m: MailboxResult, s: StateResult): string[] {
   return [
     '| Abuse by size | Measured |',
     '|---|---|',
-    `| ${m.queued.toLocaleString('en-US')} queued messages: \`processes/list\` by messageQueueLen, limit ${LIST_LIMIT} `
-      + `| ${m.listFoundFirst.every(Boolean) ? 'first row' : '**not first**'}; ${fmt(median(m.listWallMs))} ms client wall `
-      + `(sweepMs ${fmt(median(m.listSweepMs))}); node memory peak ${kb(Math.max(...m.listPeak))} |`,
-    `| Same process: \`process/messages\` | refused with ${refusedOk ? '-32004' : m.refusalCodes.join(', ')} `
-      + `in ${fmt(median(m.refusalWallMs), 2)} ms; \`erlang:memory(total)\` ${kb(median(m.refusalDelta))} after, peak `
-      + `${kb(Math.max(...m.refusalPeak))} |`,
+    `| ${m.queued.toLocaleString('en-US')} queued messages: \`processes/list\` by messageQueueLen, limit ${LIST_LIMIT} ` +
+      `| ${m.listFoundFirst.every(Boolean) ? 'first row' : '**not first**'}; ${fmt(median(m.listWallMs))} ms client wall ` +
+      `(sweepMs ${fmt(median(m.listSweepMs))}); node memory peak ${kb(Math.max(...m.listPeak))} |`,
+    `| Same process: \`process/messages\` | refused with ${refusedOk ? '-32004' : m.refusalCodes.join(', ')} ` +
+      `in ${fmt(median(m.refusalWallMs), 2)} ms; \`erlang:memory(total)\` ${kb(median(m.refusalDelta))} after, peak ` +
+      `${kb(Math.max(...m.refusalPeak))} |`,
     `| For comparison: \`process_info(P, messages)\` | ${fmt(m.copy.copyMs)} ms, node memory ${signedMb(m.copy.peak, 0)} at peak |`,
-    `| ${mb(s.stateBytes, 0)} gen_server state: \`process/state\` | ${fmt(median(s.elapsedMs), 0)} ms (client wall `
-      + `${fmt(median(s.wallMs))} ms), ${s.bytes.toLocaleString('en-US')} bytes, truncated ${s.truncated}; node memory peak `
-      + `${kb(Math.max(...s.peak))}, state ${s.unchanged ? 'unchanged' : '**changed**'} |`,
+    `| ${mb(s.stateBytes, 0)} gen_server state: \`process/state\` | ${fmt(median(s.elapsedMs), 0)} ms (client wall ` +
+      `${fmt(median(s.wallMs))} ms), ${s.bytes.toLocaleString('en-US')} bytes, truncated ${s.truncated}; node memory peak ` +
+      `${kb(Math.max(...s.peak))}, state ${s.unchanged ? 'unchanged' : '**changed**'} |`,
     `| For comparison: \`sys:get_state/1\` | ${fmt(s.getState.getStateMs)} ms, node memory ${signedMb(s.getState.memoryDelta, 0)} |`,
     `| For comparison: \`sys:get_state/1\` + unbounded \`io_lib:format("~p")\` | ${describeUnbounded(s.unbounded)} |`,
   ];
@@ -684,11 +858,16 @@ async function main(): Promise<void> {
   log();
   const machineLines = machine();
   for (const line of machineLines) log(line);
-  log(`Node flags: erl -noshell +P 2000000 (default schedulers); medians of the measured rounds after a warm-up `
-    + `(5 rounds${quick ? '' : `, only ${MILLION.rounds} at 1M processes`}), ${LOAD_COST_ROUNDS} in-node load samples, ${LOAD_SAMPLES} streamed samples`);
+  log(
+    `Node flags: erl -noshell +P 2000000 (default schedulers); medians of the measured rounds after a warm-up ` +
+      `(5 rounds${quick ? '' : `, only ${MILLION.rounds} at 1M processes`}), ${LOAD_COST_ROUNDS} in-node load samples, ${LOAD_SAMPLES} streamed samples`,
+  );
 
   // --only=10k,1M,mailbox picks cases by label (a development aid).
-  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const wanted = (label: string) => !only || only.some((o) => label.startsWith(o));
   const results: Result[] = [];
   for (const scenario of quick ? QUICK_SCENARIOS : [...QUICK_SCENARIOS, MILLION]) {
@@ -712,28 +891,36 @@ async function main(): Promise<void> {
     const red = median(r.listSweepMs.reductions) / median(r.etopMs);
     const redWall = median(r.listWallMs.reductions) / median(r.etopMs);
     const verdict = red < 0.5 && redWall < 0.5 ? 'under half of etop_collect' : 'NOT under half of etop_collect';
-    log(`- ${r.scenario.label}: processes/list by reductions is ${fmt(red, 2)}x etop_collect by sweepMs `
-      + `(${fmt(redWall, 2)}x by client wall time): ${verdict}.`);
+    log(
+      `- ${r.scenario.label}: processes/list by reductions is ${fmt(red, 2)}x etop_collect by sweepMs ` +
+        `(${fmt(redWall, 2)}x by client wall time): ${verdict}.`,
+    );
     const worstLate = Math.max(...SORT_KEYS.map((key) => median(r.tickerListMs[key])));
     if (worstLate > 5) {
-      log(`  WARNING: the 10 ms ticker ran ${fmt(worstLate)} ms late (median) during one of our sweeps `
-        + `(idle window ${fmt(median(r.tickerBaselineMs))} ms).`);
+      log(
+        `  WARNING: the 10 ms ticker ran ${fmt(worstLate)} ms late (median) during one of our sweeps ` +
+          `(idle window ${fmt(median(r.tickerBaselineMs))} ms).`,
+      );
     }
     const agentGcs = SORT_KEYS.flatMap((key) => r.eventsList[key]).filter((e) => e.type === 'long_gc' && isAgent(e));
     if (agentGcs.length) {
       const worst = agentGcs.reduce((a, b) => (b.ms > a.ms ? b : a));
-      log(`  WARNING: ${agentGcs.length} garbage collections of agent processes over 5 ms during ${r.scenario.rounds * SORT_KEYS.length} `
-        + `requests, up to ${worst.ms} ms (${worst.who}, heap ${mb((worst.heapWords ?? 0) * 8)}): each holds one scheduler.`);
+      log(
+        `  WARNING: ${agentGcs.length} garbage collections of agent processes over 5 ms during ${r.scenario.rounds * SORT_KEYS.length} ` +
+          `requests, up to ${worst.ms} ms (${worst.who}, heap ${mb((worst.heapWords ?? 0) * 8)}): each holds one scheduler.`,
+      );
     }
   }
   if (mailbox) {
     if (!mailbox.listFoundFirst.every(Boolean)) log('- WARNING: the mailbox process was not the first row by messageQueueLen.');
-    if (!mailbox.refusalCodes.every((c) => c === -32004)) log(`- WARNING: process/messages answered ${mailbox.refusalCodes.join(', ')}, not -32004.`);
-    if (Math.max(...mailbox.refusalPeak) > 10 * 1048576) log('- WARNING: the node\'s memory rose by over 10 MB during the refusal.');
+    if (!mailbox.refusalCodes.every((c) => c === -32004)) {
+      log(`- WARNING: process/messages answered ${mailbox.refusalCodes.join(', ')}, not -32004.`);
+    }
+    if (Math.max(...mailbox.refusalPeak) > 10 * 1048576) log("- WARNING: the node's memory rose by over 10 MB during the refusal.");
   }
   if (state) {
     if (!state.unchanged) log('- WARNING: the big state changed after process/state.');
-    if (Math.max(...state.peak) > 10 * 1048576) log('- WARNING: the node\'s memory rose by over 10 MB during process/state.');
+    if (Math.max(...state.peak) > 10 * 1048576) log("- WARNING: the node's memory rose by over 10 MB during process/state.");
   }
   log(`\nTotal run time: ${fmt((Date.now() - started) / 1000)} s`);
 }

@@ -26,7 +26,7 @@ function synthesise(count: number, start: number): LoadSample[] {
   const recorded = loadRecording('overloaded').samples;
   return Array.from({ length: count }, (_, i) => {
     const source = recorded[i % recorded.length];
-    const widen = (values: number[], k: number) => values[k % values.length] * (0.8 + 0.4 * ((k * 7 + i) % 5) / 4);
+    const widen = (values: number[], k: number) => values[k % values.length] * (0.8 + (0.4 * ((k * 7 + i) % 5)) / 4);
     const normal = Array.from({ length: SCHEDULERS }, (_, k) => Math.min(1, widen(source.utilisation.normal.slice(0, 3), k)));
     const queueAvg = Array.from({ length: SCHEDULERS }, (_, k) => widen(source.runQueue.normal.avg.slice(0, 3), k));
     const queueMax = Array.from({ length: SCHEDULERS }, (_, k) => Math.round(widen(source.runQueue.normal.max.slice(0, 3), k)));
@@ -57,7 +57,10 @@ async function main(): Promise<void> {
   const history = samples.slice(0, HISTORY);
   const live = samples.slice(HISTORY);
   const node: ChartNode = {
-    id: 'bench', name: 'bench@localhost', otpRelease: '25', state: 'connected',
+    id: 'bench',
+    name: 'bench@localhost',
+    otpRelease: '25',
+    state: 'connected',
     schedulers: history[0].schedulers,
   };
 
@@ -67,7 +70,10 @@ async function main(): Promise<void> {
   log(`chart frame time: ${SCHEDULERS} normal schedulers, 1 Hz, ${HISTORY} samples of history, ${FRAMES} frames per window`);
   log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'} (shared and noisy: read orders of magnitude)`);
   try {
-    for (const [surface, width, height] of [['panel', 1100, 760], ['sidebar', 320, 1100]] as const) {
+    for (const [surface, width, height] of [
+      ['panel', 1100, 760],
+      ['sidebar', 320, 1100],
+    ] as const) {
       log();
       log(`${surface} (${width}x${height} CSS px)`);
       log('window   points drawn   median ms   p95 ms   max ms');
@@ -88,8 +94,12 @@ async function main(): Promise<void> {
         // Every series of every chart, one point per shown sample.
         const series = Object.values(snap.charts).reduce((n, chart) => n + chart.series.length, 0);
         const points = series * snap.shownSampleCount;
-        log(`${label.padEnd(8)} ${String(points).padStart(13)}   ${percentile(times, 0.5).toFixed(2).padStart(9)}   `
-          + `${percentile(times, 0.95).toFixed(2).padStart(6)}   ${Math.max(...times).toFixed(2).padStart(6)}`);
+        log(
+          `${label.padEnd(8)} ${String(points).padStart(13)}   ${percentile(times, 0.5).toFixed(2).padStart(9)}   ` +
+            `${percentile(times, 0.95).toFixed(2).padStart(6)}   ${Math.max(...times)
+              .toFixed(2)
+              .padStart(6)}`,
+        );
         if (page.errors.length) log(`  page errors: ${page.errors.join('; ')}`);
         await page.page.close();
       }

@@ -40,8 +40,7 @@ function startNode(short: string, options: { agent: boolean; peer?: string }): P
   const args = ['-noshell', '-sname', short, '-setcookie', COOKIE, ...(options.agent ? ['-pa', AGENT_EBIN] : []), '-eval', boot];
   const child = spawn('erl', args, { env: nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir() }) });
   children.push(child);
-  return waitForOutput(child, /ready (\d+) (\S+)/, short, 60_000)
-    .then((ready) => ({ port: Number(ready[1]), token: ready[2] }));
+  return waitForOutput(child, /ready (\d+) (\S+)/, short, 60_000).then((ready) => ({ port: Number(ready[1]), token: ready[2] }));
 }
 
 function median(values: number[]): number {
@@ -91,8 +90,10 @@ async function main(): Promise<void> {
   const first = await timed(() => viaA.listProcesses({ node: nodeC, limit: 10 }));
   const next: number[] = [];
   for (let i = 0; i < ROUNDS; i++) next.push(await timed(() => viaA.listProcesses({ node: nodeC, limit: 10 })));
-  console.log(`\nFirst request naming a node without the agent (the agent's modules pushed, started as a member): ${ms(first)}; ` +
-    `the next ones: ${ms(median(next))} (median of ${ROUNDS})`);
+  console.log(
+    `\nFirst request naming a node without the agent (the agent's modules pushed, started as a member): ${ms(first)}; ` +
+      `the next ones: ${ms(median(next))} (median of ${ROUNDS})`,
+  );
 
   // Attach to Node, each time into a fresh node.
   const attaches: number[] = [];
@@ -100,11 +101,17 @@ async function main(): Promise<void> {
     const name = `bench_fresh_${run}_${i}`;
     await startNode(name, { agent: false });
     let reply: Awaited<ReturnType<typeof attachThroughDistribution>> | undefined;
-    attaches.push(await timed(async () => { reply = await attachThroughDistribution({ name }, COOKIE, { ebin: AGENT_EBIN }); }));
+    attaches.push(
+      await timed(async () => {
+        reply = await attachThroughDistribution({ name }, COOKIE, { ebin: AGENT_EBIN });
+      }),
+    );
     if (!reply?.ok) throw new Error(`attach failed: ${JSON.stringify(reply)}`);
   }
-  console.log(`Attach to Node into a fresh node (helper VM boot, epmd, handshake, push, start): median ${ms(median(attaches))} ` +
-    `of ${attaches.map((v) => v.toFixed(0)).join(', ')} ms`);
+  console.log(
+    `Attach to Node into a fresh node (helper VM boot, epmd, handshake, push, start): median ${ms(median(attaches))} ` +
+      `of ${attaches.map((v) => v.toFixed(0)).join(', ')} ms`,
+  );
 
   // A relay to B: one more hop (helper -> B) on every request.
   const { reply, relay } = await relayThroughDistribution({ node: nodeB }, COOKIE, { ebin: AGENT_EBIN });
@@ -117,8 +124,10 @@ async function main(): Promise<void> {
     relayed.push(await timed(() => viaRelay.listProcesses({ node: nodeB })));
     straight.push(await timed(() => direct.listProcesses({})));
   }
-  console.log(`processes/list of B through a relay: ${ms(median(relayed))} vs straight ${ms(median(straight))} ` +
-    `(${(median(relayed) / median(straight)).toFixed(2)}x)`);
+  console.log(
+    `processes/list of B through a relay: ${ms(median(relayed))} vs straight ${ms(median(straight))} ` +
+      `(${(median(relayed) / median(straight)).toFixed(2)}x)`,
+  );
   viaRelay.dispose();
   relay.close();
 

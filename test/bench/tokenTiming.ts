@@ -18,15 +18,18 @@ function refusalMicros(port: number, token: string): Promise<number> {
     let started = 0n;
     socket.once('connect', () => {
       started = process.hrtime.bigint();
-      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-        + `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n`
-        + `Authorization: Bearer ${token}\r\n\r\n`);
+      socket.write(
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+          `Authorization: Bearer ${token}\r\n\r\n`,
+      );
     });
     socket.once('data', (data) => {
       const micros = Number(process.hrtime.bigint() - started) / 1000;
       socket.destroy();
-      if (!data.toString('latin1').startsWith('HTTP/1.1 401')) reject(new Error(`expected 401, got ${data.toString('latin1').split('\r\n')[0]}`));
-      else resolve(micros);
+      if (!data.toString('latin1').startsWith('HTTP/1.1 401')) {
+        reject(new Error(`expected 401, got ${data.toString('latin1').split('\r\n')[0]}`));
+      } else resolve(micros);
     });
     socket.once('error', reject);
   });

@@ -40,8 +40,9 @@ function startNode(short: string, peer?: string, extra = ''): Promise<ChildProce
     'io:format("ready~n"),',
     '(fun L() -> case io:get_line("") of eof -> halt(0); _ -> L() end end)().',
   ].join(' ');
-  const child = spawn('erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot],
-    { env: nodeEnv({ BEAM_OBSERVER_DIR: discovery }) });
+  const child = spawn('erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot], {
+    env: nodeEnv({ BEAM_OBSERVER_DIR: discovery }),
+  });
   nodes.push(child);
   return waitForOutput(child, /ready/, short).then(() => child);
 }
@@ -49,8 +50,19 @@ function startNode(short: string, peer?: string, extra = ''): Promise<ChildProce
 /** Evaluate an expression in a node from a short-lived node of our own (what an operator's remsh does). */
 function evalIn(node: string, expression: string): string {
   const probe = `probe_${randomBytes(3).toString('hex')}`;
-  const result = spawnSync('erl', ['-noshell', '-sname', probe, '-setcookie', COOKIE, '-eval',
-    `io:format("~p~n", [erpc:call('${node}', fun() -> ${expression} end)]), halt().`], { encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(
+    'erl',
+    [
+      '-noshell',
+      '-sname',
+      probe,
+      '-setcookie',
+      COOKIE,
+      '-eval',
+      `io:format("~p~n", [erpc:call('${node}', fun() -> ${expression} end)]), halt().`,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
   return result.stdout.trim();
 }
 
@@ -59,8 +71,11 @@ before(async () => {
   writeFileSync(join(workspace, 'README.md'), '# a cluster\n');
   await startNode(names.a);
   // B is busy: one process computing without pause keeps one of its schedulers at work.
-  await startNode(names.b, full(names.a), 'register(only_on_b, spawn(fun() -> receive stop -> ok end end)), ' +
-    'spawn(fun Spin() -> _ = lists:seq(1, 1000), Spin() end),');
+  await startNode(
+    names.b,
+    full(names.a),
+    'register(only_on_b, spawn(fun() -> receive stop -> ok end end)), ' + 'spawn(fun Spin() -> _ = lists:seq(1, 1000), Spin() end),',
+  );
   await startNode(names.c, full(names.a));
   workbench = await startObserverWorkbench(scratch, { name: 'cluster' });
 });
@@ -84,7 +99,7 @@ describe('a cluster over Erlang distribution', () => {
     const row = (text: string) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
     await workbench.step('the host picker', () => row('localhost').waitFor({ timeout: 15_000 }));
     await page.keyboard.press('Enter');
-    await workbench.step('epmd\'s names, the three nodes among them', async () => {
+    await workbench.step("epmd's names, the three nodes among them", async () => {
       for (const short of Object.values(names)) await row(short).waitFor({ timeout: 15_000 });
     });
     await workbench.screenshot('cluster-1-epmd-names');
@@ -92,13 +107,18 @@ describe('a cluster over Erlang distribution', () => {
     await row(names.a).waitFor({ timeout: 5_000 });
     await page.keyboard.press('Enter');
     await workbench.step('the cookie prompt', () =>
-      page.locator('.quick-input-widget', { hasText: `Cookie of ${names.a} on localhost` }).waitFor({ timeout: 10_000 }));
+      page.locator('.quick-input-widget', { hasText: `Cookie of ${names.a} on localhost` }).waitFor({ timeout: 10_000 }),
+    );
     assert.equal(await input.getAttribute('type'), 'password', 'the cookie is typed like a password');
     await input.fill(COOKIE);
     await page.keyboard.press('Enter');
     await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);
     await workbench.step('the status bar shows the node', () =>
-      page.locator('.statusbar-item', { hasText: new RegExp(`${names.a}@${HOST} \\d+%`) }).first().waitFor({ timeout: 30_000 }));
+      page
+        .locator('.statusbar-item', { hasText: new RegExp(`${names.a}@${HOST} \\d+%`) })
+        .first()
+        .waitFor({ timeout: 30_000 }),
+    );
     assert.equal(readdirSync(discovery).length, 1, 'the agent now runs in A (and wrote its discovery file)');
   });
 
@@ -110,30 +130,49 @@ describe('a cluster over Erlang distribution', () => {
       for (const short of Object.values(names)) {
         const line = frame.locator('[role="row"]', { hasText: full(short) }).first();
         await line.waitFor({ timeout: 30_000 });
-        await waitForAsync(async () => /\d+%/.test(await line.innerText()) && /\d+(\.\d+)?\s*[KMG]i?B/.test(await line.innerText()),
-          30_000, `figures for ${short}`);
+        await waitForAsync(
+          async () => /\d+%/.test(await line.innerText()) && /\d+(\.\d+)?\s*[KMG]i?B/.test(await line.innerText()),
+          30_000,
+          `figures for ${short}`,
+        );
       }
     });
     // B's spinning process shows: at least a third of its schedulers busy, while A is nearly idle.
     const utilisation = async (short: string) =>
-      Number(/(\d+)%/.exec(await frame.locator('[role="row"]', { hasText: full(short) }).first().innerText())?.[1]);
+      Number(
+        /(\d+)%/.exec(
+          await frame
+            .locator('[role="row"]', { hasText: full(short) })
+            .first()
+            .innerText(),
+        )?.[1],
+      );
     await workbench.step('B busier than A', () =>
-      waitForAsync(async () => (await utilisation(names.b)) >= 33 && (await utilisation(names.a)) < 20, 20_000, 'B busy, A idle'));
+      waitForAsync(async () => (await utilisation(names.b)) >= 33 && (await utilisation(names.a)) < 20, 20_000, 'B busy, A idle'),
+    );
     await new Promise((r) => setTimeout(r, 2000)); // a few samples for the sparklines
     await workbench.screenshot('cluster-2-overview');
   });
 
-  it('a row selects its node: the process tree shows that node\'s processes', async () => {
+  it("a row selects its node: the process tree shows that node's processes", async () => {
     const { page } = workbench;
     const frame = workbench.webview();
-    await frame.locator('[role="row"]', { hasText: full(names.b) }).first().click();
+    await frame
+      .locator('[role="row"]', { hasText: full(names.b) })
+      .first()
+      .click();
     await workbench.step('the status bar follows', () =>
-      page.locator('.statusbar-item', { hasText: new RegExp(`${names.b}@${HOST} \\d+%`) }).first().waitFor({ timeout: 20_000 }));
+      page
+        .locator('.statusbar-item', { hasText: new RegExp(`${names.b}@${HOST} \\d+%`) })
+        .first()
+        .waitFor({ timeout: 20_000 }),
+    );
     // Right after a click in a webview: filterProcesses presses Enter on the filter box itself.
     await filterProcesses(workbench, 'only_on_b');
     const processes = await workbench.expandedView('BEAM Processes');
-    await workbench.step('B\'s own registered process in the tree', () =>
-      processes.locator('.monaco-list-row', { hasText: 'only_on_b' }).first().waitFor({ timeout: 20_000 }));
+    await workbench.step("B's own registered process in the tree", () =>
+      processes.locator('.monaco-list-row', { hasText: 'only_on_b' }).first().waitFor({ timeout: 20_000 }),
+    );
     await workbench.screenshot('cluster-3-process-of-b');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
@@ -145,26 +184,37 @@ describe('a cluster over Erlang distribution', () => {
     const picker = frame.locator('vscode-single-select.node-select');
     await workbench.step('the picker, showing B', async () => {
       await picker.waitFor({ timeout: 30_000 });
-      await waitForAsync(async () => (await picker.evaluate((el: { value: string }) => el.value)).endsWith(`|${full(names.b)}`),
-        10_000, 'B selected in the picker');
+      await waitForAsync(
+        async () => (await picker.evaluate((el: { value: string }) => el.value)).endsWith(`|${full(names.b)}`),
+        10_000,
+        'B selected in the picker',
+      );
     });
     await picker.click();
     await workbench.step('C in the open list', () =>
-      picker.getByRole('option', { name: `${full(names.c)} (via ${full(names.a)})` }).click());
+      picker.getByRole('option', { name: `${full(names.c)} (via ${full(names.a)})` }).click(),
+    );
     await workbench.step('the charts and the status bar follow', () =>
-      page.locator('.statusbar-item', { hasText: new RegExp(`${names.c}@${HOST} \\d+%`) }).first().waitFor({ timeout: 20_000 }));
+      page
+        .locator('.statusbar-item', { hasText: new RegExp(`${names.c}@${HOST} \\d+%`) })
+        .first()
+        .waitFor({ timeout: 20_000 }),
+    );
     await workbench.step('the charts name C', () =>
-      waitForAsync(async () => (await picker.evaluate((el: { value: string }) => el.value)).endsWith(`|${full(names.c)}`),
-        10_000, 'C selected in the picker'));
+      waitForAsync(
+        async () => (await picker.evaluate((el: { value: string }) => el.value)).endsWith(`|${full(names.c)}`),
+        10_000,
+        'C selected in the picker',
+      ),
+    );
     await new Promise((r) => setTimeout(r, 2000));
     await workbench.screenshot('cluster-4-charts-node-picker');
     await workbench.runCommand('View: Close All Editors');
   });
 
-  it('a pid that A printed for a process of B, hovered in a log, is B\'s process', async () => {
+  it("a pid that A printed for a process of B, hovered in a log, is B's process", async () => {
     // How A prints the pid of B's process: the first number is B as A sees it.
-    const printed = evalIn(full(names.a), `pid_to_list(erpc:call('${full(names.b)}', erlang, whereis, [only_on_b]))`)
-      .replace(/"/g, '');
+    const printed = evalIn(full(names.a), `pid_to_list(erpc:call('${full(names.b)}', erlang, whereis, [only_on_b]))`).replace(/"/g, '');
     assert.match(printed, /^<[1-9]\d*\.\d+\.\d+>$/, `a pid of another node: ${printed}`);
     writeFileSync(join(workspace, 'a.log'), `12:00:00.001 [error] worker ${printed} did not answer\n`);
     const summary = await workbench.hoverIn('a.log', printed, 'only_on_b');
@@ -180,8 +230,7 @@ describe('a cluster over Erlang distribution', () => {
     await workbench.runCommand('BEAM Observer: Show Cluster Overview');
     const frame = workbench.webview();
     const line = frame.locator('[role="row"]', { hasText: full(names.c) }).first();
-    await workbench.step('C marked gone', () =>
-      waitForAsync(async () => /gone/i.test(await line.innerText()), 20_000, 'C gone'));
+    await workbench.step('C marked gone', () => waitForAsync(async () => /gone/i.test(await line.innerText()), 20_000, 'C gone'));
     await workbench.screenshot('cluster-6-node-gone');
   });
 
@@ -204,7 +253,8 @@ describe('a cluster over Erlang distribution', () => {
     await page.keyboard.press('Enter');
     // The extension asks once more, saying why.
     await workbench.step('asked again, with the reason', () =>
-      page.locator('.quick-input-widget', { hasText: 'The node refused this cookie.' }).waitFor({ timeout: 30_000 }));
+      page.locator('.quick-input-widget', { hasText: 'The node refused this cookie.' }).waitFor({ timeout: 30_000 }),
+    );
     await workbench.screenshot('cluster-7-wrong-cookie');
     await input.fill('still_not_it');
     await page.keyboard.press('Enter');
@@ -218,13 +268,18 @@ describe('a cluster over Erlang distribution', () => {
     const before = readdirSync(discovery);
     assert.match(evalIn(full(names.a), 'exit(whereis(beam_observer_sup), kill)'), /true/);
     await workbench.step('the offer to load it again', () =>
-      page.locator('.notification-toast', { hasText: `the agent in ${full(names.a)} stopped` }).waitFor({ timeout: 20_000 }));
+      page.locator('.notification-toast', { hasText: `the agent in ${full(names.a)} stopped` }).waitFor({ timeout: 20_000 }),
+    );
     await workbench.screenshot('cluster-8-agent-stopped');
     await page.locator('.notification-toast').getByRole('button', { name: 'Load Agent Again' }).first().click();
     // The cookie typed at the first attach is remembered (SecretStorage): no prompt this time.
     await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);
     await workbench.step('connected again', () =>
-      page.locator('.statusbar-item', { hasText: new RegExp(`${HOST} \\d+%`) }).first().waitFor({ timeout: 30_000 }));
+      page
+        .locator('.statusbar-item', { hasText: new RegExp(`${HOST} \\d+%`) })
+        .first()
+        .waitFor({ timeout: 30_000 }),
+    );
     assert.equal(evalIn(full(names.a), 'is_pid(whereis(beam_observer_listener))'), 'true');
     assert.equal(readdirSync(discovery).length, before.length, 'the same node, one discovery file');
   });
@@ -234,12 +289,20 @@ describe('a cluster over Erlang distribution', () => {
     await workbench.clearNotifications();
     nodes[0].kill('SIGKILL'); // A's VM dies: the agent pushed into it dies with it
     await workbench.step('A shown disconnected', () =>
-      page.locator('.statusbar-item', { hasText: `${full(names.a)}: disconnected` }).first().waitFor({ timeout: 10_000 }));
+      page
+        .locator('.statusbar-item', { hasText: `${full(names.a)}: disconnected` })
+        .first()
+        .waitFor({ timeout: 10_000 }),
+    );
     await startNode(names.a); // the same name and cookie, a new VM without any agent
     // Its name is watched in epmd; the remembered cookie attaches it again, with no prompt.
     await workbench.waitForNotification(`attached to ${full(names.a)}`, 30_000);
     await workbench.step('connected to the new VM', () =>
-      page.locator('.statusbar-item', { hasText: new RegExp(`${names.a}@${HOST} \\d+%`) }).first().waitFor({ timeout: 30_000 }));
+      page
+        .locator('.statusbar-item', { hasText: new RegExp(`${names.a}@${HOST} \\d+%`) })
+        .first()
+        .waitFor({ timeout: 30_000 }),
+    );
     assert.equal(evalIn(full(names.a), 'is_pid(whereis(beam_observer_listener))'), 'true');
   });
 
@@ -249,9 +312,19 @@ describe('a cluster over Erlang distribution', () => {
     farHost = createOtherHost();
     const farShort = `far_${RUN}`;
     const farName = `${farShort}@${farHost.address}`;
-    const far = farHost.spawn('erl', ['-noshell', '-name', farName, '-setcookie', COOKIE, '-eval',
-      'register(far_away_worker, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.'],
-    nodeEnv());
+    const far = farHost.spawn(
+      'erl',
+      [
+        '-noshell',
+        '-name',
+        farName,
+        '-setcookie',
+        COOKIE,
+        '-eval',
+        'register(far_away_worker, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.',
+      ],
+      nodeEnv(),
+    );
     await waitForOutput(far, /ready/, 'the far node');
 
     await workbench.clearNotifications();
@@ -262,7 +335,8 @@ describe('a cluster over Erlang distribution', () => {
     await input.fill('Other host');
     await page.keyboard.press('Enter');
     await workbench.step('the host prompt', () =>
-      page.locator('.quick-input-widget', { hasText: 'Host name or address' }).waitFor({ timeout: 10_000 }));
+      page.locator('.quick-input-widget', { hasText: 'Host name or address' }).waitFor({ timeout: 10_000 }),
+    );
     await input.fill(farHost.address);
     await page.keyboard.press('Enter');
     await workbench.step('the names epmd lists over there', () => row(farShort).waitFor({ timeout: 15_000 }));
@@ -273,19 +347,24 @@ describe('a cluster over Erlang distribution', () => {
     await page.keyboard.press('Enter');
     await workbench.waitForNotification(`attached to ${farName} through a relay`, 30_000);
     await workbench.step('the status bar shows the far node', () =>
-      page.locator('.statusbar-item', { hasText: new RegExp(`${farShort}@${farHost!.address.replace(/\./g, '\\.')} \\d+%`) })
-        .first().waitFor({ timeout: 30_000 }));
+      page
+        .locator('.statusbar-item', { hasText: new RegExp(`${farShort}@${farHost!.address.replace(/\./g, '\\.')} \\d+%`) })
+        .first()
+        .waitFor({ timeout: 30_000 }),
+    );
     await workbench.runCommand('BEAM Observer: Filter Processes…');
     await input.fill('far_away_worker');
     await page.keyboard.press('Enter');
     const processes = await workbench.expandedView('BEAM Processes');
-    await workbench.step('the far node\'s own process in the tree', () =>
-      processes.locator('.monaco-list-row', { hasText: 'far_away_worker' }).first().waitFor({ timeout: 20_000 }));
+    await workbench.step("the far node's own process in the tree", () =>
+      processes.locator('.monaco-list-row', { hasText: 'far_away_worker' }).first().waitFor({ timeout: 20_000 }),
+    );
     // The overview shows the far node's cluster, not the relay helper the agent runs in.
     await workbench.runCommand('BEAM Observer: Show Cluster Overview');
     const frame = workbench.webview();
-    await workbench.step('the overview of the far node\'s cluster', () =>
-      frame.getByText(`Cluster of ${farName}`).waitFor({ timeout: 20_000 }));
+    await workbench.step("the overview of the far node's cluster", () =>
+      frame.getByText(`Cluster of ${farName}`).waitFor({ timeout: 20_000 }),
+    );
     assert.equal(await frame.locator('[role="row"]', { hasText: 'beam_observer_attach' }).count(), 0, 'no helper row');
     await workbench.screenshot('cluster-9-relay-to-another-host');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
@@ -296,14 +375,25 @@ describe('a cluster over Erlang distribution', () => {
 
     // It comes back (a container restarted): the far host's epmd lists it again, and the relay is back.
     await workbench.clearNotifications();
-    const again = farHost.spawn('erl', ['-noshell', '-name', farName, '-setcookie', COOKIE, '-eval',
-      'register(far_away_again, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.'],
-    nodeEnv());
+    const again = farHost.spawn(
+      'erl',
+      [
+        '-noshell',
+        '-name',
+        farName,
+        '-setcookie',
+        COOKIE,
+        '-eval',
+        'register(far_away_again, spawn(fun() -> receive stop -> ok end end)), io:format("ready~n"), receive never -> ok end.',
+      ],
+      nodeEnv(),
+    );
     await waitForOutput(again, /ready/, 'the far node, again');
     await workbench.waitForNotification(`attached to ${farName} through a relay`, 30_000);
     await filterProcesses(workbench, 'far_away_again');
-    await workbench.step('the new far VM\'s process in the tree', () =>
-      processes.locator('.monaco-list-row', { hasText: 'far_away_again' }).first().waitFor({ timeout: 20_000 }));
+    await workbench.step("the new far VM's process in the tree", () =>
+      processes.locator('.monaco-list-row', { hasText: 'far_away_again' }).first().waitFor({ timeout: 20_000 }),
+    );
     await workbench.screenshot('cluster-10-relay-back');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
     again.kill('SIGKILL');

@@ -56,8 +56,9 @@ const agents = () => discoveryFiles(discovery);
 
 /** The one agent the debugged VM runs, once it has written its discovery file (and the dead VM's is pruned). */
 async function theAgent(other: number | undefined, timeoutMs = 60_000): Promise<DiscoveryFile> {
-  await workbench.step('the debugged VM\'s agent in the discovery dir', () =>
-    waitFor(() => agents().length === 1 && agents()[0].osPid !== other, timeoutMs, `one agent, not OS pid ${other}`));
+  await workbench.step("the debugged VM's agent in the discovery dir", () =>
+    waitFor(() => agents().length === 1 && agents()[0].osPid !== other, timeoutMs, `one agent, not OS pid ${other}`),
+  );
   return agents()[0];
 }
 
@@ -67,14 +68,15 @@ const statusBecomes = (pattern: RegExp, timeoutMs: number) => statusBecomesIn(wo
 async function processInTree(name: string): Promise<void> {
   const processes = await workbench.expandedView('BEAM Processes');
   await workbench.step(`${name} in the process tree`, () =>
-    processes.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 }));
+    processes.locator('.monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 }),
+  );
 }
 
 /** A debug session's own views fill the sidebar: fold them to give the process tree room. */
 async function roomForTheTree(): Promise<void> {
   for (const title of ['Variables', 'Watch', 'Call Stack', 'Breakpoints']) {
     const header = workbench.page.locator('.pane-header', { hasText: title }).first();
-    if (await header.getAttribute('aria-expanded') === 'true') await header.click();
+    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
   }
 }
 
@@ -83,38 +85,57 @@ async function expectStateInTree(text: string): Promise<void> {
   await roomForTheTree();
   const processes = await workbench.expandedView('BEAM Processes');
   const row = processes.locator('.monaco-list-row').first();
-  if (await row.getAttribute('aria-expanded') !== 'true') await row.click();
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
   const state = processes.locator('.monaco-list-row', { has: workbench.page.locator('.label-name', { hasText: /^State$/ }) }).first();
   await workbench.step('the State group', () => state.waitFor({ timeout: 10_000 }));
-  if (await state.getAttribute('aria-expanded') !== 'true') await state.click();
+  if ((await state.getAttribute('aria-expanded')) !== 'true') await state.click();
   await workbench.step(`${text} in the state`, () =>
-    processes.locator('.monaco-list-row', { hasText: text }).first().waitFor({ timeout: 20_000 }));
+    processes.locator('.monaco-list-row', { hasText: text }).first().waitFor({ timeout: 20_000 }),
+  );
 }
 
 before(async () => {
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   mkdirSync(discovery, { recursive: true });
-  writeFileSync(join(workspace, '.vscode', 'launch.json'), JSON.stringify({
-    version: '0.2.0',
-    configurations: [{
-      type: 'erlang', request: 'launch', name: 'Debug the shop node',
-      eval: 'register(shop_checkout, spawn(fun() -> receive stop -> ok end end))',
-    }, {
-      // ElixirLS's type, modelled as ElixirLS runs it: a launcher VM first, then the adapter's VM, where
-      // the task runs with the project's modules interpreted; the debugger evaluates Elixir.
-      type: 'mix_task', request: 'launch', name: 'Debug the Elixir shop', task: 'run', taskArgs: ['--no-halt'],
-      cwd: '${workspaceFolder}', interpret: ['lib/shop/cache.ex'],
-      eval: [
-        '{:ok, _} = Agent.start_link(fn -> %{cart: [:apple, :pear], total: 42} end, name: :shop_cart)',
-        'spawn(fn -> Shop.Cache.churn(0) end)',
-        '{:ok, _} = Shop.Cache.start_link([])',
-      ].join('\n'),
-    }],
-  }, null, 2));
+  writeFileSync(
+    join(workspace, '.vscode', 'launch.json'),
+    JSON.stringify(
+      {
+        version: '0.2.0',
+        configurations: [
+          {
+            type: 'erlang',
+            request: 'launch',
+            name: 'Debug the shop node',
+            eval: 'register(shop_checkout, spawn(fun() -> receive stop -> ok end end))',
+          },
+          {
+            // ElixirLS's type, modelled as ElixirLS runs it: a launcher VM first, then the adapter's VM, where
+            // the task runs with the project's modules interpreted; the debugger evaluates Elixir.
+            type: 'mix_task',
+            request: 'launch',
+            name: 'Debug the Elixir shop',
+            task: 'run',
+            taskArgs: ['--no-halt'],
+            cwd: '${workspaceFolder}',
+            interpret: ['lib/shop/cache.ex'],
+            eval: [
+              '{:ok, _} = Agent.start_link(fn -> %{cart: [:apple, :pear], total: 42} end, name: :shop_cart)',
+              'spawn(fn -> Shop.Cache.churn(0) end)',
+              '{:ok, _} = Shop.Cache.start_link([])',
+            ].join('\n'),
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
   mkdirSync(join(workspace, 'lib', 'shop'), { recursive: true });
   writeFileSync(join(workspace, 'lib', 'shop', 'cache.ex'), SHOP_CACHE);
   workbench = await startObserverWorkbench(scratch, {
-    extraExtensionDirs: [STAND_IN_ADAPTER], name: 'debug',
+    extraExtensionDirs: [STAND_IN_ADAPTER],
+    name: 'debug',
     // No Elixir language in code-server: breakpoints in .ex files as in any file.
     settings: { 'debug.allowBreakpointsEverywhere': true },
   });
@@ -125,7 +146,7 @@ after(() => teardown(scratch, workbench));
 describe('a node run by a debug session', () => {
   let first: DiscoveryFile;
 
-  it('is attached and selected as the session starts, with no step of the user\'s', async () => {
+  it("is attached and selected as the session starts, with no step of the user's", async () => {
     await extensionActive(workbench);
     await workbench.runCommand('Debug: Start Debugging');
     first = await theAgent(undefined);
@@ -136,7 +157,7 @@ describe('a node run by a debug session', () => {
     await workbench.screenshot('debug-1-session-attached');
   });
 
-  it('Restart: the session\'s new VM is attached and selected', async () => {
+  it("Restart: the session's new VM is attached and selected", async () => {
     await workbench.runCommand('Debug: Restart');
     const second = await theAgent(first.osPid);
     assert.equal(second.launchedBy, first.launchedBy, 'the same session');
@@ -157,7 +178,8 @@ describe('a node run by a debug session', () => {
     process.kill(first.osPid, 0); // the VM lives on
     const toast = (text: string) => page.locator('.notification-toast', { hasText: text }).first();
     await workbench.step('the offer to load the agent again', () =>
-      toast('the agent in nonode@nohost stopped; the node is still running').waitFor({ timeout: 15_000 }));
+      toast('the agent in nonode@nohost stopped; the node is still running').waitFor({ timeout: 15_000 }),
+    );
     await workbench.screenshot('debug-2-agent-killed');
     await toast('the agent in nonode@nohost stopped').getByRole('button', { name: 'Load Agent Again' }).click();
     // No prompt and no terminal: the extension asks the debug adapter to evaluate the start in the VM.
@@ -175,10 +197,10 @@ describe('a node run by a debug session', () => {
     const elapsed = await statusBecomes(/nonode@nohost: disconnected/, 5_000);
     assert.ok(elapsed <= 2000, `took ${elapsed} ms`);
     await workbench.step('the tree says so too', () =>
-      workbench.page.getByText('nonode@nohost: disconnected').first().waitFor({ timeout: 5_000 }));
+      workbench.page.getByText('nonode@nohost: disconnected').first().waitFor({ timeout: 5_000 }),
+    );
     // The adapter ends the session with its VM; the user starts it again.
-    await workbench.step('the session ended', () =>
-      workbench.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
+    await workbench.step('the session ended', () => workbench.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
     await workbench.runCommand('Debug: Start Debugging');
     const next = await theAgent(first.osPid);
     assert.match(next.launchedBy ?? '', /^debug:/);
@@ -200,7 +222,9 @@ function setWorkspaceSettings(settings: Record<string, unknown>): void {
 /** Every agent that writes a discovery file while `action` runs, by OS pid (a launcher VM's lives 2-3 s). */
 async function agentsSeenWhile<T>(action: () => Promise<T>): Promise<{ result: T; seen: Map<number, DiscoveryFile> }> {
   const seen = new Map<number, DiscoveryFile>();
-  const poll = setInterval(() => { for (const a of agents()) seen.set(a.osPid, a); }, 50);
+  const poll = setInterval(() => {
+    for (const a of agents()) seen.set(a.osPid, a);
+  }, 50);
   try {
     return { result: await action(), seen };
   } finally {
@@ -229,13 +253,17 @@ async function startElixirSession(): Promise<{ vm: DiscoveryFile; launcher: Disc
 }
 
 /** The log lines about connecting to an OS pid (after the first `since` characters of the log). */
-const connectionsTo = (osPid: number, since = 0) => workbench.extensionLogText().slice(since).split('\n')
-  .filter((line) => line.includes(`OS pid ${osPid}`) && /connected to|lost|failed/.test(line));
+const connectionsTo = (osPid: number, since = 0) =>
+  workbench
+    .extensionLogText()
+    .slice(since)
+    .split('\n')
+    .filter((line) => line.includes(`OS pid ${osPid}`) && /connected to|lost|failed/.test(line));
 
-describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as ElixirLS runs it)', () => {
+describe("an Elixir node run by a debug session (ElixirLS's type, mix_task, as ElixirLS runs it)", () => {
   let node: DiscoveryFile;
 
-  it('F5: exactly one node, the adapter VM\'s, never the launcher VM\'s; its states are Elixir', async () => {
+  it("F5: exactly one node, the adapter VM's, never the launcher VM's; its states are Elixir", async () => {
     const { page } = workbench;
     await workbench.runCommand('Debug: Stop');
     await workbench.step('the Erlang session ended', () => page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
@@ -243,18 +271,22 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as 
     await workbench.runCommand('Go to File...');
     await page.locator('.quick-input-widget input').fill(`cache.ex:${BREAK_LINE}`);
     await workbench.step('cache.ex in Go to File', () =>
-      page.locator('.quick-input-list .monaco-list-row', { hasText: 'cache.ex' }).first().waitFor({ timeout: 15_000 }));
+      page.locator('.quick-input-list .monaco-list-row', { hasText: 'cache.ex' }).first().waitFor({ timeout: 15_000 }),
+    );
     await page.keyboard.press('Enter');
-    await workbench.step('cache.ex open', () => page.locator('.editor-group-container .tab', { hasText: 'cache.ex' }).waitFor({ timeout: 10_000 }));
+    await workbench.step('cache.ex open', () =>
+      page.locator('.editor-group-container .tab', { hasText: 'cache.ex' }).waitFor({ timeout: 10_000 }),
+    );
     await workbench.runCommand('Debug: Toggle Breakpoint');
     await workbench.step('the breakpoint in the gutter', () =>
-      page.locator('.editor-group-container .codicon-debug-breakpoint').first().waitFor({ timeout: 5_000 }));
+      page.locator('.editor-group-container .codicon-debug-breakpoint').first().waitFor({ timeout: 5_000 }),
+    );
 
     const { vm, launcher } = await startElixirSession();
     node = vm;
     assert.match(node.launchedBy ?? '', /^debug:[0-9a-f]{12}$/);
     assert.deepEqual(connectionsTo(launcher.osPid), [], 'the launcher VM was never connected to');
-    assert.equal(connectionsTo(vm.osPid).filter((l) => l.includes('connected to')).length, 1, 'one connection to the session\'s VM');
+    assert.equal(connectionsTo(vm.osPid).filter((l) => l.includes('connected to')).length, 1, "one connection to the session's VM");
     const listed = await listedNodes(workbench, 'debug-6-elixirls-one-node');
     assert.equal(listed.length, 1, `one node listed: ${JSON.stringify(listed)}`);
     assert.match(listed[0], new RegExp(`OS pid ${vm.osPid}$`));
@@ -287,7 +319,7 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as 
     await workbench.screenshot('debug-7-breakpoint-held');
   });
 
-  it('the debugger\'s own processes are grouped apart, with their summed figure', async () => {
+  it("the debugger's own processes are grouped apart, with their summed figure", async () => {
     // The interpreter's anonymous processes (one per interpreted process, spawned with a fun: erlang:apply/2)
     // beside the node's own erlang:apply/2 processes: only the interpreter's go under the group.
     const { page } = workbench;
@@ -296,12 +328,16 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as 
     const group = processes.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Debugger$/ }) }).first();
     // The tree refreshes each second and re-renders its rows: read the row once it holds still.
     const text = await workbench.step('the Debugger group row', () => waitForText(group, 20_000));
-    assert.match(text, /[2-9] processes · [\d.]+k? reds\/s/, 'the interpreter\'s processes, their reductions summed');
+    assert.match(text, /[2-9] processes · [\d.]+k? reds\/s/, "the interpreter's processes, their reductions summed");
     const ownRows = processes.locator('.monaco-list-row', { hasText: /erlang:apply\/2/ });
-    await workbench.step('the node\'s own erlang:apply/2 processes stay in the list', () => ownRows.first().waitFor({ timeout: 10_000 }));
+    await workbench.step("the node's own erlang:apply/2 processes stay in the list", () => ownRows.first().waitFor({ timeout: 10_000 }));
     await group.click();
-    await workbench.step('the interpreter\'s processes under the group, marked', () =>
-      processes.locator('.monaco-list-row', { hasText: /erlang:apply\/2[\s\S]*· debugger/ }).first().waitFor({ timeout: 10_000 }));
+    await workbench.step("the interpreter's processes under the group, marked", () =>
+      processes
+        .locator('.monaco-list-row', { hasText: /erlang:apply\/2[\s\S]*· debugger/ })
+        .first()
+        .waitFor({ timeout: 10_000 }),
+    );
     await workbench.screenshot('debug-8-debugger-grouped');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
@@ -317,7 +353,8 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as 
     await statusBecomes(/reconnecting/, 5_000);
     const toast = (text: string) => page.locator('.notification-toast', { hasText: text }).first();
     await workbench.step('the offer to load the agent again', () =>
-      toast('the agent in nonode@nohost stopped').waitFor({ timeout: 15_000 }));
+      toast('the agent in nonode@nohost stopped').waitFor({ timeout: 15_000 }),
+    );
     await toast('the agent in nonode@nohost stopped').getByRole('button', { name: 'Load Agent Again' }).click();
     await statusBecomes(/nonode@nohost \d+%/, 15_000);
     const restarted = agents().find((a) => a.osPid === node.osPid);
@@ -333,10 +370,11 @@ describe('an Elixir node run by a debug session (ElixirLS\'s type, mix_task, as 
   it('with autoAttach "terminals" too: one node, bound to its session, gone on Stop', async () => {
     setWorkspaceSettings({ 'beamObserver.autoAttach': 'terminals' });
     await workbench.step('the setting applied', () =>
-      waitFor(() => /terminals: autoAttach is terminals/.test(workbench.extensionLogText()), 10_000, 'autoAttach terminals in the log'));
+      waitFor(() => /terminals: autoAttach is terminals/.test(workbench.extensionLogText()), 10_000, 'autoAttach terminals in the log'),
+    );
     const { vm, launcher } = await startElixirSession();
     assert.deepEqual(connectionsTo(launcher.osPid), [], 'the launcher VM was never connected to');
-    assert.equal(connectionsTo(vm.osPid).filter((l) => l.includes('connected to')).length, 1, 'one connection to the session\'s VM');
+    assert.equal(connectionsTo(vm.osPid).filter((l) => l.includes('connected to')).length, 1, "one connection to the session's VM");
     const listed = await listedNodes(workbench);
     assert.equal(listed.length, 1, `one node listed: ${JSON.stringify(listed)}`);
     // Bound to its session: Load Agent Again would go through the debugger, and Stop ends it.
@@ -362,15 +400,32 @@ async function stopAndExpectNodeGone(vm: DiscoveryFile): Promise<void> {
       await new Promise((r) => setTimeout(r, 25));
     }
   });
-  assert.ok(shown.every((t) => !/disconnected|reconnecting/.test(t)), `shown after Stop: ${JSON.stringify([...new Set(shown)])}`);
+  assert.ok(
+    shown.every((t) => !/disconnected|reconnecting/.test(t)),
+    `shown after Stop: ${JSON.stringify([...new Set(shown)])}`,
+  );
   await workbench.step('the session ended', () => page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }));
-  await workbench.step('its VM exits', () => waitFor(() => { try { process.kill(vm.osPid, 0); return false; } catch { return true; } }, 15_000, 'the VM gone'));
+  await workbench.step('its VM exits', () =>
+    waitFor(
+      () => {
+        try {
+          process.kill(vm.osPid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      15_000,
+      'the VM gone',
+    ),
+  );
   // Long enough for a reconnection attempt (the first comes after 250 ms).
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(connectionsTo(vm.osPid, logBefore), [], 'no lost connection, no failed reconnection, no new connection');
   const processes = await workbench.expandedView('BEAM Processes');
   await workbench.step('the welcome text is back', () =>
-    processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 5_000 }));
+    processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: 5_000 }),
+  );
   await workbench.screenshot('debug-9-stopped');
 }
 

@@ -25,7 +25,7 @@ let agent: AgentClient | undefined;
 /** The demo node's agent, reached from the test itself to learn real pids. */
 async function demoAgent(): Promise<AgentClient> {
   if (agent) return agent;
-  await waitFor(() => readdirSync(discovery).some((f) => f.endsWith('.json')), 90_000, 'the demo node\'s discovery file');
+  await waitFor(() => readdirSync(discovery).some((f) => f.endsWith('.json')), 90_000, "the demo node's discovery file");
   const file = readdirSync(discovery).find((f) => f.endsWith('.json'))!;
   const info = JSON.parse(readFileSync(join(discovery, file), 'utf8')) as DiscoveryFile;
   agent = await AgentClient.connect(info);
@@ -64,24 +64,33 @@ describe('BEAM Observer in VS Code', () => {
     const { page } = workbench;
     await workbench.startInTerminal('OVERLOAD_SCENARIOS=mailbox,pool iex -S mix', /iex\(1\)>/);
     await workbench.step('the status bar shows the connected node', () =>
-      page.locator('.statusbar-item', { hasText: /nonode@nohost \d+%/ }).first().waitFor({ timeout: 60_000 }));
+      page
+        .locator('.statusbar-item', { hasText: /nonode@nohost \d+%/ })
+        .first()
+        .waitFor({ timeout: 60_000 }),
+    );
     const processes = await workbench.expandedView('BEAM Processes');
     await workbench.step('processes in the tree', () =>
-      processes.locator('.monaco-list-row', { hasText: /reds\/s/ }).first().waitFor({ timeout: 30_000 }));
+      processes
+        .locator('.monaco-list-row', { hasText: /reds\/s/ })
+        .first()
+        .waitFor({ timeout: 30_000 }),
+    );
     await workbench.screenshot('2-process-tree');
   });
 
-  it('keeps the agent\'s own processes under one row, with what they cost', async () => {
+  it("keeps the agent's own processes under one row, with what they cost", async () => {
     await filterProcesses(workbench, 'beam_observer'); // the agent's registered processes
     const processes = await workbench.expandedView('BEAM Processes');
     const group = processes.locator('.monaco-list-row', { hasText: 'BEAM Observer agent' }).first();
-    await workbench.step('the agent\'s row', () => group.waitFor({ timeout: 20_000 }));
+    await workbench.step("the agent's row", () => group.waitFor({ timeout: 20_000 }));
     assert.match(await group.innerText(), /\d+ process(es)? · [\d.]+k? reds\/s/);
     const rows = await processes.locator('.monaco-list-row').allInnerTexts();
     assert.equal(rows.length, 1, `only the group at the top level while collapsed: ${JSON.stringify(rows)}`);
     await group.click();
     await workbench.step('its processes inside', () =>
-      processes.locator('.monaco-list-row', { hasText: 'beam_observer_ranking' }).first().waitFor({ timeout: 10_000 }));
+      processes.locator('.monaco-list-row', { hasText: 'beam_observer_ranking' }).first().waitFor({ timeout: 10_000 }),
+    );
     await workbench.screenshot('2b-agent-group');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
@@ -90,14 +99,17 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.runCommand('BEAM Observer: Sort Processes by Memory');
     const processes = await workbench.expandedView('BEAM Processes');
     await workbench.step('the view says it sorts by memory', () =>
-      processes.locator('.pane-header', { hasText: 'by Memory' }).waitFor({ timeout: 15_000 }));
+      processes.locator('.pane-header', { hasText: 'by Memory' }).waitFor({ timeout: 15_000 }),
+    );
     await workbench.step('a memory figure leads the first row', async () => {
       const first = processes.locator('.monaco-list-row').first();
       await first.locator('.label-description', { hasText: /MB/ }).waitFor({ timeout: 20_000 });
     });
     const labels = await processes.locator('.monaco-list-row .label-name').allInnerTexts();
-    assert.ok(labels.slice(0, 10).some((l) => /Overload\.(BigState|Pool\.CopyingWorker)/.test(l)),
-      `top rows by memory: ${labels.slice(0, 10).join(', ')}`);
+    assert.ok(
+      labels.slice(0, 10).some((l) => /Overload\.(BigState|Pool\.CopyingWorker)/.test(l)),
+      `top rows by memory: ${labels.slice(0, 10).join(', ')}`,
+    );
     await workbench.screenshot('3-sorted-by-memory');
   });
 
@@ -122,7 +134,11 @@ describe('BEAM Observer in VS Code', () => {
     // Move into the state so the list scrolls its first lines into view.
     await page.keyboard.press('ArrowDown');
     await workbench.step('state lines under it', () =>
-      processes.locator('.monaco-list-row', { hasText: /Overload\.BigState\.Catalogue/ }).first().waitFor({ timeout: 30_000 }));
+      processes
+        .locator('.monaco-list-row', { hasText: /Overload\.BigState\.Catalogue/ })
+        .first()
+        .waitFor({ timeout: 30_000 }),
+    );
     const text = (await processes.locator('.monaco-list-row').allInnerTexts()).join('\n');
     assert.match(text, /sku: "SKU-1"/);
     assert.doesNotMatch(text, /sk_live_demo_only/, 'the field marked secret is not shown');
@@ -136,18 +152,23 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.runCommand('BEAM Observer: Inspect Process State…');
     const input = page.locator('.quick-input-widget input');
     await workbench.step('the process quick pick', () =>
-      page.locator('.quick-input-list .monaco-list-row', { hasText: 'Overload.' }).first().waitFor({ timeout: 20_000 }));
+      page.locator('.quick-input-list .monaco-list-row', { hasText: 'Overload.' }).first().waitFor({ timeout: 20_000 }),
+    );
     await input.fill('Overload.Probe');
     await workbench.step('the probe in the quick pick', () =>
-      page.locator('.quick-input-list .monaco-list-row', { hasText: probe }).first().waitFor({ timeout: 10_000 }));
+      page.locator('.quick-input-list .monaco-list-row', { hasText: probe }).first().waitFor({ timeout: 10_000 }),
+    );
     await page.keyboard.press('Enter');
     await workbench.step('the state document tab', () =>
-      page.locator('.editor-group-container .tab', { hasText: `${probe} Overload.Probe` }).waitFor({ timeout: 20_000 }));
+      page.locator('.editor-group-container .tab', { hasText: `${probe} Overload.Probe` }).waitFor({ timeout: 20_000 }),
+    );
     await workbench.step('the state text', () =>
-      page.locator('.monaco-editor .view-lines', { hasText: 'work_ms_max_last_10' }).waitFor({ timeout: 10_000 }));
+      page.locator('.monaco-editor .view-lines', { hasText: 'work_ms_max_last_10' }).waitFor({ timeout: 10_000 }),
+    );
     // Terms, not Elixir source: a language of BEAM Observer's own, so no Elixir language server starts for it.
     await workbench.step('the document in the "Elixir term" language', () =>
-      page.locator('.statusbar-item', { hasText: 'Elixir term (BEAM Observer)' }).first().waitFor({ timeout: 10_000 }));
+      page.locator('.statusbar-item', { hasText: 'Elixir term (BEAM Observer)' }).first().waitFor({ timeout: 10_000 }),
+    );
     await workbench.screenshot('5-inspect-state');
   });
 
@@ -161,7 +182,7 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.screenshot('6-pid-hover');
   });
 
-  it('the context menu peeks a mailbox and goes to a process\'s current function', async () => {
+  it("the context menu peeks a mailbox and goes to a process's current function", async () => {
     const { page } = workbench;
     await page.keyboard.press('Escape');
     const processes = await workbench.expandedView('BEAM Processes');
@@ -180,13 +201,16 @@ describe('BEAM Observer in VS Code', () => {
     };
     await menuItem('Peek Messages');
     await workbench.step('the mailbox document', () =>
-      page.locator('.monaco-editor .view-lines', { hasText: /Mailbox\s+of\s+<0\.\d+\.0>:\s+showing\s+\d+\s+of\s+\d+\s+queued\s+messages/ })
-        .waitFor({ timeout: 15_000 }));
+      page
+        .locator('.monaco-editor .view-lines', { hasText: /Mailbox\s+of\s+<0\.\d+\.0>:\s+showing\s+\d+\s+of\s+\d+\s+queued\s+messages/ })
+        .waitFor({ timeout: 15_000 }),
+    );
 
     await menuItem('Go to Current Function');
     // The probe waits in gen_server's loop: the agent gives the absolute path of OTP's source.
     await workbench.step('gen_server.erl opened at the current line', () =>
-      page.locator('.editor-group-container .tab', { hasText: 'gen_server.erl' }).waitFor({ timeout: 15_000 }));
+      page.locator('.editor-group-container .tab', { hasText: 'gen_server.erl' }).waitFor({ timeout: 15_000 }),
+    );
     await workbench.screenshot('6b-current-function');
     await workbench.runCommand('BEAM Observer: Clear Process Filter');
   });
@@ -197,9 +221,9 @@ describe('BEAM Observer in VS Code', () => {
     await workbench.runCommand('BEAM Observer: Open Load Charts');
     const frame = workbench.webview();
     await workbench.step('the charts in the editor panel', () =>
-      frame.getByText('Scheduler utilisation', { exact: false }).first().waitFor({ timeout: 30_000 }));
-    await workbench.step('the node name in the charts', () =>
-      frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
+      frame.getByText('Scheduler utilisation', { exact: false }).first().waitFor({ timeout: 30_000 }),
+    );
+    await workbench.step('the node name in the charts', () => frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
     await workbench.runCommand('Notifications: Clear All Notifications');
     await new Promise((r) => setTimeout(r, 3000)); // a few live samples
     await workbench.screenshot('7-load-charts');
@@ -214,8 +238,7 @@ describe('BEAM Observer in VS Code', () => {
     if ((await tree.getAttribute('aria-expanded')) === 'true') await tree.click({ position: { x: 12, y: 10 } });
     await workbench.expandedView('BEAM Load');
     const frame = workbench.webview();
-    await workbench.step('the charts in the sidebar', () =>
-      frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
+    await workbench.step('the charts in the sidebar', () => frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
     await workbench.step('samples drawn in the sidebar', async () => {
       // The legend shows the latest utilisation once samples have arrived.
       const body = frame.locator('body');

@@ -22,7 +22,7 @@ const statusBecomes = (pattern: RegExp, timeoutMs: number) => statusBecomesIn(wo
 async function erlPrompt(count: number, timeoutMs = 60_000): Promise<void> {
   await workbench.step(`Erlang shell prompt ${count}>`, async () => {
     const deadline = Date.now() + timeoutMs;
-    while (!new RegExp(`^${count}>`, "m").test(await workbench.terminalText())) {
+    while (!new RegExp(`^${count}>`, 'm').test(await workbench.terminalText())) {
       if (Date.now() > deadline) throw new Error(`no prompt ${count}>; the terminal shows:\n${await workbench.terminalText()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -61,7 +61,7 @@ describe('faults', () => {
     await erlPrompt(1);
     await statusBecomes(/nonode@nohost \d+%/, 60_000);
     const now = agents();
-    assert.equal(now.length, 1, 'the dead VM\'s discovery file was pruned');
+    assert.equal(now.length, 1, "the dead VM's discovery file was pruned");
     assert.ok(!before.includes(now[0].osPid), 'a new VM');
     await workbench.screenshot('faults-2-reattached');
     // The dead VM, listed as disconnected until then, is gone from the node list.
@@ -70,7 +70,7 @@ describe('faults', () => {
     assert.match(listed[0], new RegExp(`^nonode@nohost ?connected · OS pid ${now[0].osPid}$`));
   });
 
-  it('killing the agent leaves the node alive; the extension offers to load it again, through the node\'s terminal', async () => {
+  it("killing the agent leaves the node alive; the extension offers to load it again, through the node's terminal", async () => {
     const { page } = workbench;
     const [agent] = agents();
     await workbench.typeInTerminal('exit(whereis(beam_observer_sup), kill).', { reuse: true });
@@ -79,12 +79,14 @@ describe('faults', () => {
     process.kill(agent.osPid, 0);
     const toast = (text: string) => page.locator('.notification-toast', { hasText: text }).first();
     await workbench.step('the offer to load the agent again', () =>
-      toast('the agent in nonode@nohost stopped; the node is still running').waitFor({ timeout: 15_000 }));
+      toast('the agent in nonode@nohost stopped; the node is still running').waitFor({ timeout: 15_000 }),
+    );
     await workbench.screenshot('faults-3-agent-killed');
     await toast('the agent in nonode@nohost stopped').getByRole('button', { name: 'Load Agent Again' }).click();
     // A node without a name or a debugger is reached through its own shell, in the terminal it runs in.
     await workbench.step('the expression for its shell, with the terminal found', () =>
-      toast('beam_observer_agent:start().').waitFor({ timeout: 15_000 }));
+      toast('beam_observer_agent:start().').waitFor({ timeout: 15_000 }),
+    );
     await toast('beam_observer_agent:start().').getByRole('button', { name: 'Type in Terminal' }).click();
     await statusBecomes(/nonode@nohost \d+%/, 15_000);
     const [restarted] = agents();
@@ -97,7 +99,8 @@ describe('faults', () => {
     await workbench.runCommand('BEAM Observer: Open Load Charts');
     await workbench.page.locator('.editor-group-container .tab', { hasText: 'BEAM Load' }).waitFor({ timeout: 15_000 });
     await workbench.step('the charts panel drawing the node before the reload', () =>
-      workbench.webview().getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
+      workbench.webview().getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }),
+    );
     // Keys typed while the webview has focus go to its iframe first: give the focus back to the workbench.
     await workbench.page.locator('.part.sidebar .composite.title').first().click();
     // code-server has no "Restart Extension Host"; reloading the window starts a new host,
@@ -108,12 +111,12 @@ describe('faults', () => {
     reloaded.catch(() => undefined); // rejected before it is awaited: not an unhandled rejection
     await workbench.runCommand('Developer: Reload Window');
     await workbench.step('the window reloads', () => reloaded);
-    await workbench.step('the workbench is back', () =>
-      workbench.page.locator('.part.activitybar').waitFor({ timeout: 60_000 }));
+    await workbench.step('the workbench is back', () => workbench.page.locator('.part.activitybar').waitFor({ timeout: 60_000 }));
     await statusBecomes(/nonode@nohost \d+%/, 60_000);
     const frame = workbench.webview();
     await workbench.step('the charts panel restored, drawing the node', () =>
-      frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }));
+      frame.getByText('nonode@nohost').first().waitFor({ timeout: 30_000 }),
+    );
     await workbench.screenshot('faults-4-after-host-restart');
   });
 });

@@ -17,31 +17,41 @@ const extension = join(scratch.dir, 'hello');
 
 function writeHelloExtension(): void {
   mkdirSync(extension, { recursive: true });
-  writeFileSync(join(extension, 'package.json'), JSON.stringify({
-    name: 'hello',
-    displayName: 'Hello E2E',
-    publisher: 'beam-observer-test',
-    version: '0.0.1',
-    engines: { vscode: '^1.90.0' },
-    main: './extension.js',
-    activationEvents: ['onCommand:helloE2e.sayHello', 'onCommand:helloE2e.showEnvironment'],
-    contributes: {
-      commands: [
-        { command: 'helloE2e.sayHello', title: 'Say Hello', category: 'Hello E2E' },
-        { command: 'helloE2e.showEnvironment', title: 'Show Environment', category: 'Hello E2E' },
-      ],
-    },
-  }, null, 2));
-  writeFileSync(join(extension, 'extension.js'), [
-    "const vscode = require('vscode');",
-    'exports.activate = (context) => {',
-    "  context.subscriptions.push(vscode.commands.registerCommand('helloE2e.sayHello', () =>",
-    "    vscode.window.showInformationMessage('hello from e2e')));",
-    "  context.subscriptions.push(vscode.commands.registerCommand('helloE2e.showEnvironment', () =>",
-    "    vscode.window.showInformationMessage(`HELLO_E2E_MARK=${process.env.HELLO_E2E_MARK}`)));",
-    '};',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(extension, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'hello',
+        displayName: 'Hello E2E',
+        publisher: 'beam-observer-test',
+        version: '0.0.1',
+        engines: { vscode: '^1.90.0' },
+        main: './extension.js',
+        activationEvents: ['onCommand:helloE2e.sayHello', 'onCommand:helloE2e.showEnvironment'],
+        contributes: {
+          commands: [
+            { command: 'helloE2e.sayHello', title: 'Say Hello', category: 'Hello E2E' },
+            { command: 'helloE2e.showEnvironment', title: 'Show Environment', category: 'Hello E2E' },
+          ],
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(extension, 'extension.js'),
+    [
+      "const vscode = require('vscode');",
+      'exports.activate = (context) => {',
+      "  context.subscriptions.push(vscode.commands.registerCommand('helloE2e.sayHello', () =>",
+      "    vscode.window.showInformationMessage('hello from e2e')));",
+      "  context.subscriptions.push(vscode.commands.registerCommand('helloE2e.showEnvironment', () =>",
+      '    vscode.window.showInformationMessage(`HELLO_E2E_MARK=${process.env.HELLO_E2E_MARK}`)));',
+      '};',
+      '',
+    ].join('\n'),
+  );
 }
 
 let workbench: Workbench;
@@ -56,7 +66,8 @@ after(() => teardown(scratch, workbench));
 
 test('the explorer lists the workspace folder', async () => {
   await workbench.step('finding notes.log in the explorer', () =>
-    workbench.page.getByRole('treeitem', { name: 'notes.log' }).waitFor({ state: 'visible', timeout: 30_000 }));
+    workbench.page.getByRole('treeitem', { name: 'notes.log' }).waitFor({ state: 'visible', timeout: 30_000 }),
+  );
 });
 
 test('Go to File opens notes.log in an editor', async () => {
@@ -100,8 +111,10 @@ test('the integrated terminal runs what is typed', async () => {
   await workbench.typeInTerminal('echo "e2e-$((6 * 7))"');
   // The typed line itself contains "e2e-$((6 * 7))"; only the shell's output is the bare "e2e-42".
   await workbench.step('waiting for the echo in the terminal', () =>
-    workbench.page.locator('.terminal-wrapper.active .xterm-rows > div', { hasText: /^\s*e2e-42\s*$/ })
-      .waitFor({ state: 'attached', timeout: 15_000 }));
+    workbench.page
+      .locator('.terminal-wrapper.active .xterm-rows > div', { hasText: /^\s*e2e-42\s*$/ })
+      .waitFor({ state: 'attached', timeout: 15_000 }),
+  );
   assert.match(await workbench.terminalText(), /^e2e-42$/m);
 });
 

@@ -73,11 +73,20 @@ async function callEveryMethod(node: FixtureNode): Promise<void> {
     await client.processState(node.pids.counter);
     await client.processMessages(node.pids.small_mailbox, 1);
     const failing: (() => Promise<unknown>)[] = [
-      () => client.processState(node.pids.stuck, 50), () => client.processState(node.pids.plain),
-      () => client.processMessages(node.pids.huge_mailbox), () => client.processInfo('<5.1.0>'),
-      () => client.processInfo('not a pid'), () => client.processInfo('<0.32767.8191>'), () => client.listProcesses({ limit: 0 }),
+      () => client.processState(node.pids.stuck, 50),
+      () => client.processState(node.pids.plain),
+      () => client.processMessages(node.pids.huge_mailbox),
+      () => client.processInfo('<5.1.0>'),
+      () => client.processInfo('not a pid'),
+      () => client.processInfo('<0.32767.8191>'),
+      () => client.listProcesses({ limit: 0 }),
     ];
-    for (const call of failing) await call().then(() => undefined, () => undefined);
+    for (const call of failing) {
+      await call().then(
+        () => undefined,
+        () => undefined,
+      );
+    }
   } finally {
     client.dispose();
   }
@@ -97,7 +106,10 @@ describe('agent fuzzing (erl node)', () => {
       extraArgs: ['-kernel', 'logger', '[{handler,default,logger_std_h,#{config => #{type => standard_error}}}]'],
     });
     await callEveryMethod(node);
-    const warmupCounts = Object.fromEntries(CATEGORIES.map((c) => [c, Math.max(4, Math.ceil(MAIN_COUNTS[c] / WARMUP_DIVISOR))])) as Record<Category, number>;
+    const warmupCounts = Object.fromEntries(CATEGORIES.map((c) => [c, Math.max(4, Math.ceil(MAIN_COUNTS[c] / WARMUP_DIVISOR))])) as Record<
+      Category,
+      number
+    >;
     warmup = await runRound(node, 'warm-up', mix(seed, 0xa11ce), warmupCounts, true, 0);
     console.log(warmup.stats.summary(warmup.elapsedMs));
     // The fixture's own commands load code the first time too.
@@ -113,14 +125,22 @@ describe('agent fuzzing (erl node)', () => {
     await node?.stop();
   });
 
-  it(`answers at least ${MIN_TOTAL_INPUTS} malformed inputs with documented outcomes only, none hanging or crashing`, { timeout: 120_000 }, async () => {
-    const main = await runRound(node, 'main', seed, { ...MAIN_COUNTS }, false, SLOWLORIS_INPUTS);
-    console.log(main.stats.summary(main.elapsedMs));
-    const failed = warmup.stats.failureCount + main.stats.failureCount;
-    assert.equal(failed, 0, `${failed} failure(s), replay with BEAM_OBSERVER_FUZZ_SEED=${seed}`
-      + `${main.stats.stopped ? ' (stopped early)' : ''}:\n${[warmup.stats.report(), main.stats.report()].filter(Boolean).join('\n')}`);
-    assert.ok(main.stats.total() >= MIN_TOTAL_INPUTS, `only ${main.stats.total()} inputs were sent`);
-  });
+  it(
+    `answers at least ${MIN_TOTAL_INPUTS} malformed inputs with documented outcomes only, none hanging or crashing`,
+    { timeout: 120_000 },
+    async () => {
+      const main = await runRound(node, 'main', seed, { ...MAIN_COUNTS }, false, SLOWLORIS_INPUTS);
+      console.log(main.stats.summary(main.elapsedMs));
+      const failed = warmup.stats.failureCount + main.stats.failureCount;
+      assert.equal(
+        failed,
+        0,
+        `${failed} failure(s), replay with BEAM_OBSERVER_FUZZ_SEED=${seed}` +
+          `${main.stats.stopped ? ' (stopped early)' : ''}:\n${[warmup.stats.report(), main.stats.report()].filter(Boolean).join('\n')}`,
+      );
+      assert.ok(main.stats.total() >= MIN_TOTAL_INPUTS, `only ${main.stats.total()} inputs were sent`);
+    },
+  );
 
   it('afterwards: a legitimate client is served, no atom was created, memory is back, no user process died', async () => {
     const client = await AgentClient.connect({ port: node.port, token: node.token });
@@ -134,8 +154,12 @@ describe('agent fuzzing (erl node)', () => {
 
     // Connections and workers are gone; long-lived agent processes may need a moment to collect.
     await assertNodeUnharmed(node, {
-      atomsBaseline, atomsMessage: `the fuzzing created atoms (seed ${seed})`,
-      memoryBaseline, settleMs: 5000, pollMs: 250, note: ` (seed ${seed})`,
+      atomsBaseline,
+      atomsMessage: `the fuzzing created atoms (seed ${seed})`,
+      memoryBaseline,
+      settleMs: 5000,
+      pollMs: 250,
+      note: ` (seed ${seed})`,
     });
   });
 });

@@ -115,7 +115,10 @@ describe('loading into a running node', () => {
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
-        child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('\n')) resolve(out.trim()); });
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
         child.once('exit', () => reject(new Error(`node exited: ${out}`)));
       });
       const [port, token] = line.split(' ');
@@ -260,7 +263,7 @@ describe('agent failures never hurt the node', () => {
 });
 
 describe('Elixir node', () => {
-  it('formats state with inspect and honours the application\'s Inspect redactions', async () => {
+  it("formats state with inspect and honours the application's Inspect redactions", async () => {
     const node = await startElixirFixture();
     try {
       const client = await AgentClient.connect({ port: node.port, token: node.token });

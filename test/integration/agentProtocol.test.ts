@@ -35,12 +35,11 @@ describe('agent protocol (erl node)', () => {
     assert.ok(info.schedulers.dirtyCpu >= 1);
     assert.ok(info.processLimit > 1000);
     assert.equal(info.wordSize, 8);
-    assert.deepEqual(info.capabilities.sort(),
-      ['cluster', 'load', 'process/info', 'process/messages', 'process/state', 'processes/list']);
+    assert.deepEqual(info.capabilities.sort(), ['cluster', 'load', 'process/info', 'process/messages', 'process/state', 'processes/list']);
     assert.equal(info.limits.maxFrameBytes, 1024 * 1024);
   });
 
-  it('a connection\'s samplers end with it', async () => {
+  it("a connection's samplers end with it", async () => {
     // Alive agent processes, and registry entries (a dead one left there would be a leak).
     const count = async () => {
       const { count: alive, registered } = await node.command<{ count: number; registered: number }>('agent_pids');
@@ -77,7 +76,10 @@ describe('agent protocol (erl node)', () => {
     assert.equal(s.utilisation.dirtyCpu.length, s.schedulers.dirtyCpu);
     for (const u of [...s.utilisation.normal, ...s.utilisation.dirtyCpu]) assert.ok(u >= 0 && u <= 1);
     // The fixture's busy process keeps a scheduler partly busy.
-    assert.ok(samples.some((x) => x.utilisation.normalAvg > 0), 'some utilisation measured');
+    assert.ok(
+      samples.some((x) => x.utilisation.normalAvg > 0),
+      'some utilisation measured',
+    );
     assert.equal(s.runQueue.normal.avg.length, s.schedulers.total);
     assert.ok(s.runQueue.readings >= 2, `readings ${s.runQueue.readings}`);
     assert.ok(s.memory.total > s.memory.processes && s.memory.processes > 0);
@@ -139,11 +141,17 @@ describe('agent protocol (erl node)', () => {
     assert.deepEqual(pids, [node.pids.big_state, node.pids.counter, node.pids.stuck].sort());
 
     const byPid = await client.listProcesses({ filter: node.pids.plain, limit: 50 });
-    assert.deepEqual(byPid.rows.map((r) => r.pid), [node.pids.plain]);
+    assert.deepEqual(
+      byPid.rows.map((r) => r.pid),
+      [node.pids.plain],
+    );
 
     const agentRows = await client.listProcesses({ filter: 'beam_observer', limit: 50 });
     assert.ok(agentRows.rows.length >= 3);
-    assert.ok(agentRows.rows.every((r) => r.agent), 'agent processes are marked');
+    assert.ok(
+      agentRows.rows.every((r) => r.agent),
+      'agent processes are marked',
+    );
   });
 
   it('processes/list validates its parameters', async () => {
@@ -168,7 +176,10 @@ describe('agent protocol (erl node)', () => {
     assert.ok((info.stacktrace[0].line ?? 0) > 0);
     assert.match(info.stacktrace[0].source ?? '', /^\/.*\/gen_server\.erl$/, 'absolute source path');
     assert.ok(info.memory > 0 && info.heapSize > 0 && info.totalHeapSize >= info.heapSize);
-    assert.ok(info.dictionary.some((e) => e.key === "'$initial_call'"), 'dictionary is formatted');
+    assert.ok(
+      info.dictionary.some((e) => e.key === "'$initial_call'"),
+      'dictionary is formatted',
+    );
     assert.ok(!('messages' in info));
     assert.match(info.groupLeader, /^<\d+\.\d+\.\d+>$/);
 
@@ -201,7 +212,7 @@ describe('agent protocol (erl node)', () => {
     assert.equal(state.bytes, Buffer.byteLength(state.text));
   });
 
-  it('process/state of a gen_event (OTP\'s erl_signal_server) answers', async () => {
+  it("process/state of a gen_event (OTP's erl_signal_server) answers", async () => {
     const { rows } = await client.listProcesses({ filter: 'erl_signal_server', limit: 1 });
     const state = await client.processState(rows[0].pid);
     assert.equal(state.behaviour, 'gen_event');
@@ -253,10 +264,16 @@ describe('agent protocol (erl node)', () => {
   it('process/messages peeks a short mailbox and refuses a long one', async () => {
     const peek = await client.processMessages(node.pids.small_mailbox, 3);
     assert.equal(peek.total, 5);
-    assert.deepEqual(peek.messages.map((m) => m.text), ['{hello,1}', '{hello,2}', '{hello,3}']);
+    assert.deepEqual(
+      peek.messages.map((m) => m.text),
+      ['{hello,1}', '{hello,2}', '{hello,3}'],
+    );
 
-    await rejectsWithCode(client.processMessages(node.pids.huge_mailbox), ErrorCodes.MailboxTooLarge,
-      /has 20000 queued messages; peeking is refused above 10000/);
+    await rejectsWithCode(
+      client.processMessages(node.pids.huge_mailbox),
+      ErrorCodes.MailboxTooLarge,
+      /has 20000 queued messages; peeking is refused above 10000/,
+    );
     await rejectsWithCode(client.processMessages(node.pids.small_mailbox, 101), ErrorCodes.InvalidParams, /limit/);
     const alive = await node.command<Record<string, boolean>>('alive');
     assert.ok(Object.values(alive).every(Boolean), 'no fixture process died');

@@ -21,7 +21,15 @@ import { ErrorCodes, HandshakeStatus } from '../../extension/src/protocol/agentP
 import { AGENT_EBIN, FixtureNode, nodeEnv, startErlangFixture } from '../support/beamNode';
 import { agentMemory, assertNodeUnharmed, atomCount } from '../support/nodeHealth';
 import {
-  HttpResponse, JsonRpcResponse, Op, RawConnection, clientFrame, closePayload, expectedAccept, handshake, openRaw,
+  HttpResponse,
+  JsonRpcResponse,
+  Op,
+  RawConnection,
+  clientFrame,
+  closePayload,
+  expectedAccept,
+  handshake,
+  openRaw,
   textFrame,
 } from '../support/rawAgentSocket';
 import { sleep } from '../support/wait';
@@ -30,8 +38,13 @@ import { sleep } from '../support/wait';
  * Expect the agent to refuse the upgrade with this status and this exact
  * text, and to close the connection.
  */
-async function expectRefused(node: FixtureNode, overrides: Record<string, string | null>, status: number,
-  message: string, requestLine?: string): Promise<HttpResponse> {
+async function expectRefused(
+  node: FixtureNode,
+  overrides: Record<string, string | null>,
+  status: number,
+  message: string,
+  requestLine?: string,
+): Promise<HttpResponse> {
   const { response, conn } = await handshake(node, overrides, requestLine);
   try {
     assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${response.body}`);
@@ -163,15 +176,24 @@ describe('agent transport and security (erl node)', () => {
 
   describe('upgrade request', () => {
     it('answers a plain GET (no Upgrade) with 426', async () => {
-      const response = await expectRefused(node, { Upgrade: null, Connection: null, 'Sec-WebSocket-Key': null, 'Sec-WebSocket-Version': null },
-        HandshakeStatus.UpgradeRequired, 'not a WebSocket upgrade request');
+      const response = await expectRefused(
+        node,
+        { Upgrade: null, Connection: null, 'Sec-WebSocket-Key': null, 'Sec-WebSocket-Version': null },
+        HandshakeStatus.UpgradeRequired,
+        'not a WebSocket upgrade request',
+      );
       assert.equal(response.reason, 'Upgrade Required');
       assert.equal(response.headers['sec-websocket-version'], '13');
     });
 
     it('answers a POST with 405', async () => {
-      const response = await expectRefused(node, {}, HandshakeStatus.MethodNotAllowed,
-        'method not allowed: WebSocket upgrade requires GET', 'POST / HTTP/1.1');
+      const response = await expectRefused(
+        node,
+        {},
+        HandshakeStatus.MethodNotAllowed,
+        'method not allowed: WebSocket upgrade requires GET',
+        'POST / HTTP/1.1',
+      );
       assert.equal(response.headers['allow'], 'GET');
     });
 
@@ -196,10 +218,12 @@ describe('agent transport and security (erl node)', () => {
         // A TLS ClientHello prefix, control bytes and junk, then an empty line
         // (the agent reads up to the blank line, or 8192 bytes, or 5 s,
         // before it judges a head).
-        conn.write(Buffer.concat([
-          Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, 0x00, 0xff, 0x7f]),
-          Buffer.from('\x00 garbage \x01\x02 not http\r\n\r\n', 'latin1'),
-        ]));
+        conn.write(
+          Buffer.concat([
+            Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, 0x00, 0xff, 0x7f]),
+            Buffer.from('\x00 garbage \x01\x02 not http\r\n\r\n', 'latin1'),
+          ]),
+        );
         const response = await conn.readHttpResponse();
         assert.equal(response.status, 400);
         assert.equal(response.reason, 'Bad Request');
@@ -282,7 +306,10 @@ describe('agent transport and security (erl node)', () => {
           else await sleep(50);
         }
         assert.ok(accepted, `no new client accepted after one left; statuses ${statuses.join(',')}`);
-        assert.ok(statuses.every((s) => s === 101 || s === 503), `statuses ${statuses.join(',')}`);
+        assert.ok(
+          statuses.every((s) => s === 101 || s === 503),
+          `statuses ${statuses.join(',')}`,
+        );
         const answer = await rpc(accepted, { jsonrpc: '2.0', id: 'after-cap', method: 'initialize' });
         assert.equal(answer.id, 'after-cap');
         assert.ok(answer.result);
@@ -330,14 +357,19 @@ describe('agent transport and security (erl node)', () => {
   describe('frames', () => {
     let conn: RawConnection | undefined;
     const open = async () => (conn = await openRaw(node));
-    const cleanup = () => { conn?.destroy(); conn = undefined; };
+    const cleanup = () => {
+      conn?.destroy();
+      conn = undefined;
+    };
 
     it('closes with 1002 on an unmasked client frame', async () => {
       try {
         const c = await open();
         c.write(clientFrame(Op.text, '{"jsonrpc":"2.0","id":1,"method":"initialize"}', { mask: false }));
         await expectCloseFrame(c, 1002, 'client frames must be masked');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('closes with 1009 as soon as a frame header announces more than 1 MiB', async () => {
@@ -352,7 +384,9 @@ describe('agent transport and security (erl node)', () => {
         c.write(header); // and no payload
         await expectCloseFrame(c, 1009, 'message too big');
         assert.ok(Date.now() - sent < 1000, 'the close came without waiting for the payload');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('accepts a frame of exactly 1 MiB', async () => {
@@ -367,7 +401,9 @@ describe('agent transport and security (erl node)', () => {
         const answer = await c.readJson(5000);
         assert.equal(answer.id, 'big');
         assert.ok(answer.result, JSON.stringify(answer.error));
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('closes with 1003 on a binary frame', async () => {
@@ -375,7 +411,9 @@ describe('agent transport and security (erl node)', () => {
         const c = await open();
         c.write(clientFrame(Op.binary, Buffer.from('{"jsonrpc":"2.0","id":1,"method":"initialize"}')));
         await expectCloseFrame(c, 1003, 'binary frames are not supported; send JSON text');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('closes with 1007 on invalid UTF-8 in a text frame', async () => {
@@ -383,7 +421,9 @@ describe('agent transport and security (erl node)', () => {
         const c = await open();
         c.write(clientFrame(Op.text, Buffer.from([0x22, 0xc3, 0x28, 0x22])));
         await expectCloseFrame(c, 1007, 'text message is not valid UTF-8');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('answers a ping between fragments with a pong, then answers the reassembled request', async () => {
@@ -404,7 +444,9 @@ describe('agent transport and security (erl node)', () => {
         assert.equal(answer.id, 'frag');
         assert.equal(answer.result?.node, 'nonode@nohost');
         await c.expectSilence(100);
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('closes with 1002 on a continuation frame without a message in progress', async () => {
@@ -412,7 +454,9 @@ describe('agent transport and security (erl node)', () => {
         const c = await open();
         c.write(clientFrame(Op.continuation, '{"jsonrpc":"2.0"}'));
         await expectCloseFrame(c, 1002, 'continuation frame without a message in progress');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('closes with 1002 on a new data frame while a fragmented message is in progress', async () => {
@@ -421,7 +465,9 @@ describe('agent transport and security (erl node)', () => {
         c.write(clientFrame(Op.text, '{"jsonrpc":', { fin: false }));
         c.write(clientFrame(Op.text, '"2.0"}'));
         await expectCloseFrame(c, 1002, 'new data frame while a fragmented message is in progress');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('closes with 1002 on a control frame over 125 bytes', async () => {
@@ -429,7 +475,9 @@ describe('agent transport and security (erl node)', () => {
         const c = await open();
         c.write(clientFrame(Op.ping, Buffer.alloc(126, 0x61)));
         await expectCloseFrame(c, 1002, 'control frame payload too long');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('closes with 1002 on reserved bits and on an unknown opcode', async () => {
@@ -439,12 +487,16 @@ describe('agent transport and security (erl node)', () => {
         frame[0] |= 0x40; // RSV1: no extension was negotiated
         c.write(frame);
         await expectCloseFrame(c, 1002, 'reserved bits set');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
       try {
         const c = await open();
         c.write(clientFrame(0x3, 'x'));
         await expectCloseFrame(c, 1002, 'unknown opcode');
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
 
     it('echoes a client close frame with the same code', async () => {
@@ -453,15 +505,17 @@ describe('agent transport and security (erl node)', () => {
           const c = await open();
           c.write(clientFrame(Op.close, closePayload(code, 'bye')));
           await expectCloseFrame(c, code, '');
-        } finally { cleanup(); }
+        } finally {
+          cleanup();
+        }
       }
     });
 
     it('answers an invalid close frame with 1002 or 1007', async () => {
       const cases: [Buffer, number][] = [
-        [Buffer.from([0x03]), 1002],                                  // a 1-byte payload
-        [closePayload(1005), 1002],                                   // a code that must never be sent
-        [closePayload(2000), 1002],                                   // an unassigned code
+        [Buffer.from([0x03]), 1002], // a 1-byte payload
+        [closePayload(1005), 1002], // a code that must never be sent
+        [closePayload(2000), 1002], // an unassigned code
         [Buffer.concat([closePayload(1000), Buffer.from([0xff])]), 1007], // a reason that is not UTF-8
       ];
       for (const [payload, code] of cases) {
@@ -469,7 +523,9 @@ describe('agent transport and security (erl node)', () => {
           const c = await open();
           c.write(clientFrame(Op.close, payload));
           await expectCloseFrame(c, code, '');
-        } finally { cleanup(); }
+        } finally {
+          cleanup();
+        }
       }
     });
   });
@@ -495,11 +551,9 @@ describe('agent transport and security (erl node)', () => {
 
     it('refuses a version other than 2.0 with -32600, keeping the id', async () => {
       const answer = await rpc(conn, { jsonrpc: '1.0', id: 5, method: 'initialize' });
-      assertError(answer, 5, ErrorCodes.InvalidRequest,
-        'invalid request: expected {"jsonrpc": "2.0", "method": string, ...}');
+      assertError(answer, 5, ErrorCodes.InvalidRequest, 'invalid request: expected {"jsonrpc": "2.0", "method": string, ...}');
       const noMethod = await rpc(conn, { jsonrpc: '2.0', id: 'm' });
-      assertError(noMethod, 'm', ErrorCodes.InvalidRequest,
-        'invalid request: expected {"jsonrpc": "2.0", "method": string, ...}');
+      assertError(noMethod, 'm', ErrorCodes.InvalidRequest, 'invalid request: expected {"jsonrpc": "2.0", "method": string, ...}');
     });
 
     it('answers an unknown method with -32601 naming it', async () => {
@@ -562,8 +616,11 @@ describe('agent transport and security (erl node)', () => {
         const ok = answers.filter((a) => a.result);
         const limited = answers.filter((a) => a.error?.code === ErrorCodes.RateLimited);
         const busy = answers.filter((a) => a.error?.code === ErrorCodes.TooManyInflight);
-        assert.equal(ok.length + limited.length + busy.length, count,
-          `other answers: ${JSON.stringify(answers.find((a) => !a.result && a.error?.code !== -32007 && a.error?.code !== -32008))}`);
+        assert.equal(
+          ok.length + limited.length + busy.length,
+          count,
+          `other answers: ${JSON.stringify(answers.find((a) => !a.result && a.error?.code !== -32007 && a.error?.code !== -32008))}`,
+        );
         assert.ok(limited.length >= 100, `${limited.length} rate-limited of ${count}`);
         assert.ok(ok.length >= 8, `${ok.length} served`);
         for (const a of limited) assert.match(a.error!.message, /^rate limit exceeded/);
@@ -601,14 +658,23 @@ describe('agent transport and security (erl node)', () => {
         const timedOut = answers.filter((a) => a.answer.error?.code === ErrorCodes.Timeout);
         assert.equal(refused.length, 4, JSON.stringify(answers));
         assert.equal(timedOut.length, 8, JSON.stringify(answers));
-        assert.deepEqual(refused.map((a) => a.answer.id).sort((x, y) => (x as number) - (y as number)), [9, 10, 11, 12]);
-        assert.deepEqual(timedOut.map((a) => a.answer.id).sort((x, y) => (x as number) - (y as number)), [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert.deepEqual(
+          refused.map((a) => a.answer.id).sort((x, y) => (x as number) - (y as number)),
+          [9, 10, 11, 12],
+        );
+        assert.deepEqual(
+          timedOut.map((a) => a.answer.id).sort((x, y) => (x as number) - (y as number)),
+          [1, 2, 3, 4, 5, 6, 7, 8],
+        );
         for (const r of refused) {
           assert.equal(r.answer.error!.message, 'too many requests in flight on this connection');
           assert.ok(r.at < 500, `refused after ${r.at} ms, not at once`);
         }
         for (const t of timedOut) {
-          assert.match(t.answer.error!.message, new RegExp(`^process ${node.pids.stuck.replace(/[<>.]/g, '\\$&')} did not answer within 1500 ms`));
+          assert.match(
+            t.answer.error!.message,
+            new RegExp(`^process ${node.pids.stuck.replace(/[<>.]/g, '\\$&')} did not answer within 1500 ms`),
+          );
           assert.ok(t.at >= 1400 && t.at < 3500, `timed out after ${t.at} ms`);
         }
 
@@ -629,12 +695,18 @@ describe('agent transport and security (erl node)', () => {
         assert.equal(client.info.node, 'nonode@nohost');
         assert.equal(client.info.limits.maxClients, 8);
         const rows = await client.listProcesses({ filter: 'fixture_counter', limit: 5 });
-        assert.deepEqual(rows.rows.map((r) => r.pid), [node.pids.counter]);
+        assert.deepEqual(
+          rows.rows.map((r) => r.pid),
+          [node.pids.counter],
+        );
 
         // Agent processes hibernate or collect garbage after the load: give them a moment.
         await assertNodeUnharmed(node, {
-          atomsBaseline: atomsAtStart, atomsMessage: 'no atom was created by what the tests sent',
-          memoryBaseline, settleMs: 3000, pollMs: 200,
+          atomsBaseline: atomsAtStart,
+          atomsMessage: 'no atom was created by what the tests sent',
+          memoryBaseline,
+          settleMs: 3000,
+          pollMs: 200,
         });
       } finally {
         client.dispose();
@@ -643,19 +715,29 @@ describe('agent transport and security (erl node)', () => {
   });
 });
 
-describe('the token and the node\'s logs', () => {
+describe("the token and the node's logs", () => {
   it('a crash report of the agent killed from outside never prints the token', () => {
     // The agent killed from outside: its listener exits with the supervisor and OTP logs its state.
-    const result = spawnSync('erl', ['-noshell', '-pa', AGENT_EBIN, '-eval', [
-      '{ok, #{token := T}} = beam_observer_agent:start(),',
-      'io:format("token ~s~n", [T]),',
-      'exit(whereis(beam_observer_sup), kill),',
-      'timer:sleep(500), halt().',
-    ].join(' ')], { encoding: 'utf8', env: nodeEnv(), timeout: 20_000 });
+    const result = spawnSync(
+      'erl',
+      [
+        '-noshell',
+        '-pa',
+        AGENT_EBIN,
+        '-eval',
+        [
+          '{ok, #{token := T}} = beam_observer_agent:start(),',
+          'io:format("token ~s~n", [T]),',
+          'exit(whereis(beam_observer_sup), kill),',
+          'timer:sleep(500), halt().',
+        ].join(' '),
+      ],
+      { encoding: 'utf8', env: nodeEnv(), timeout: 20_000 },
+    );
     const output = result.stdout + result.stderr;
     const token = /^token (\S+)$/m.exec(output)?.[1];
     assert.ok(token && token.length >= 32, `the test printed the token: ${output.slice(0, 200)}`);
-    assert.match(output, /beam_observer_listener terminating/, 'OTP did log the listener\'s crash, with its state');
+    assert.match(output, /beam_observer_listener terminating/, "OTP did log the listener's crash, with its state");
     assert.equal(output.split(token).length - 1, 1, `the token appears only where the test printed it:\n${output}`);
   });
 });

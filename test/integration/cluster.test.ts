@@ -26,14 +26,16 @@ interface PlainNode {
 
 /** A named node without the agent on its code path; it joins `peer` at boot and halts on EOF. */
 function startPlainNode(short: string, peer: string): Promise<PlainNode> {
-  const boot = `true = net_kernel:connect_node('${peer}'), io:format("ready~n"), ` +
+  const boot =
+    `true = net_kernel:connect_node('${peer}'), io:format("ready~n"), ` +
     `(fun Loop() -> case io:get_line("") of eof -> halt(0); _ -> Loop() end end)().`;
   return startNamed(short, 'erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot]);
 }
 
 /** An Elixir node (no agent either) running a named Agent whose state is an Elixir map. */
 function startElixirNode(short: string, peer: string): Promise<PlainNode> {
-  const script = `true = Node.connect(:"${peer}"); ` +
+  const script =
+    `true = Node.connect(:"${peer}"); ` +
     `{:ok, _} = Agent.start(fn -> %{cart: [:apple, :pear], total: 42} end, name: :cl_cart); ` +
     `IO.puts("ready"); IO.read(:eof); System.halt(0)`;
   return startNamed(short, 'elixir', ['--sname', short, '--cookie', COOKIE, '-e', script]);
@@ -69,8 +71,13 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
     const cluster = await client.clusterNodes();
     assert.equal(cluster.node, `${nameA}@${HOST}`);
     assert.equal(cluster.nodes[0].name, cluster.node);
-    assert.deepEqual(cluster.nodes.filter((n) => !n.hidden).map((n) => n.name).sort(),
-      [cluster.node, b.name, c.name].sort());
+    assert.deepEqual(
+      cluster.nodes
+        .filter((n) => !n.hidden)
+        .map((n) => n.name)
+        .sort(),
+      [cluster.node, b.name, c.name].sort(),
+    );
     assert.ok(client.info.capabilities.includes('cluster'));
   });
 
@@ -84,11 +91,17 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
     assert.ok(codeServer, 'code_server of B is listed');
     assert.match(codeServer.pid, /^<0\.\d+\.\d+>$/);
     // The agent loaded itself there: its ranking server runs in B, marked as the agent's.
-    assert.ok(list.rows.some((r) => r.agent && r.name === 'beam_observer_ranking'), 'agent server in B');
+    assert.ok(
+      list.rows.some((r) => r.agent && r.name === 'beam_observer_ranking'),
+      'agent server in B',
+    );
     // The process erpc runs the request in (it sees itself in the sweep) is the agent's too.
     const erpcWorkers = list.rows.filter((r) => r.initialCall?.module === 'erpc');
-    assert.ok(erpcWorkers.length > 0, 'the request\'s own process in B is listed');
-    assert.ok(erpcWorkers.every((r) => r.agent), JSON.stringify(erpcWorkers));
+    assert.ok(erpcWorkers.length > 0, "the request's own process in B is listed");
+    assert.ok(
+      erpcWorkers.every((r) => r.agent),
+      JSON.stringify(erpcWorkers),
+    );
     const details = await client.processInfo(codeServer.pid, b.name);
     assert.equal(details.node, b.name);
     assert.equal(details.name, 'code_server');
@@ -119,7 +132,7 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
     }
   });
 
-  it('a pid printed by A for a process of B resolves to that process (the first number is A\'s view)', async () => {
+  it("a pid printed by A for a process of B resolves to that process (the first number is A's view)", async () => {
     const printed = (await a.command<{ pid: string }>(`remote_pid ${b.name} code_server`)).pid;
     const [first] = printed.slice(1).split('.');
     assert.notEqual(first, '0', `A prints B's pids with B's number in A: ${printed}`);
@@ -136,8 +149,11 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
 
   it('refuses a pid number that A is connected to no node with, and unknown nodes', async () => {
     await rejectsWithCode(client.processInfo('<424242.1.0>'), ErrorCodes.OtherNodePid, /connected to no node with that number/);
-    await rejectsWithCode(client.listProcesses({ node: `nobody@${HOST}` }), ErrorCodes.NodeNotConnected,
-      new RegExp(`nobody@${HOST} is not connected to ${nameA}@${HOST} \\(it is connected to `));
+    await rejectsWithCode(
+      client.listProcesses({ node: `nobody@${HOST}` }),
+      ErrorCodes.NodeNotConnected,
+      new RegExp(`nobody@${HOST} is not connected to ${nameA}@${HOST} \\(it is connected to `),
+    );
   });
 
   it('streams load samples of several nodes on one connection, each labelled', async () => {

@@ -13,7 +13,7 @@ import { ErrorCodes, LoadSample, ProcessRow } from '../../extension/src/protocol
 import { FixtureNode, startDebuggerFixture } from '../support/beamNode';
 import { waitFor, waitForAsync } from '../support/wait';
 
-describe('a debugger in the node (OTP\'s interpreter)', () => {
+describe("a debugger in the node (OTP's interpreter)", () => {
   let node: FixtureNode;
   let client: AgentClient;
   let rows: ProcessRow[];
@@ -32,7 +32,7 @@ describe('a debugger in the node (OTP\'s interpreter)', () => {
   it('marks the process at a breakpoint with where it is held', () => {
     const held = row(node.pids.held);
     assert.ok(held, 'the held server is listed');
-    assert.equal(held.debugger, false, 'held by the debugger, but the user\'s own process');
+    assert.equal(held.debugger, false, "held by the debugger, but the user's own process");
     assert.ok(held.heldByDebugger);
     assert.equal(held.heldByDebugger.status, 'break');
     assert.equal(held.heldByDebugger.callback, 'init/1');
@@ -51,21 +51,27 @@ describe('a debugger in the node (OTP\'s interpreter)', () => {
     assert.equal(compiled?.debugger, false);
   });
 
-  it('sets the interpreter\'s own processes apart: its server and one meta process per interpreted process', () => {
+  it("sets the interpreter's own processes apart: its server and one meta process per interpreted process", () => {
     assert.equal(row(node.pids.iserver)?.debugger, true, 'dbg_iserver');
     const metas = rows.filter((r) => r.debugger && r.initialCall?.module === 'erlang' && r.initialCall.function === 'apply');
     // The spinner's, the starter's, the held server's, and main's (the shell process that first called interpreted code).
     assert.ok(metas.length >= 3, `meta processes: ${JSON.stringify(metas.map((m) => m.pid))}`);
     const own = rows.filter((r) => !r.debugger && !r.agent);
-    assert.ok(own.some((r) => r.name === 'code_server'), 'the node\'s own processes are not the debugger\'s');
+    assert.ok(
+      own.some((r) => r.name === 'code_server'),
+      "the node's own processes are not the debugger's",
+    );
   });
 
   it('answers a state request to the held process at once, with why', async () => {
     const started = Date.now();
     await assert.rejects(client.processState(node.pids.held, 5000), (error: Error) => {
       assert.equal(agentErrorCode(error), ErrorCodes.HeldByDebugger, error.message);
-      assert.equal(error.message, `process ${node.pids.held} is paused at a breakpoint (interpreted_shop.erl:${node.hello.breakLine}) ` +
-        'in init/1: the debugger holds it, and its state can be read once it continues');
+      assert.equal(
+        error.message,
+        `process ${node.pids.held} is paused at a breakpoint (interpreted_shop.erl:${node.hello.breakLine}) ` +
+          'in init/1: the debugger holds it, and its state can be read once it continues',
+      );
       return true;
     });
     const elapsed = Date.now() - started;
@@ -88,18 +94,27 @@ describe('a debugger in the node (OTP\'s interpreter)', () => {
     const last = samples[samples.length - 1];
     assert.ok(last.debugger, 'a debugger runs');
     assert.ok(last.debugger.processes >= 4, `its processes: ${last.debugger.processes}`);
-    assert.ok(last.debugger.reductions > 0 && last.debugger.reductions <= last.reductions,
-      `${last.debugger.reductions} of the node's ${last.reductions} reductions`);
+    assert.ok(
+      last.debugger.reductions > 0 && last.debugger.reductions <= last.reductions,
+      `${last.debugger.reductions} of the node's ${last.reductions} reductions`,
+    );
     await client.unsubscribeLoad();
   });
 
   it('once the debugger lets the process go, its state is read as any other', async () => {
     assert.deepEqual(await node.command('continue'), { ok: true });
     let text = '';
-    await waitForAsync(async () => {
-      text = await client.processState(node.pids.held).then((s) => s.text, () => '');
-      return text !== '';
-    }, 10_000, 'the state of the released server');
+    await waitForAsync(
+      async () => {
+        text = await client.processState(node.pids.held).then(
+          (s) => s.text,
+          () => '',
+        );
+        return text !== '';
+      },
+      10_000,
+      'the state of the released server',
+    );
     assert.match(text, /entries => 10/);
     const released = (await client.listProcesses({ sortBy: 'memory', limit: 1000 })).rows.find((r) => r.pid === node.pids.held);
     assert.equal(released?.heldByDebugger, null);

@@ -70,10 +70,14 @@ function startTarget(flag: '-sname' | '-name', name: string, cookie = COOKIE, ex
     if (line.startsWith(REPLY)) waiting.shift()?.(line.slice(REPLY.length));
     else other += line + '\n';
   });
-  const next = (what: string) => new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: no answer to ${what}; output: ${other}`)), 15_000);
-    waiting.push((line) => { clearTimeout(timer); resolve(line); });
-  });
+  const next = (what: string) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name}: no answer to ${what}; output: ${other}`)), 15_000);
+      waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+    });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const alive = name.split('@')[0];
   return next('start').then(() => ({
@@ -173,8 +177,7 @@ describe('attach over Erlang distribution', () => {
       assert.match(error.message, new RegExp(`no epmd on 127\\.0\\.0\\.1:${port}`));
       return true;
     });
-    await assert.rejects(epmdNames('no-such-host.invalid'), (error: unknown) =>
-      error instanceof EpmdError && error.code === 'dns');
+    await assert.rejects(epmdNames('no-such-host.invalid'), (error: unknown) => error instanceof EpmdError && error.code === 'dns');
   });
 
   it('loads the agent into a short-named node that did not have it, and the agent answers', async () => {
@@ -250,8 +253,11 @@ describe('attach over Erlang distribution', () => {
     assert.equal(reply.ok, false);
     assert.ok(!reply.ok);
     assert.equal(reply.error, 'cookie');
-    assert.equal(reply.message, `${guarded.name}@${SHORT_HOST} is running but refused the cookie (handshake rejected). ` +
-      'Use the cookie the node was started with (--cookie, RELEASE_COOKIE or its ~/.erlang.cookie).');
+    assert.equal(
+      reply.message,
+      `${guarded.name}@${SHORT_HOST} is running but refused the cookie (handshake rejected). ` +
+        'Use the cookie the node was started with (--cookie, RELEASE_COOKIE or its ~/.erlang.cookie).',
+    );
     // What the node saw: our challenge reply, computed with the wrong cookie.
     await waitFor(() => /Invalid challenge reply/.test(guarded.log()), 5000, 'the node logged the rejection');
     assert.equal(await guarded.eval('erlang:module_loaded(beam_observer_agent).'), 'false');
@@ -267,7 +273,7 @@ describe('attach over Erlang distribution', () => {
     for (const target of [short, long, guarded]) assert.ok(reply.message.includes(target.name), target.name);
   });
 
-  it('says when the node\'s own name cannot be reached (the container case)', async () => {
+  it("says when the node's own name cannot be reached (the container case)", async () => {
     const host = `bo-unresolvable-${randomBytes(4).toString('hex')}`;
     const hidden = await startTarget('-sname', `${RUN}_d@${host}`);
     try {
@@ -337,7 +343,9 @@ describe('attach over Erlang distribution', () => {
 function ipv6Unavailable(): string | undefined {
   try {
     // One line per IPv6 address: the address in 32 hex digits first.
-    const addresses = readFileSync('/proc/net/if_inet6', 'utf8').split('\n').map((line) => line.split(/\s+/)[0]);
+    const addresses = readFileSync('/proc/net/if_inet6', 'utf8')
+      .split('\n')
+      .map((line) => line.split(/\s+/)[0]);
     return addresses.includes('00000000000000000000000000000001') ? undefined : 'no ::1 on this machine';
   } catch {
     return 'no IPv6 on this machine';
@@ -388,20 +396,26 @@ describe('relay over Erlang distribution (for nodes whose agent port is out of r
     await Promise.all([target?.stop(), peer?.stop()]);
   });
 
-  it('serves the node through the helper\'s own agent; the node opens no port and writes no discovery file', async () => {
+  it("serves the node through the helper's own agent; the node opens no port and writes no discovery file", async () => {
     const { reply, relay } = await relayThroughDistribution({ name: target.name }, COOKIE, { ebin: AGENT_EBIN });
     const ok = assertOk(reply);
     assert.ok(relay, 'the relay helper keeps running');
     assert.equal(ok.relay, true);
     assert.equal(ok.node, `${target.name}@${SHORT_HOST}`);
     const exited = new Promise<void>((resolve) => relay.onExit(resolve));
-    const client = await AgentClient.connect({ port: ok.port, token: ok.token }).catch((error) => { relay.close(); throw error; });
+    const client = await AgentClient.connect({ port: ok.port, token: ok.token }).catch((error) => {
+      relay.close();
+      throw error;
+    });
     try {
       // The endpoint is the helper's agent, in the helper (a hidden node of its own).
       assert.equal(client.info.osPid, relay.osPid);
       assert.notEqual(client.info.node, ok.node);
       const cluster = await client.clusterNodes();
-      assert.ok(cluster.nodes.some((n) => n.name === ok.node && n.hidden), 'the target, over a hidden connection');
+      assert.ok(
+        cluster.nodes.some((n) => n.name === ok.node && n.hidden),
+        'the target, over a hidden connection',
+      );
       const list = await client.listProcesses({ node: ok.node, filter: 'code_server', limit: 5 });
       assert.equal(list.node, ok.node);
       assert.ok(list.rows.some((r) => r.name === 'code_server'));
@@ -413,7 +427,10 @@ describe('relay over Erlang distribution (for nodes whose agent port is out of r
       const peerName = `${peer.name}@${SHORT_HOST}`;
       const seen = await client.clusterNodes(ok.node);
       assert.equal(seen.node, ok.node);
-      assert.ok(seen.nodes.some((n) => n.name === peerName && !n.hidden), JSON.stringify(seen));
+      assert.ok(
+        seen.nodes.some((n) => n.name === peerName && !n.hidden),
+        JSON.stringify(seen),
+      );
       const peerList = await client.listProcesses({ node: peerName, filter: 'code_server', limit: 5 });
       assert.equal(peerList.node, peerName);
       assert.ok(peerList.rows.some((r) => r.name === 'code_server'));
@@ -449,38 +466,54 @@ describe('a node on another host (a network namespace with its own loopback and 
     if (unavailable) return;
     host = createOtherHost();
     name = `${RUN}_far@${host.address}`;
-    node = host.spawn('erl', ['-noshell', '-name', name, '-setcookie', COOKIE, '-eval',
-      'io:format("ready~n"), receive never -> ok end.'], nodeEnv());
+    node = host.spawn(
+      'erl',
+      ['-noshell', '-name', name, '-setcookie', COOKIE, '-eval', 'io:format("ready~n"), receive never -> ok end.'],
+      nodeEnv(),
+    );
     await waitForOutput(node, /ready/, 'the far node');
   });
   after(() => host?.remove());
 
-  it('epmd over there lists it; a direct attach starts an agent that this machine cannot reach; a relay can', { skip: unavailable ?? false }, async () => {
-    const names = await epmdNames(host!.address);
-    assert.ok(names.some((n) => n.name === name.split('@')[0]), JSON.stringify(names));
+  it(
+    'epmd over there lists it; a direct attach starts an agent that this machine cannot reach; a relay can',
+    { skip: unavailable ?? false },
+    async () => {
+      const names = await epmdNames(host!.address);
+      assert.ok(
+        names.some((n) => n.name === name.split('@')[0]),
+        JSON.stringify(names),
+      );
 
-    const direct = assertOk(await attach({ node: name }));
-    assert.equal(direct.node, name);
-    // The agent listens on the loopback over there: here that port is closed, or someone else's.
-    const reached = await AgentClient.connect({ port: direct.port, token: direct.token }, 2000)
-      .then((client) => { const same = client.info.node === name; client.dispose(); return same; }, () => false);
-    assert.equal(reached, false, 'the far agent is out of reach on this machine\'s loopback');
+      const direct = assertOk(await attach({ node: name }));
+      assert.equal(direct.node, name);
+      // The agent listens on the loopback over there: here that port is closed, or someone else's.
+      const reached = await AgentClient.connect({ port: direct.port, token: direct.token }, 2000).then(
+        (client) => {
+          const same = client.info.node === name;
+          client.dispose();
+          return same;
+        },
+        () => false,
+      );
+      assert.equal(reached, false, "the far agent is out of reach on this machine's loopback");
 
-    const { reply, relay } = await relayThroughDistribution({ node: name }, COOKIE, { ebin: AGENT_EBIN });
-    const ok = assertOk(reply);
-    assert.ok(relay);
-    const client = await AgentClient.connect({ port: ok.port, token: ok.token });
-    try {
-      const list = await client.listProcesses({ node: name, filter: 'code_server', limit: 5 });
-      assert.equal(list.node, name);
-      assert.ok(list.rows.some((r) => r.name === 'code_server'));
-      const info = await client.nodeInfo(name);
-      assert.notEqual(info.osPid, client.info.osPid);
-    } finally {
-      client.dispose();
-      relay.close();
-    }
-  });
+      const { reply, relay } = await relayThroughDistribution({ node: name }, COOKIE, { ebin: AGENT_EBIN });
+      const ok = assertOk(reply);
+      assert.ok(relay);
+      const client = await AgentClient.connect({ port: ok.port, token: ok.token });
+      try {
+        const list = await client.listProcesses({ node: name, filter: 'code_server', limit: 5 });
+        assert.equal(list.node, name);
+        assert.ok(list.rows.some((r) => r.name === 'code_server'));
+        const info = await client.nodeInfo(name);
+        assert.notEqual(info.osPid, client.info.osPid);
+      } finally {
+        client.dispose();
+        relay.close();
+      }
+    },
+  );
 });
 
 /**
@@ -496,8 +529,10 @@ describe('a node running another version of the agent', () => {
     for (const file of readdirSync(AGENT_EBIN)) {
       if (file.endsWith('.beam') && file !== 'beam_observer_agent.beam') copyFileSync(join(AGENT_EBIN, file), join(oldEbin, file));
     }
-    const source = readFileSync(join(ROOT, 'agent', 'src', 'beam_observer_agent.erl'), 'utf8')
-      .replace(/-define\(VERSION, <<"[^"]*">>\)\./, '-define(VERSION, <<"0.0.9-old">>).');
+    const source = readFileSync(join(ROOT, 'agent', 'src', 'beam_observer_agent.erl'), 'utf8').replace(
+      /-define\(VERSION, <<"[^"]*">>\)\./,
+      '-define(VERSION, <<"0.0.9-old">>).',
+    );
     assert.match(source, /0\.0\.9-old/);
     writeFileSync(join(oldEbin, 'beam_observer_agent.erl'), source);
     execFileSync('erlc', ['-o', oldEbin, join(oldEbin, 'beam_observer_agent.erl')]);
@@ -545,13 +580,16 @@ describe('an Elixir node (iex --sname / mix run) attached over distribution', ()
   const short = `${RUN}_ex`;
 
   before(async () => {
-    const script = '{:ok, _} = Agent.start(fn -> %{orders: 3, token: "s3cr3t"} end, name: :ex_orders); ' +
-      'IO.puts("ready"); IO.read(:eof)';
-    child = spawn('elixir', ['--sname', short, '--cookie', COOKIE, '-e', script],
-      { env: nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir() }) });
+    const script =
+      '{:ok, _} = Agent.start(fn -> %{orders: 3, token: "s3cr3t"} end, name: :ex_orders); ' + 'IO.puts("ready"); IO.read(:eof)';
+    child = spawn('elixir', ['--sname', short, '--cookie', COOKIE, '-e', script], {
+      env: nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir() }),
+    });
     await waitForOutput(child, /ready/, 'the Elixir node');
   });
-  after(() => { child?.kill('SIGKILL'); });
+  after(() => {
+    child?.kill('SIGKILL');
+  });
 
   it('loads the agent, which formats states in Elixir', async () => {
     const reply = assertOk(await attach({ name: short }));

@@ -32,8 +32,11 @@ describe('node registry', () => {
       const oneClient = (await node.command<{ count: number }>('agent_pids')).count;
       probe.dispose();
 
-      const observed = await registry.attach({ port: node.port, token: node.token }, 'discovery',
-        discovery(node.osPid, node.port, node.token));
+      const observed = await registry.attach(
+        { port: node.port, token: node.token },
+        'discovery',
+        discovery(node.osPid, node.port, node.token),
+      );
       assert.equal(observed.state, 'connected');
 
       // The agent dies; its old port now belongs to something that never answers,
@@ -45,8 +48,11 @@ describe('node registry', () => {
       // Load Agent Again: a new agent, a new port and token.
       const restarted = await node.command<{ port: number; token: string }>('start_agent');
       const started = Date.now();
-      const again = await registry.attach({ port: restarted.port, token: restarted.token }, 'distribution',
-        discovery(node.osPid, restarted.port, restarted.token));
+      const again = await registry.attach(
+        { port: restarted.port, token: restarted.token },
+        'distribution',
+        discovery(node.osPid, restarted.port, restarted.token),
+      );
       assert.equal(again, observed, 'the same node');
       assert.equal(again.state, 'connected', `attach answered "${again.state}" (${again.lastError ?? ''})`);
       assert.ok(Date.now() - started < 4000, 'it did not wait for the old attempt');

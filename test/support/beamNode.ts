@@ -62,7 +62,10 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string
       if (match) done(() => resolve(match));
     };
     const exited = () => done(() => reject(new Error(`${what}: exited before printing ${pattern}; output: ${out}`)));
-    const timer = setTimeout(() => done(() => reject(new Error(`${what}: nothing like ${pattern} within ${timeoutMs} ms; output: ${out}`))), timeoutMs);
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`${what}: nothing like ${pattern} within ${timeoutMs} ms; output: ${out}`))),
+      timeoutMs,
+    );
     child.stdout!.on('data', seen);
     child.stderr!.on('data', seen);
     child.once('exit', exited);
@@ -100,25 +103,25 @@ interface StartOptions {
 
 export function startErlangFixture(options: StartOptions = {}): Promise<FixtureNode> {
   compileFixtures();
-  return startFixture('erl', [
-    '-noshell', '-pa', AGENT_EBIN, '-pa', FIXTURE_EBIN, ...(options.extraArgs ?? []),
-    '-eval', 'observer_fixture:main()',
-  ], options);
+  return startFixture(
+    'erl',
+    ['-noshell', '-pa', AGENT_EBIN, '-pa', FIXTURE_EBIN, ...(options.extraArgs ?? []), '-eval', 'observer_fixture:main()'],
+    options,
+  );
 }
 
 /** A node where OTP's debugger interprets a module and holds a gen_server at a breakpoint (debugger_fixture.erl). */
 export function startDebuggerFixture(options: StartOptions = {}): Promise<FixtureNode> {
   compileFixtures();
-  return startFixture('erl', [
-    '-noshell', '-pa', AGENT_EBIN, '-pa', FIXTURE_EBIN, ...(options.extraArgs ?? []),
-    '-eval', 'debugger_fixture:main()',
-  ], options);
+  return startFixture(
+    'erl',
+    ['-noshell', '-pa', AGENT_EBIN, '-pa', FIXTURE_EBIN, ...(options.extraArgs ?? []), '-eval', 'debugger_fixture:main()'],
+    options,
+  );
 }
 
 export function startElixirFixture(options: StartOptions = {}): Promise<FixtureNode> {
-  return startFixture('elixir', [
-    '--erl', `-pa ${AGENT_EBIN}`, join(ROOT, 'test', 'fixtures', 'elixir_fixture.exs'),
-  ], options);
+  return startFixture('elixir', ['--erl', `-pa ${AGENT_EBIN}`, join(ROOT, 'test', 'fixtures', 'elixir_fixture.exs')], options);
 }
 
 function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
@@ -140,8 +143,14 @@ function startFixture(command: string, args: string[], options: StartOptions): P
     new Promise<string>((resolveLine, reject) => {
       const queued = early.shift();
       if (queued !== undefined) return resolveLine(queued);
-      const timer = setTimeout(() => reject(new Error(`${command} fixture: no answer within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-      waiting.push((line) => { clearTimeout(timer); resolveLine(line); });
+      const timer = setTimeout(
+        () => reject(new Error(`${command} fixture: no answer within ${timeoutMs} ms; stderr: ${stderr}`)),
+        timeoutMs,
+      );
+      waiting.push((line) => {
+        clearTimeout(timer);
+        resolveLine(line);
+      });
     });
 
   return nextLine(20000).then((first) => {

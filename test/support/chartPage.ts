@@ -48,25 +48,31 @@ export async function startChartsServer(): Promise<ChartsServer> {
     if (url.pathname === '/charts') {
       const theme = (url.searchParams.get('theme') ?? 'dark') as ThemeName;
       const surface = (url.searchParams.get('surface') ?? 'panel') as ChartsSurface;
-      send('text/html; charset=utf-8', chartsHtml({
-        cspSource: origin,
-        nonce: newNonce(),
-        scriptUri: `${origin}/dist/webview.js`,
-        styleUri: `${origin}/dist/webview.css`,
-        extraStyleUris: [`${origin}/theme/${theme}.css`],
-        bodyClass: BODY_CLASS[theme],
-        surface,
-      }));
+      send(
+        'text/html; charset=utf-8',
+        chartsHtml({
+          cspSource: origin,
+          nonce: newNonce(),
+          scriptUri: `${origin}/dist/webview.js`,
+          styleUri: `${origin}/dist/webview.css`,
+          extraStyleUris: [`${origin}/theme/${theme}.css`],
+          bodyClass: BODY_CLASS[theme],
+          surface,
+        }),
+      );
     } else if (url.pathname === '/cluster') {
       const theme = (url.searchParams.get('theme') ?? 'dark') as ThemeName;
-      send('text/html; charset=utf-8', clusterHtml({
-        cspSource: origin,
-        nonce: newNonce(),
-        scriptUri: `${origin}/dist/cluster.js`,
-        styleUri: `${origin}/dist/cluster.css`,
-        extraStyleUris: [`${origin}/theme/${theme}.css`],
-        bodyClass: BODY_CLASS[theme],
-      }));
+      send(
+        'text/html; charset=utf-8',
+        clusterHtml({
+          cspSource: origin,
+          nonce: newNonce(),
+          scriptUri: `${origin}/dist/cluster.js`,
+          styleUri: `${origin}/dist/cluster.css`,
+          extraStyleUris: [`${origin}/theme/${theme}.css`],
+          bodyClass: BODY_CLASS[theme],
+        }),
+      );
     } else if (url.pathname.startsWith('/theme/')) {
       send('text/css', themeCss(url.pathname.slice('/theme/'.length).replace(/\.css$/, '') as ThemeName));
     } else if (/^\/dist\/(webview|cluster)\.(js|css)$/.test(url.pathname) && existsSync(join(DIST, url.pathname.slice('/dist/'.length)))) {
@@ -94,8 +100,16 @@ export async function launchChromium(): Promise<ChartsBrowser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,
@@ -121,7 +135,8 @@ export interface ChartsPageHandle {
 }
 
 export async function openChartsPage(
-  context: BrowserContext, server: ChartsServer,
+  context: BrowserContext,
+  server: ChartsServer,
   options: { theme: ThemeName; surface?: ChartsSurface; width: number; height: number },
 ): Promise<ChartsPageHandle> {
   const page = await context.newPage();
@@ -140,7 +155,10 @@ export async function openChartsPage(
     snapshot,
     frameTimes: () => page.evaluate(() => window.__beamCharts!.frameTimes()),
     post: (message) => page.evaluate((m) => window.postMessage(m, '*'), message),
-    postAll: (messages) => page.evaluate((ms) => { for (const m of ms) window.postMessage(m, '*'); }, messages),
+    postAll: (messages) =>
+      page.evaluate((ms) => {
+        for (const m of ms) window.postMessage(m, '*');
+      }, messages),
     async nextFrame(after, timeoutMs = 5000) {
       await page.waitForFunction((n) => window.__beamCharts!.snapshot().frames > n, after, { timeout: timeoutMs, polling: 'raf' });
     },

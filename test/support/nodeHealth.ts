@@ -54,6 +54,8 @@ export async function assertNodeUnharmed(node: FixtureNode, options: UnharmedOpt
     await sleep(options.pollMs);
     memory = await agentMemory(node);
   }
-  assert.ok(Math.abs(memory - options.memoryBaseline) <= AGENT_MEMORY_SLACK,
-    `agent memory ${memory} bytes, baseline ${options.memoryBaseline} bytes${note}`);
+  assert.ok(
+    Math.abs(memory - options.memoryBaseline) <= AGENT_MEMORY_SLACK,
+    `agent memory ${memory} bytes, baseline ${options.memoryBaseline} bytes${note}`,
+  );
 }

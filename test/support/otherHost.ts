@@ -62,7 +62,11 @@ export function createOtherHost(): OtherHost {
     ip('netns', 'exec', ns, 'ip', 'link', 'set', inside, 'up');
     ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
   } catch (error) {
-    try { ip('netns', 'del', ns); } catch { /* already gone */ }
+    try {
+      ip('netns', 'del', ns);
+    } catch {
+      /* already gone */
+    }
     throw error;
   }
   const children: ChildProcess[] = [];
@@ -79,10 +83,26 @@ export function createOtherHost(): OtherHost {
       // Anything else still in it (epmd, started by the first named node there).
       try {
         const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
-        for (const pid of pids) { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } }
-      } catch { /* no namespace */ }
-      try { ip('link', 'del', outside); } catch { /* went with the namespace */ }
-      try { ip('netns', 'del', ns); } catch { /* already gone */ }
+        for (const pid of pids) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      } catch {
+        /* no namespace */
+      }
+      try {
+        ip('link', 'del', outside);
+      } catch {
+        /* went with the namespace */
+      }
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        /* already gone */
+      }
     },
   };
 }

@@ -56,12 +56,16 @@ export class RawConnection {
       this.wake();
     });
     // A reset after the agent's answer is fine: the answer is already buffered.
-    socket.on('error', (error) => { this.socketError = error; });
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      this.isClosed = true;
-      this.wake();
-      resolve();
-    }));
+    socket.on('error', (error) => {
+      this.socketError = error;
+    });
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true;
+        this.wake();
+        resolve();
+      }),
+    );
   }
 
   static connect(port: number): Promise<RawConnection> {
@@ -224,8 +228,12 @@ export class RawConnection {
  * Headers of a valid upgrade request; a test overrides some (null removes
  * one). The key is random unless given.
  */
-export function upgradeRequest(agent: AgentAddress, overrides: Record<string, string | null> = {},
-  requestLine = 'GET / HTTP/1.1', key = randomBytes(16).toString('base64')): { text: string; key: string } {
+export function upgradeRequest(
+  agent: AgentAddress,
+  overrides: Record<string, string | null> = {},
+  requestLine = 'GET / HTTP/1.1',
+  key = randomBytes(16).toString('base64'),
+): { text: string; key: string } {
   const headers = new Map<string, [string, string]>();
   const set = (name: string, value: string) => headers.set(name.toLowerCase(), [name, value]);
   set('Host', `127.0.0.1:${agent.port}`);
@@ -243,8 +251,11 @@ export function upgradeRequest(agent: AgentAddress, overrides: Record<string, st
 }
 
 /** Send one upgrade request on a new connection and read the answer. */
-export async function handshake(agent: AgentAddress, overrides: Record<string, string | null> = {},
-  requestLine?: string): Promise<{ response: HttpResponse; key: string; conn: RawConnection }> {
+export async function handshake(
+  agent: AgentAddress,
+  overrides: Record<string, string | null> = {},
+  requestLine?: string,
+): Promise<{ response: HttpResponse; key: string; conn: RawConnection }> {
   const conn = await RawConnection.connect(agent.port);
   const { text, key } = upgradeRequest(agent, overrides, requestLine);
   conn.write(text);
@@ -257,7 +268,9 @@ export async function handshake(agent: AgentAddress, overrides: Record<string, s
 }
 
 export function expectedAccept(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 /** A WebSocket that passed the handshake, as raw TCP. */
@@ -277,8 +290,11 @@ export async function openRaw(agent: AgentAddress, overrides: Record<string, str
  * A client frame; masked unless told otherwise, as RFC 6455 requires, with
  * a random key unless one is given.
  */
-export function clientFrame(opcode: number, payload: Buffer | string = Buffer.alloc(0),
-  options: { fin?: boolean; mask?: boolean; maskKey?: Buffer } = {}): Buffer {
+export function clientFrame(
+  opcode: number,
+  payload: Buffer | string = Buffer.alloc(0),
+  options: { fin?: boolean; mask?: boolean; maskKey?: Buffer } = {},
+): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const fin = options.fin ?? true;
   const mask = options.mask ?? true;

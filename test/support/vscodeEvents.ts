@@ -19,7 +19,9 @@ export class EventEmitter<T> {
   private listeners: Listener<T>[] = [];
   readonly event = (listener: Listener<T>): Disposable => {
     this.listeners.push(listener);
-    return new Disposable(() => { this.listeners = this.listeners.filter((l) => l !== listener); });
+    return new Disposable(() => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    });
   };
   fire(event: T): void {
     for (const listener of [...this.listeners]) listener(event);

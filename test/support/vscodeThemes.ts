@@ -10,9 +10,9 @@ const FONT = '--vscode-font-family: system-ui, "Ubuntu", "Droid Sans", sans-seri
 
 const THEMES: Record<ThemeName, Record<string, string>> = {
   dark: {
-    'foreground': '#cccccc',
-    'descriptionForeground': '#9d9d9d',
-    'errorForeground': '#f85149',
+    foreground: '#cccccc',
+    descriptionForeground: '#9d9d9d',
+    errorForeground: '#f85149',
     'editor-background': '#1f1f1f',
     'sideBar-background': '#181818',
     'editorWarning-foreground': '#cca700',
@@ -31,7 +31,7 @@ const THEMES: Record<ThemeName, Record<string, string>> = {
     'editorHoverWidget-border': '#454545',
     'statusBarItem-errorBackground': '#c72e0f',
     'statusBarItem-errorForeground': '#ffffff',
-    'focusBorder': '#0078d4',
+    focusBorder: '#0078d4',
     'button-background': '#0078d4',
     'button-foreground': '#ffffff',
     'button-hoverBackground': '#026ec1',
@@ -51,9 +51,9 @@ const THEMES: Record<ThemeName, Record<string, string>> = {
     'list-hoverBackground': '#2a2d2e',
   },
   light: {
-    'foreground': '#3b3b3b',
-    'descriptionForeground': '#717171',
-    'errorForeground': '#f85149',
+    foreground: '#3b3b3b',
+    descriptionForeground: '#717171',
+    errorForeground: '#f85149',
     'editor-background': '#ffffff',
     'sideBar-background': '#f8f8f8',
     'editorWarning-foreground': '#bf8803',
@@ -72,7 +72,7 @@ const THEMES: Record<ThemeName, Record<string, string>> = {
     'editorHoverWidget-border': '#c8c8c8',
     'statusBarItem-errorBackground': '#c72e0f',
     'statusBarItem-errorForeground': '#ffffff',
-    'focusBorder': '#005fb8',
+    focusBorder: '#005fb8',
     'button-background': '#005fb8',
     'button-foreground': '#ffffff',
     'button-hoverBackground': '#0258a8',
@@ -92,9 +92,9 @@ const THEMES: Record<ThemeName, Record<string, string>> = {
     'list-hoverBackground': '#f2f2f2',
   },
   'high-contrast': {
-    'foreground': '#ffffff',
-    'descriptionForeground': 'rgba(255, 255, 255, 0.7)',
-    'errorForeground': '#f48771',
+    foreground: '#ffffff',
+    descriptionForeground: 'rgba(255, 255, 255, 0.7)',
+    errorForeground: '#f48771',
     'editor-background': '#000000',
     'sideBar-background': '#000000',
     'editorWarning-foreground': '#ffd370',
@@ -113,7 +113,7 @@ const THEMES: Record<ThemeName, Record<string, string>> = {
     'editorHoverWidget-border': '#6fc3df',
     'statusBarItem-errorBackground': '#000000',
     'statusBarItem-errorForeground': '#f48771',
-    'focusBorder': '#f38518',
+    focusBorder: '#f38518',
     'button-background': '#000000',
     'button-foreground': '#ffffff',
     'button-border': '#6fc3df',
@@ -140,10 +140,14 @@ export const BODY_CLASS: Record<ThemeName, string> = {
 
 /** The stylesheet a test page loads in place of VS Code's injected theme. */
 export function themeCss(theme: ThemeName): string {
-  const vars = Object.entries(THEMES[theme]).map(([name, value]) => `--vscode-${name}: ${value};`).join('\n  ');
+  const vars = Object.entries(THEMES[theme])
+    .map(([name, value]) => `--vscode-${name}: ${value};`)
+    .join('\n  ');
   // VS Code paints the webview's background with the view's own: the sidebar's or the editor's.
-  return `html {\n  ${FONT}\n  ${vars}\n  background: var(--vscode-editor-background);\n}\n`
-    + 'html:has(body[data-surface="sidebar"]) { background: var(--vscode-sideBar-background); }\n';
+  return (
+    `html {\n  ${FONT}\n  ${vars}\n  background: var(--vscode-editor-background);\n}\n` +
+    'html:has(body[data-surface="sidebar"]) { background: var(--vscode-sideBar-background); }\n'
+  );
 }
 
 /** A theme's variables by full name (--vscode-...), as VS Code sets them on <html> when the theme changes. */

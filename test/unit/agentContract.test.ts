@@ -15,7 +15,10 @@ const readAgentFile = (name: string) => readFileSync(join(ROOT, 'agent', 'src', 
 
 /** Every `-define(Name, Integer).` of an Erlang header, comments left out. */
 function integerMacros(header: string): Record<string, number> {
-  const code = header.split('\n').map((line) => line.replace(/%.*$/, '')).join('\n');
+  const code = header
+    .split('\n')
+    .map((line) => line.replace(/%.*$/, ''))
+    .join('\n');
   const macros: Record<string, number> = {};
   for (const [, name, value] of code.matchAll(/-define\(\s*(\w+)\s*,\s*(-?\d+)\s*\)\s*\./g)) {
     assert.ok(!(name in macros), `${name} is defined twice`);
@@ -24,13 +27,13 @@ function integerMacros(header: string): Record<string, number> {
   return macros;
 }
 
-describe('the agent\'s contract with the extension', () => {
+describe("the agent's contract with the extension", () => {
   it('defines every error code of ErrorCodes, with the same name and number, and no other', () => {
     const macros = integerMacros(readAgentFile('beam_observer_errors.hrl'));
     assert.deepEqual(macros, { ...ErrorCodes });
   });
 
-  it('finds the header\'s macros (the check above is not vacuous)', () => {
+  it("finds the header's macros (the check above is not vacuous)", () => {
     const macros = integerMacros('%% -define(Commented, 1).\n-define(ParseError, -32700).\n-define( Spaced , 7 ).\n');
     assert.deepEqual(macros, { ParseError: -32700, Spaced: 7 });
   });

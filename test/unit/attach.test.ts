@@ -10,7 +10,7 @@ import { terminalVariables, variableChanges } from '../../extension/src/attach/t
 const install = { ebin: '/store/agent-0.1.0/ebin' };
 
 describe('attach strategies', () => {
-  it('builds ERL_AFLAGS that keep the user\'s own flags', () => {
+  it("builds ERL_AFLAGS that keep the user's own flags", () => {
     assert.equal(agentErlFlags(install), '-pa /store/agent-0.1.0/ebin -s beam_observer_agent autostart');
     assert.equal(agentErlFlags({ ...install, ebin: '/a b/ebin' }), '-pa "/a b/ebin" -s beam_observer_agent autostart');
     const env = agentEnvironment(install, '/tmp/d', '+S 4');
@@ -20,8 +20,12 @@ describe('attach strategies', () => {
   });
 
   it('adds the agent to a mix_task launch and excludes its modules from interpretation', () => {
-    const config = withAgent({ type: 'mix_task', name: 'run', request: 'launch', env: { ERL_AFLAGS: '+P 5000000', FOO: '1' },
-      excludeModules: ['Some.Module'] }, install, '/tmp/d', 'abc');
+    const config = withAgent(
+      { type: 'mix_task', name: 'run', request: 'launch', env: { ERL_AFLAGS: '+P 5000000', FOO: '1' }, excludeModules: ['Some.Module'] },
+      install,
+      '/tmp/d',
+      'abc',
+    );
     assert.equal(config.env.FOO, '1');
     assert.match(config.env.ERL_AFLAGS, /^-pa \S+ -s beam_observer_agent autostart \+P 5000000$/);
     assert.equal(config.env.BEAM_OBSERVER_LAUNCHED_BY, 'debug:abc');
@@ -30,7 +34,8 @@ describe('attach strategies', () => {
     for (const m of AGENT_MODULES) assert.ok(config.excludeModules.includes(`:${m}`), m);
     // Every module that runs in a node (all but the attach helper's own) is listed.
     const sources = readdirSync(join(__dirname, '..', '..', '..', 'agent', 'src'))
-      .filter((f) => f.endsWith('.erl') && f !== 'beam_observer_attach.erl').map((f) => f.replace(/\.erl$/, ''));
+      .filter((f) => f.endsWith('.erl') && f !== 'beam_observer_attach.erl')
+      .map((f) => f.replace(/\.erl$/, ''));
     assert.deepEqual([...AGENT_MODULES].sort(), sources.sort());
   });
 
@@ -70,7 +75,10 @@ describe('attach strategies', () => {
     it('sets only what differs: a new agent version moves the ebin path', () => {
       const updated = terminalVariables('terminals', { ...install, ebin: '/store/agent-0.2.0/ebin' }, '/tmp/d');
       const { set, remove } = variableChanges(wanted, updated);
-      assert.deepEqual(set.map(([name]) => name), ['ERL_AFLAGS']);
+      assert.deepEqual(
+        set.map(([name]) => name),
+        ['ERL_AFLAGS'],
+      );
       assert.deepEqual(remove, []);
     });
 

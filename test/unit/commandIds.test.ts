@@ -21,7 +21,9 @@ describe('command ids', () => {
   it('every menu entry names a contributed command, and the views exist', () => {
     const menus = Object.values(manifest.contributes.menus as Record<string, { command: string }[]>).flat();
     for (const entry of menus) assert.ok(contributed.includes(entry.command), `menu entry ${entry.command}`);
-    const views = Object.values(manifest.contributes.views as Record<string, { id: string }[]>).flat().map((v) => v.id);
+    const views = Object.values(manifest.contributes.views as Record<string, { id: string }[]>)
+      .flat()
+      .map((v) => v.id);
     for (const id of Object.values(Views)) assert.ok(views.includes(id), id);
   });
 });

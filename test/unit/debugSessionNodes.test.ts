@@ -5,8 +5,16 @@ import { inFolders } from '../../extension/src/attach/autoConnect';
 import type { DiscoveryFile } from '../../extension/src/protocol/agentProtocol';
 
 const agent = (osPid: number, startedAt: number, launchedBy: string | null = 'debug:abc'): DiscoveryFile => ({
-  node: 'nonode@nohost', osPid, port: 40000 + osPid, token: 't', cwd: '/w', otpRelease: '25', elixirVersion: '1.14.0',
-  agentVersion: '0.1.0', startedAt, launchedBy,
+  node: 'nonode@nohost',
+  osPid,
+  port: 40000 + osPid,
+  token: 't',
+  cwd: '/w',
+  otpRelease: '25',
+  elixirVersion: '1.14.0',
+  agentVersion: '0.1.0',
+  startedAt,
+  launchedBy,
 });
 
 describe('one node per debug session', () => {
@@ -16,9 +24,14 @@ describe('one node per debug session', () => {
     assert.equal(sessionMarker(agent(1, 0, null)), undefined);
   });
 
-  it('the session\'s VM is the newest one that does not descend from another of its VMs', () => {
+  it("the session's VM is the newest one that does not descend from another of its VMs", () => {
     // ElixirLS: the shell 100 runs the launcher 130 (its child), then execs the adapter's VM as 100 itself.
-    const parents = new Map([[130, 100], [100, 50], [200, 100], [201, 200]]);
+    const parents = new Map([
+      [130, 100],
+      [100, 50],
+      [200, 100],
+      [201, 200],
+    ]);
     const parentOf = (pid: number) => parents.get(pid);
     assert.equal(sessionVm([], parentOf), undefined);
     assert.equal(sessionVm([agent(130, 1000)], parentOf)?.osPid, 130, 'alone, the launcher would be it (hence the gate)');

@@ -12,10 +12,13 @@ function reply(port: number, text: string): Buffer {
 }
 
 describe('epmd NAMES reply', () => {
-  it('reads epmd\'s port and every node with its port', () => {
+  it("reads epmd's port and every node with its port", () => {
     const parsed = parseNamesReply(reply(4369, 'name app at port 41234\nname rabbit at port 25672\n'));
     assert.equal(parsed.epmdPort, 4369);
-    assert.deepEqual(parsed.nodes, [{ name: 'app', port: 41234 }, { name: 'rabbit', port: 25672 }]);
+    assert.deepEqual(parsed.nodes, [
+      { name: 'app', port: 41234 },
+      { name: 'rabbit', port: 25672 },
+    ]);
   });
 
   it('accepts an empty list and skips lines that are not node entries', () => {
@@ -25,7 +28,7 @@ describe('epmd NAMES reply', () => {
     assert.deepEqual(parsed.nodes, [{ name: 'ok_1', port: 1 }]);
   });
 
-  it('refuses a reply too short to hold epmd\'s port', () => {
+  it("refuses a reply too short to hold epmd's port", () => {
     assert.throws(() => parseNamesReply(Buffer.from([0, 0])), /expected at least 4/);
   });
 
@@ -44,7 +47,7 @@ describe('attach helper plumbing', () => {
     assert.equal(parseReplyLine(`${REPLY_MARKER}[1]`), undefined);
   });
 
-  it('keeps secrets and user flags off the helper\'s command line and environment', () => {
+  it("keeps secrets and user flags off the helper's command line and environment", () => {
     const args = helperArgs('/x/ebin');
     assert.ok(args.includes('-hidden') && args.includes('-noshell'));
     assert.deepEqual(args.slice(args.indexOf('-run')), ['-run', 'beam_observer_attach', 'main']);
@@ -54,7 +57,7 @@ describe('attach helper plumbing', () => {
   });
 
   it('blanks the cookie out of what the helper printed before it goes into an error message', () => {
-    const crash = "{\"init terminating in do_boot\",{function_clause,[{beam_observer_attach,connect,['shop@vm',\"s3cret_cookie\"],[]}]}}";
+    const crash = '{"init terminating in do_boot",{function_clause,[{beam_observer_attach,connect,[\'shop@vm\',"s3cret_cookie"],[]}]}}';
     const tail = helperOutputTail(`${crash}\n`, 's3cret_cookie');
     assert.doesNotMatch(tail, /s3cret_cookie/);
     assert.match(tail, /connect,\['shop@vm',"<cookie>"\]/);

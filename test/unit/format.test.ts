@@ -3,14 +3,30 @@ import assert from 'node:assert/strict';
 import type { ProcessRow } from '../../extension/src/protocol/agentProtocol';
 import { formatAgentCost, formatDebuggerShare, rowFigure, rowLabel } from '../../extension/src/views/format';
 import { formatBytes, formatCount, formatMfa } from '../../extension/src/shared/format';
-import { holdLabel, infoLines, ownerGroupItem, ownerOf, rowDescription, rowIcon, rowTooltip, stateLines } from '../../extension/src/views/processDetails';
+import {
+  holdLabel,
+  infoLines,
+  ownerGroupItem,
+  ownerOf,
+  rowDescription,
+  rowIcon,
+  rowTooltip,
+  stateLines,
+} from '../../extension/src/views/processDetails';
 
 const row: ProcessRow = {
-  pid: '<0.250.0>', name: null,
+  pid: '<0.250.0>',
+  name: null,
   initialCall: { module: 'Elixir.Demo.Mailbox', function: 'init', arity: 1 },
   currentFunction: { module: 'gen_server', function: 'loop', arity: 7 },
-  reductions: 5000, reductionsTotal: 123456, memory: 3 * 1024 * 1024, messageQueueLen: 42, status: 'waiting', agent: false,
-  debugger: false, heldByDebugger: null,
+  reductions: 5000,
+  reductionsTotal: 123456,
+  memory: 3 * 1024 * 1024,
+  messageQueueLen: 42,
+  status: 'waiting',
+  agent: false,
+  debugger: false,
+  heldByDebugger: null,
 };
 
 describe('formatting', () => {
@@ -50,24 +66,29 @@ describe('formatting', () => {
     assert.equal(rowFigure(row, 'messageQueueLen', 1000), '42 msgs');
   });
 
-  it('sums the agent\'s own rows into one group row, in the figure of the sort key', () => {
+  it("sums the agent's own rows into one group row, in the figure of the sort key", () => {
     const own: ProcessRow[] = [
       { ...row, pid: '<0.90.0>', agent: true, reductions: 3000, reductionsTotal: 9000, memory: 1024 * 1024, messageQueueLen: 0 },
       { ...row, pid: '<0.91.0>', agent: true, reductions: 1000, reductionsTotal: 2000, memory: 1024 * 1024, messageQueueLen: 2 },
     ];
     assert.deepEqual(
-      [ownerGroupItem('agent', own, 'reductions', 1000).description, ownerGroupItem('agent', own, 'memory', 1000).description,
-        ownerGroupItem('agent', own, 'messageQueueLen', 1000).description, ownerGroupItem('agent', own.slice(1), 'reductions', 500).description],
-      ['2 processes · 4k reds/s', '2 processes · 2 MB', '2 processes · 2 msgs', '1 process · 2k reds/s']);
+      [
+        ownerGroupItem('agent', own, 'reductions', 1000).description,
+        ownerGroupItem('agent', own, 'memory', 1000).description,
+        ownerGroupItem('agent', own, 'messageQueueLen', 1000).description,
+        ownerGroupItem('agent', own.slice(1), 'reductions', 500).description,
+      ],
+      ['2 processes · 4k reds/s', '2 processes · 2 MB', '2 processes · 2 msgs', '1 process · 2k reds/s'],
+    );
     assert.equal(ownerGroupItem('agent', own, 'reductions', 1000).label, 'BEAM Observer agent');
     assert.match(ownerGroupItem('agent', own, 'memory', 1000).tooltip, /2 processes in this list \(by memory\)/);
   });
 
-  it('groups a debugger\'s own processes apart, and says what holds a process', () => {
+  it("groups a debugger's own processes apart, and says what holds a process", () => {
     const interpreter: ProcessRow = { ...row, pid: '<0.95.0>', debugger: true, reductions: 27_000_000 };
     assert.equal(ownerOf(interpreter), 'debugger');
     assert.equal(ownerOf(row), undefined);
-    assert.equal(ownerOf({ ...interpreter, agent: true }), 'agent', 'the agent\'s own processes stay the agent\'s');
+    assert.equal(ownerOf({ ...interpreter, agent: true }), 'agent', "the agent's own processes stay the agent's");
     const group = ownerGroupItem('debugger', [interpreter, { ...interpreter, reductions: 3_000_000 }], 'reductions', 1000);
     assert.equal(group.label, 'Debugger');
     assert.equal(group.description, '2 processes · 30M reds/s');
@@ -88,18 +109,31 @@ describe('formatting', () => {
     assert.match(rowTooltip(held, 1000), /paused at a breakpoint/);
   });
 
-  it('says what share of the node\'s reductions a debugger ran', () => {
+  it("says what share of the node's reductions a debugger ran", () => {
     assert.equal(formatDebuggerShare({ reductions: 1000, debugger: null }), undefined);
-    assert.equal(formatDebuggerShare({ reductions: 20_000_000, debugger: { reductions: 17_400_000, processes: 12 } }),
-      '87% of the node\'s reductions (17M), in 12 processes of the debugger');
-    assert.equal(formatDebuggerShare({ reductions: 0, debugger: { reductions: 0, processes: 1 } }),
-      '0% of the node\'s reductions (0), in 1 process of the debugger');
+    assert.equal(
+      formatDebuggerShare({ reductions: 20_000_000, debugger: { reductions: 17_400_000, processes: 12 } }),
+      "87% of the node's reductions (17M), in 12 processes of the debugger",
+    );
+    assert.equal(
+      formatDebuggerShare({ reductions: 0, debugger: { reductions: 0, processes: 1 } }),
+      "0% of the node's reductions (0), in 1 process of the debugger",
+    );
   });
 
   it('says what the agent cost its node in a sample', () => {
-    assert.equal(formatAgentCost({ busyUs: 480, reductions: 7800 }, 1000), '0.5 ms of work in 1.0 s (<0.1% of one scheduler), 7.8k reductions');
-    assert.equal(formatAgentCost({ busyUs: 25_000, reductions: 120_000 }, 1000), '25.0 ms of work in 1.0 s (2.5% of one scheduler), 120k reductions');
-    assert.equal(formatAgentCost({ busyUs: 300_000, reductions: 0 }, 2000), '300.0 ms of work in 2.0 s (15% of one scheduler), 0 reductions');
+    assert.equal(
+      formatAgentCost({ busyUs: 480, reductions: 7800 }, 1000),
+      '0.5 ms of work in 1.0 s (<0.1% of one scheduler), 7.8k reductions',
+    );
+    assert.equal(
+      formatAgentCost({ busyUs: 25_000, reductions: 120_000 }, 1000),
+      '25.0 ms of work in 1.0 s (2.5% of one scheduler), 120k reductions',
+    );
+    assert.equal(
+      formatAgentCost({ busyUs: 300_000, reductions: 0 }, 2000),
+      '300.0 ms of work in 2.0 s (15% of one scheduler), 0 reductions',
+    );
   });
 
   it('builds a tooltip table and escapes Markdown in names', () => {
@@ -118,11 +152,32 @@ describe('formatting', () => {
 
   it('lists info lines with sizes in bytes from words', () => {
     const lines = infoLines({
-      node: 'demo@host', pid: '<0.1.0>', name: 'Elixir.Demo', status: 'waiting', initialCall: null, currentFunction: null, stacktrace: [],
-      links: [], monitors: [], monitoredBy: [], trapExit: true, groupLeader: '<0.2.0>', priority: 'normal', wordSize: 8,
-      heapSize: 128, stackSize: 16, totalHeapSize: 256, memory: 4096, messageQueueLen: 0, reductions: 10,
-      garbageCollection: {}, dictionary: [], otp: { isOtp: true, behaviour: 'gen_server', sysAware: true }, agent: false,
-      debugger: false, heldByDebugger: null,
+      node: 'demo@host',
+      pid: '<0.1.0>',
+      name: 'Elixir.Demo',
+      status: 'waiting',
+      initialCall: null,
+      currentFunction: null,
+      stacktrace: [],
+      links: [],
+      monitors: [],
+      monitoredBy: [],
+      trapExit: true,
+      groupLeader: '<0.2.0>',
+      priority: 'normal',
+      wordSize: 8,
+      heapSize: 128,
+      stackSize: 16,
+      totalHeapSize: 256,
+      memory: 4096,
+      messageQueueLen: 0,
+      reductions: 10,
+      garbageCollection: {},
+      dictionary: [],
+      otp: { isOtp: true, behaviour: 'gen_server', sysAware: true },
+      agent: false,
+      debugger: false,
+      heldByDebugger: null,
     });
     const get = (label: string) => lines.find((l) => l.label === label)?.description;
     assert.equal(get('Registered name'), 'Demo');

@@ -9,7 +9,9 @@ function scripted(answers: (string[] | Error)[]) {
   const asked: string[] = [];
   return {
     asked,
-    get polls() { return polls; },
+    get polls() {
+      return polls;
+    },
     names: async (host: string): Promise<string[]> => {
       asked.push(host);
       const answer = answers[Math.min(polls++, answers.length - 1)];
@@ -19,9 +21,20 @@ function scripted(answers: (string[] | Error)[]) {
   };
 }
 
-function watcher(epmd: ReturnType<typeof scripted>, attach: (w: ReturnWatch) => Promise<AttachOutcome>, options: { graceMs?: number; giveUpMs?: number } = {}) {
+function watcher(
+  epmd: ReturnType<typeof scripted>,
+  attach: (w: ReturnWatch) => Promise<AttachOutcome>,
+  options: { graceMs?: number; giveUpMs?: number } = {},
+) {
   const logs: string[] = [];
-  const w = new NodeReturnWatcher({ names: epmd.names, attach, log: (m) => logs.push(m), pollMs: 2, graceMs: options.graceMs ?? 10_000, giveUpMs: options.giveUpMs ?? 10_000 });
+  const w = new NodeReturnWatcher({
+    names: epmd.names,
+    attach,
+    log: (m) => logs.push(m),
+    pollMs: 2,
+    graceMs: options.graceMs ?? 10_000,
+    giveUpMs: options.giveUpMs ?? 10_000,
+  });
   return { w, logs };
 }
 
@@ -29,12 +42,15 @@ describe('watching for a node to come back', () => {
   it('attaches once the name is gone from epmd and registered again, then stops', async () => {
     const epmd = scripted([['shop'], [], new Error('econnrefused'), ['other'], ['other', 'shop']]);
     const attached: ReturnWatch[] = [];
-    const { w, logs } = watcher(epmd, async (watch) => { attached.push(watch); return 'attached'; });
+    const { w, logs } = watcher(epmd, async (watch) => {
+      attached.push(watch);
+      return 'attached';
+    });
     w.watch({ node: 'shop@box', epmdPort: 4370 });
     await waitFor(() => attached.length > 0, 2000, 'an attach');
     assert.deepEqual(attached, [{ node: 'shop@box', epmdPort: 4370 }]);
     assert.equal(epmd.polls, 5, 'attached at the first poll that lists it again');
-    assert.deepEqual([...new Set(epmd.asked)], ['box'], 'asks the epmd of the node\'s host');
+    assert.deepEqual([...new Set(epmd.asked)], ['box'], "asks the epmd of the node's host");
     await waitFor(() => w.watching().length === 0, 1000, 'the watch ends');
     assert.match(logs.join('\n'), /shop@box is back: attached again/);
   });
@@ -42,7 +58,14 @@ describe('watching for a node to come back', () => {
   it('a name that never left is tried only after the grace period', async () => {
     const epmd = scripted([['shop']]);
     let attaches = 0;
-    const { w } = watcher(epmd, async () => { attaches++; return 'attached'; }, { graceMs: 60 });
+    const { w } = watcher(
+      epmd,
+      async () => {
+        attaches++;
+        return 'attached';
+      },
+      { graceMs: 60 },
+    );
     const started = Date.now();
     w.watch({ node: 'shop@box' });
     await waitFor(() => attaches === 1, 2000, 'an attach');
@@ -52,7 +75,10 @@ describe('watching for a node to come back', () => {
   it('keeps trying while attaching fails, waiting twice as long after each failure, and gives up after its time', async () => {
     const epmd = scripted([[], ['shop']]);
     const at: number[] = [];
-    const { w, logs } = watcher(epmd, async () => { at.push(Date.now()); return at.length >= 4 ? 'attached' : 'failed'; });
+    const { w, logs } = watcher(epmd, async () => {
+      at.push(Date.now());
+      return at.length >= 4 ? 'attached' : 'failed';
+    });
     w.watch({ node: 'shop@box' });
     await waitFor(() => at.length === 4, 3000, 'four attempts');
     await waitFor(() => w.watching().length === 0, 1000, 'the watch ends');
@@ -75,7 +101,10 @@ describe('watching for a node to come back', () => {
   it('a node that refuses the cookie ends the watch at once', async () => {
     const epmd = scripted([[], ['shop']]);
     let attaches = 0;
-    const { w, logs } = watcher(epmd, async () => { attaches++; return 'refused'; });
+    const { w, logs } = watcher(epmd, async () => {
+      attaches++;
+      return 'refused';
+    });
     w.watch({ node: 'shop@box' });
     await waitFor(() => w.watching().length === 0, 2000, 'the watch ends');
     assert.equal(attaches, 1);

@@ -9,7 +9,7 @@ import { SampleHistory } from '../../extension/src/nodes/sampleHistory';
 import type { LoadSample } from '../../extension/src/protocol/agentProtocol';
 
 describe('discovery', () => {
-  it('computes the agent\'s directory with the same rule', () => {
+  it("computes the agent's directory with the same rule", () => {
     assert.equal(discoveryDir({ BEAM_OBSERVER_DIR: '/x/y' }), '/x/y');
     assert.equal(discoveryDir({ TMPDIR: '/var/tmp/', USER: 'ada' }), '/var/tmp/beam-observer-ada');
     assert.equal(discoveryDir({ TMP: '/t', LOGNAME: 'bob' }), '/t/beam-observer-bob');
@@ -18,10 +18,20 @@ describe('discovery', () => {
 
   it('reads live agents and prunes the files of dead OS processes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bo-unit-'));
-    const file = (osPid: number, extra = {}) => JSON.stringify({
-      node: `n${osPid}@host`, osPid, port: 4000 + osPid, token: 't'.repeat(43), cwd: '/w', otpRelease: '25',
-      elixirVersion: null, agentVersion: '0.1.0', startedAt: osPid, launchedBy: null, ...extra,
-    });
+    const file = (osPid: number, extra = {}) =>
+      JSON.stringify({
+        node: `n${osPid}@host`,
+        osPid,
+        port: 4000 + osPid,
+        token: 't'.repeat(43),
+        cwd: '/w',
+        otpRelease: '25',
+        elixirVersion: null,
+        agentVersion: '0.1.0',
+        startedAt: osPid,
+        launchedBy: null,
+        ...extra,
+      });
     writeFileSync(join(dir, '10.json'), file(10));
     writeFileSync(join(dir, '20.json'), file(20));
     writeFileSync(join(dir, '30.json'), 'not json');
@@ -29,8 +39,11 @@ describe('discovery', () => {
     writeFileSync(join(dir, 'notes.txt'), 'ignored');
     const alive = (pid: number) => pid !== 20;
     const agents = readDiscoveryDir(dir, alive);
-    assert.deepEqual(agents.map((a) => a.osPid), [10]);
-    assert.deepEqual(readdirSync(dir).sort(), ['10.json', '30.json', '40.json', 'notes.txt'], 'the dead agent\'s file is gone');
+    assert.deepEqual(
+      agents.map((a) => a.osPid),
+      [10],
+    );
+    assert.deepEqual(readdirSync(dir).sort(), ['10.json', '30.json', '40.json', 'notes.txt'], "the dead agent's file is gone");
   });
 
   it('rejects files that miss fields', () => {
@@ -47,15 +60,24 @@ describe('discovery', () => {
 });
 
 describe('sample history', () => {
-  const sample = (t: number) => ({ timestamp: t } as LoadSample);
+  const sample = (t: number) => ({ timestamp: t }) as LoadSample;
   it('keeps the newest samples in order within its capacity', () => {
     const history = new SampleHistory(3);
     assert.deepEqual(history.toArray(), []);
     [1, 2].forEach((t) => history.push(sample(t)));
-    assert.deepEqual(history.toArray().map((s) => s.timestamp), [1, 2]);
+    assert.deepEqual(
+      history.toArray().map((s) => s.timestamp),
+      [1, 2],
+    );
     [3, 4, 5].forEach((t) => history.push(sample(t)));
-    assert.deepEqual(history.toArray().map((s) => s.timestamp), [3, 4, 5]);
-    assert.deepEqual(history.latest(2).map((s) => s.timestamp), [4, 5]);
+    assert.deepEqual(
+      history.toArray().map((s) => s.timestamp),
+      [3, 4, 5],
+    );
+    assert.deepEqual(
+      history.latest(2).map((s) => s.timestamp),
+      [4, 5],
+    );
     assert.equal(history.size, 3);
   });
 });

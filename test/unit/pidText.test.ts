@@ -6,11 +6,14 @@ describe('pid text', () => {
   it('finds Elixir and Erlang pids in a log line, with their offsets', () => {
     const line = '12:00:01 [error] GenServer #PID<0.123.0> terminating, linked to <0.45.0> and <5.1.0>';
     const found = findPids(line);
-    assert.deepEqual(found.map((p) => [p.text, p.pid, p.nodeIndex]), [
-      ['#PID<0.123.0>', '<0.123.0>', 0],
-      ['<0.45.0>', '<0.45.0>', 0],
-      ['<5.1.0>', '<5.1.0>', 5],
-    ]);
+    assert.deepEqual(
+      found.map((p) => [p.text, p.pid, p.nodeIndex]),
+      [
+        ['#PID<0.123.0>', '<0.123.0>', 0],
+        ['<0.45.0>', '<0.45.0>', 0],
+        ['<5.1.0>', '<5.1.0>', 5],
+      ],
+    );
     assert.equal(line.slice(found[0].start, found[0].end), '#PID<0.123.0>');
   });
 
@@ -34,7 +37,7 @@ describe('pid text', () => {
     assert.equal(parsePid('pid'), undefined);
   });
 
-  it('never treats another node\'s pid as local, and says why', () => {
+  it("never treats another node's pid as local, and says why", () => {
     const remote = parsePid('<11972.14658.0>')!;
     assert.equal(isLocalPid(remote), false);
     assert.match(otherNodeMessage(remote), /belongs to another node \(node number 11972/);

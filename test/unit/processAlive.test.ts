@@ -10,7 +10,8 @@ describe('OS processes', () => {
     const shell = spawn('sh', ['-c', 'sleep 5 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const grandchild = await new Promise<number>((resolve) =>
-        shell.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+        shell.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+      );
       assert.ok(processAlive(grandchild));
       assert.equal(descendsFrom(grandchild, shell.pid!), true);
       assert.equal(descendsFrom(grandchild, process.pid), true);
@@ -25,10 +26,11 @@ describe('OS processes', () => {
     // After exec, the shell is `sleep 5`, which never reaps its child `sleep 0`: a zombie for 5 s.
     const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
-      const child = await new Promise<number>((resolve) =>
-        parent.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+      const child = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
       const deadline = Date.now() + 5000;
-      while (!/\) Z /.test(readFileSync(`/proc/${child}/stat`, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!/\) Z /.test(readFileSync(`/proc/${child}/stat`, 'utf8')) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       process.kill(child, 0); // signal 0 still reaches it
       assert.equal(processAlive(child), false);
       assert.equal(processAlive(parent.pid!), true);
@@ -38,7 +40,13 @@ describe('OS processes', () => {
   });
 
   it('stops at a cycle or a missing parent', () => {
-    assert.equal(descendsFrom(10, 99, (pid) => (pid === 10 ? 11 : 10)), false);
-    assert.equal(descendsFrom(10, 99, () => undefined), false);
+    assert.equal(
+      descendsFrom(10, 99, (pid) => (pid === 10 ? 11 : 10)),
+      false,
+    );
+    assert.equal(
+      descendsFrom(10, 99, () => undefined),
+      false,
+    );
   });
 });

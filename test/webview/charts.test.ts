@@ -15,7 +15,12 @@ import type { LoadSample } from '../../extension/src/protocol/agentProtocol';
 import type { ChartId } from '../../webview/src/chartId';
 import type { BeamChartsTestHook } from '../../webview/src/testHookTypes';
 import {
-  launchChromium, openChartsPage, startChartsServer, type ChartsBrowser, type ChartsPageHandle, type ChartsServer,
+  launchChromium,
+  openChartsPage,
+  startChartsServer,
+  type ChartsBrowser,
+  type ChartsPageHandle,
+  type ChartsServer,
 } from '../support/chartPage';
 import { ROOT } from '../support/beamNode';
 import { loadRecording, type Recording } from '../support/recordedSamples';
@@ -27,7 +32,12 @@ const SHOTS = join(ROOT, 'test-output', 'webview');
 declare const document: {
   body: { className: string };
   documentElement: { scrollWidth: number; style: { setProperty(name: string, value: string): void } };
-  querySelector(selector: string): { hidden: boolean; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }; width: number; height: number } | null;
+  querySelector(selector: string): {
+    hidden: boolean;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    width: number;
+    height: number;
+  } | null;
   dispatchEvent(event: unknown): boolean;
 };
 declare const Event: new (type: string) => unknown;
@@ -52,9 +62,15 @@ after(async () => {
   await server?.close();
 });
 
-async function open(theme: ThemeName, options: { surface?: 'sidebar' | 'panel'; width?: number; height?: number } = {}): Promise<ChartsPageHandle> {
+async function open(
+  theme: ThemeName,
+  options: { surface?: 'sidebar' | 'panel'; width?: number; height?: number } = {},
+): Promise<ChartsPageHandle> {
   return openChartsPage(browser.context, server, {
-    theme, surface: options.surface ?? 'panel', width: options.width ?? 1100, height: options.height ?? 760,
+    theme,
+    surface: options.surface ?? 'panel',
+    width: options.width ?? 1100,
+    height: options.height ?? 760,
   });
 }
 
@@ -73,15 +89,18 @@ function laterSamples(recording: Recording, count: number): LoadSample[] {
 /** Share of a chart canvas's pixels drawn in a colour (any opacity): what is really on screen. */
 async function colourShare(page: ChartsPageHandle, chart: ChartId, hex: string, tolerance = 6): Promise<number> {
   const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
-  return page.page.evaluate(([id, [r, g, b], tol]) => {
-    const canvas = document.querySelector(`[data-chart="${id}"] canvas`)!;
-    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let hits = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3] > 0 && Math.abs(data[i] - r) <= tol && Math.abs(data[i + 1] - g) <= tol && Math.abs(data[i + 2] - b) <= tol) hits++;
-    }
-    return hits / (data.length / 4);
-  }, [chart, rgb, tolerance] as const);
+  return page.page.evaluate(
+    ([id, [r, g, b], tol]) => {
+      const canvas = document.querySelector(`[data-chart="${id}"] canvas`)!;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let hits = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] > 0 && Math.abs(data[i] - r) <= tol && Math.abs(data[i + 1] - g) <= tol && Math.abs(data[i + 2] - b) <= tol) hits++;
+      }
+      return hits / (data.length / 4);
+    },
+    [chart, rgb, tolerance] as const,
+  );
 }
 
 function lastTimestamp(recording: Recording): number {
@@ -114,8 +133,7 @@ describe('load charts webview', () => {
     for (const chart of Object.values(charts)) assert.deepEqual(chart.xDomain, snap.xDomain);
 
     // Utilisation: a line per online normal scheduler, their average, dirty CPU apart; 0..100%.
-    assert.deepEqual(charts.utilisation.series,
-      ['scheduler 1', 'scheduler 2', 'scheduler 3', 'normal average', 'dirty CPU average']);
+    assert.deepEqual(charts.utilisation.series, ['scheduler 1', 'scheduler 2', 'scheduler 3', 'normal average', 'dirty CPU average']);
     assert.deepEqual(charts.utilisation.yDomain, [0, 1]);
     assert.equal(charts.utilisation.note, `online ${online} of ${total}`);
     assert.ok(charts.utilisation.legend.includes('Dirty CPU 100%'), charts.utilisation.legend.join(', '));
@@ -123,8 +141,14 @@ describe('load charts webview', () => {
     assert.ok(dirtyShare > 0.1, `RSA key generation fills the dirty CPU area (${dirtyShare})`);
 
     // Run queue: totals and per scheduler, guide at half the online schedulers, one overload episode.
-    assert.deepEqual(charts.runQueue.series,
-      ['total average', 'total maximum', 'scheduler 1 average', 'scheduler 2 average', 'scheduler 3 average', 'dirty CPU queue']);
+    assert.deepEqual(charts.runQueue.series, [
+      'total average',
+      'total maximum',
+      'scheduler 1 average',
+      'scheduler 2 average',
+      'scheduler 3 average',
+      'dirty CPU queue',
+    ]);
     assert.equal(charts.runQueue.decorations.guide, online / 2);
     assert.equal(snap.overloadMarkers, 1);
     assert.equal(snap.overloaded, true);
@@ -135,14 +159,17 @@ describe('load charts webview', () => {
 
     // Memory stacked by kind, with the total; the axis fits the total.
     assert.deepEqual(charts.memory.series, ['processes', 'binary', 'ets', 'atom', 'code', 'other', 'total']);
-    assert.deepEqual(charts.memory.legend.map((l) => l.split(' ')[0]), ['Processes', 'Binary', 'ETS', 'Atom', 'Code', 'Other', 'Total']);
+    assert.deepEqual(
+      charts.memory.legend.map((l) => l.split(' ')[0]),
+      ['Processes', 'Binary', 'ETS', 'Atom', 'Code', 'Other', 'Total'],
+    );
     const maxMemory = Math.max(...overloaded.samples.map((s) => s.memory.total));
     assert.ok(charts.memory.yDomain[1] >= maxMemory && charts.memory.yDomain[1] < maxMemory * 2);
 
     assert.deepEqual(charts.io.series, ['in', 'out']);
     assert.deepEqual(charts.reductions.series, ['reductions']);
     assert.deepEqual(charts.processes.series, ['processes']);
-    const maxReductionsPerSecond = Math.max(...overloaded.samples.map((s) => s.reductions * 1000 / s.intervalMs));
+    const maxReductionsPerSecond = Math.max(...overloaded.samples.map((s) => (s.reductions * 1000) / s.intervalMs));
     assert.ok(charts.reductions.yDomain[1] >= maxReductionsPerSecond);
 
     await dark.page.screenshot({ path: join(SHOTS, 'charts-dark.png'), fullPage: true });
@@ -166,7 +193,11 @@ describe('load charts webview', () => {
   test('the window selector sets the x domain', async () => {
     await show(dark, overloaded);
     const select = dark.page.locator('.window-select');
-    for (const [label, ms] of [['5 min', 300_000], ['10 min', 600_000], ['1 min', 60_000]] as const) {
+    for (const [label, ms] of [
+      ['5 min', 300_000],
+      ['10 min', 600_000],
+      ['1 min', 60_000],
+    ] as const) {
       const { frames } = await dark.snapshot();
       await select.click();
       await dark.page.getByRole('option', { name: label }).click();
@@ -263,8 +294,19 @@ describe('load charts webview', () => {
     const lines = csv.content.trimEnd().split('\n');
     const header = lines[0].split(',');
     assert.equal(header[0], 'time');
-    for (const column of ['timestamp', 'utilisation.normal.1', 'utilisation.normal.4', 'utilisation.dirtyCpu.2',
-      'runQueue.totalAvg', 'runQueue.normal.max.3', 'memory.total', 'memory.binary', 'io.inBytes', 'reductions', 'processes.count']) {
+    for (const column of [
+      'timestamp',
+      'utilisation.normal.1',
+      'utilisation.normal.4',
+      'utilisation.dirtyCpu.2',
+      'runQueue.totalAvg',
+      'runQueue.normal.max.3',
+      'memory.total',
+      'memory.binary',
+      'io.inBytes',
+      'reductions',
+      'processes.count',
+    ]) {
       assert.ok(header.includes(column), `CSV column ${column}`);
     }
     assert.equal(lines.length - 1, overloaded.samples.length, 'one row per recorded sample');
@@ -302,12 +344,15 @@ describe('load charts webview', () => {
 
     // Switching theme live: VS Code rewrites the variables on <html> and the body's class.
     const { frames } = await light.snapshot();
-    await light.page.evaluate(([vars, bodyClass]) => {
-      for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
-      document.body.className = bodyClass;
-    }, [themeVariables('dark'), BODY_CLASS.dark] as const);
+    await light.page.evaluate(
+      ([vars, bodyClass]) => {
+        for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
+        document.body.className = bodyClass;
+      },
+      [themeVariables('dark'), BODY_CLASS.dark] as const,
+    );
     await light.nextFrame(frames);
-    assert.ok(await colourShare(light, 'memory', themeColor('dark', 'charts-blue'), 2) > 0.05, 'redrawn in dark blue');
+    assert.ok((await colourShare(light, 'memory', themeColor('dark', 'charts-blue'), 2)) > 0.05, 'redrawn in dark blue');
     assert.equal(await colourShare(light, 'memory', themeColor('light', 'charts-blue'), 2), 0, 'no light-theme blue left');
     assert.deepEqual(light.errors, []);
     await light.page.close();
@@ -324,7 +369,7 @@ describe('load charts webview', () => {
   test('sidebar: compact, fits a narrow view, opens the editor panel', async () => {
     const side = await open('dark', { surface: 'sidebar', width: 300, height: 1100 });
     await show(side, overloaded);
-    assert.ok(await side.page.evaluate(() => document.documentElement.scrollWidth) <= 300, 'no horizontal scrolling');
+    assert.ok((await side.page.evaluate(() => document.documentElement.scrollWidth)) <= 300, 'no horizontal scrolling');
     const snap = await side.snapshot();
     assert.equal(snap.overloadMarkers, 1);
     await side.page.getByRole('button', { name: 'Open in Editor' }).click();
@@ -350,11 +395,14 @@ describe('load charts webview', () => {
     assert.equal(overloadMarkers, 12, 'one band per burst');
     assert.ok(overloadLabels >= 1 && overloadLabels < overloadMarkers, `some labels left out (${overloadLabels} of ${overloadMarkers})`);
     const boxes = await side.page.locator('[data-chart="runQueue"] .overload-marker text').evaluateAll((texts) =>
-      texts.filter((t) => getComputedStyle(t).display !== 'none').map((t) => {
-        const box = t.getBoundingClientRect();
-        const chart = t.closest('svg')!.getBoundingClientRect();
-        return { left: box.left, right: box.right, chartLeft: chart.left, chartRight: chart.right };
-      }));
+      texts
+        .filter((t) => getComputedStyle(t).display !== 'none')
+        .map((t) => {
+          const box = t.getBoundingClientRect();
+          const chart = t.closest('svg')!.getBoundingClientRect();
+          return { left: box.left, right: box.right, chartLeft: chart.left, chartRight: chart.right };
+        }),
+    );
     assert.equal(boxes.length, overloadLabels);
     boxes.sort((a, b) => a.left - b.left);
     for (const [i, box] of boxes.entries()) {
@@ -373,7 +421,8 @@ describe('load charts webview', () => {
     await page.post({ type: 'nodes', choices: [{ id: '1', label: 'a@h', detail: '' }], selected: '1' });
     assert.equal(await picker.isHidden(), true, 'one node: its name, no picker');
     await page.post({
-      type: 'nodes', selected: '1',
+      type: 'nodes',
+      selected: '1',
       choices: [
         { id: '1', label: 'a@h', detail: '' },
         { id: '1|b@h', label: 'b@h', detail: 'via a@h' },
@@ -383,7 +432,10 @@ describe('load charts webview', () => {
     assert.equal(await picker.isVisible(), true);
     assert.equal(await page.page.locator('.node-name').isHidden(), true);
     const options = await picker.locator('vscode-option').allTextContents();
-    assert.deepEqual(options.map((o) => o.trim()), ['a@h', 'b@h (via a@h)', '<img src=x>@h (left the cluster)']);
+    assert.deepEqual(
+      options.map((o) => o.trim()),
+      ['a@h', 'b@h (via a@h)', '<img src=x>@h (left the cluster)'],
+    );
     assert.equal(await page.page.locator('img').count(), 0, 'names are text');
     const before = (await page.page.evaluate(() => window.__beamCharts!.sentToHost())).length;
     await picker.evaluate((el: { value: string; dispatchEvent(e: unknown): boolean }) => {

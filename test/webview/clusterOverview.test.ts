@@ -15,7 +15,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type {
-  ClusterFigures, ClusterRow, ClusterWebviewToHost, HostToClusterWebview, QueueLoad,
+  ClusterFigures,
+  ClusterRow,
+  ClusterWebviewToHost,
+  HostToClusterWebview,
+  QueueLoad,
 } from '../../extension/src/protocol/webviewProtocol';
 import { launchChromium, startChartsServer, type ChartsBrowser, type ChartsServer } from '../support/chartPage';
 import { ROOT } from '../support/beamNode';
@@ -148,18 +152,44 @@ const history = Array.from({ length: 60 }, (_, i) => 0.4 + 0.4 * Math.sin(i / 6)
 function rows(timestamp = T0, runQueue = 9.4, queueLoad: QueueLoad = 'overloaded'): ClusterRow[] {
   return [
     {
-      name: 'app@host1', state: 'up', hidden: false, agentNode: true, goneAt: null, error: null,
-      figures: busyFigures(timestamp, runQueue), utilisationHistory: history, queueLoad,
+      name: 'app@host1',
+      state: 'up',
+      hidden: false,
+      agentNode: true,
+      goneAt: null,
+      error: null,
+      figures: busyFigures(timestamp, runQueue),
+      utilisationHistory: history,
+      queueLoad,
     },
     {
-      name: 'worker@host2', state: 'loading', hidden: false, agentNode: false, goneAt: null, error: null,
-      figures: null, utilisationHistory: [], queueLoad: 'normal',
+      name: 'worker@host2',
+      state: 'loading',
+      hidden: false,
+      agentNode: false,
+      goneAt: null,
+      error: null,
+      figures: null,
+      utilisationHistory: [],
+      queueLoad: 'normal',
     },
     {
-      name: 'old@host3', state: 'gone', hidden: true, agentNode: false, goneAt: GONE_AT, error: null,
+      name: 'old@host3',
+      state: 'gone',
+      hidden: true,
+      agentNode: false,
+      goneAt: GONE_AT,
+      error: null,
       figures: {
-        timestamp: GONE_AT - 1000, utilisation: 0.05, dirtyCpuUtilisation: 0, schedulersOnline: 2, runQueue: 0, runQueueMax: 1,
-        memory: 48 * 1024 ** 2, processes: 312, processLimit: 1_048_576,
+        timestamp: GONE_AT - 1000,
+        utilisation: 0.05,
+        dirtyCpuUtilisation: 0,
+        schedulersOnline: 2,
+        runQueue: 0,
+        runQueueMax: 1,
+        memory: 48 * 1024 ** 2,
+        processes: 312,
+        processLimit: 1_048_576,
       },
       utilisationHistory: history.slice(0, 20).map((v) => v / 4),
       // The host's last verdict for a node that left is never shown.
@@ -203,7 +233,7 @@ describe('cluster overview webview', () => {
     assert.deepEqual(await dark.posted(), [{ type: 'ready' }]);
     const empty = dark.page.locator('.empty');
     assert.equal(await empty.isVisible(), true);
-    assert.match(await empty.textContent() ?? '', /^Not connected to a node\./);
+    assert.match((await empty.textContent()) ?? '', /^Not connected to a node\./);
     assert.equal(await dark.page.locator('.cluster-table').isVisible(), false);
   });
 
@@ -223,7 +253,10 @@ describe('cluster overview webview', () => {
     assert.equal(await row(dark, 'old@host3').locator('.badge-agent').isVisible(), false);
     assert.equal(await row(dark, 'old@host3').locator('.badge-hidden').isVisible(), true);
     assert.equal(await row(dark, 'app@host1').locator('.badge-hidden').isVisible(), false);
-    const nameColour = (node: string) => row(dark, node).locator('.node-name').evaluate((e) => getComputedStyle(e).color);
+    const nameColour = (node: string) =>
+      row(dark, node)
+        .locator('.node-name')
+        .evaluate((e) => getComputedStyle(e).color);
     assert.equal(await nameColour('old@host3'), rgb(themeColor('dark', 'descriptionForeground')), 'hidden node dimmed');
     assert.equal(await nameColour('worker@host2'), rgb(themeColor('dark', 'foreground')));
 
@@ -241,8 +274,8 @@ describe('cluster overview webview', () => {
       const fill = await row(dark, node).locator(`${bar} .bar-fill`).boundingBox();
       return fill!.width / track!.width;
     };
-    assert.ok(Math.abs(await barShare('app@host1', '.bar-normal') - 0.83) < 0.02);
-    assert.ok(Math.abs(await barShare('app@host1', '.bar-dirty') - 0.12) < 0.02);
+    assert.ok(Math.abs((await barShare('app@host1', '.bar-normal')) - 0.83) < 0.02);
+    assert.ok(Math.abs((await barShare('app@host1', '.bar-dirty')) - 0.12) < 0.02);
     const line = await row(dark, 'app@host1').locator('.sparkline-line').getAttribute('d');
     assert.equal(line?.match(/[ML]/g)?.length, 60, 'a point per history value');
     const shortLine = await row(dark, 'old@host3').locator('.sparkline-line').getAttribute('d');
@@ -265,8 +298,11 @@ describe('cluster overview webview', () => {
     assert.equal(await row(dark, 'worker@host2').locator('.bar-normal').isVisible(), false);
 
     // The selected node's row, and only it.
-    assert.deepEqual(await dark.page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('aria-selected'))),
-      ['true', 'false', 'false']);
+    assert.deepEqual(await dark.page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('aria-selected'))), [
+      'true',
+      'false',
+      'false',
+    ]);
     const background = (node: string) => row(dark, node).evaluate((e) => getComputedStyle(e).backgroundColor);
     assert.equal(await background('app@host1'), rgb(themeColor('dark', 'list-activeSelectionBackground')));
     assert.notEqual(await background('worker@host2'), rgb(themeColor('dark', 'list-activeSelectionBackground')));
@@ -276,7 +312,7 @@ describe('cluster overview webview', () => {
     assert.equal(await row(dark, 'app@host1').getAttribute('aria-selected'), 'false');
   });
 
-  test('run queue: the host\'s verdict shows as colour, badge and explanation', async () => {
+  test("run queue: the host's verdict shows as colour, badge and explanation", async () => {
     const queue = row(dark, 'app@host1').locator('.cell-queue');
     await dark.post(cluster(rows(T0, 1, 'normal')));
     assert.equal(await queue.getAttribute('data-load'), null);
@@ -284,14 +320,17 @@ describe('cluster overview webview', () => {
     await dark.post(cluster(rows(T0 + 1000, 9.4, 'above-guide')));
     assert.equal(await queue.getAttribute('data-load'), 'above-guide');
     assert.equal(await queue.locator('.badge-load').isVisible(), false);
-    assert.equal(await queue.locator('.queue-avg').evaluate((e) => getComputedStyle(e).color), rgb(themeColor('dark', 'editorWarning-foreground')));
+    assert.equal(
+      await queue.locator('.queue-avg').evaluate((e) => getComputedStyle(e).color),
+      rgb(themeColor('dark', 'editorWarning-foreground')),
+    );
 
     await dark.post(cluster(rows(T0 + 2000, 9.4, 'overloaded')));
     assert.equal(await queue.getAttribute('data-load'), 'overloaded');
     assert.equal(await queue.locator('.badge-load').isVisible(), true);
     assert.equal(await queue.locator('.badge-load').textContent(), 'overloaded');
     assert.equal(await queue.locator('.queue-avg').evaluate((e) => getComputedStyle(e).color), rgb(themeColor('dark', 'errorForeground')));
-    assert.match(await queue.getAttribute('title') ?? '', /guide 2: half the 4 online schedulers.*overloaded/);
+    assert.match((await queue.getAttribute('title')) ?? '', /guide 2: half the 4 online schedulers.*overloaded/);
     // A node that left keeps its last figures but is never marked.
     assert.equal(await row(dark, 'old@host3').locator('.cell-queue').getAttribute('data-load'), null);
 
@@ -325,7 +364,9 @@ describe('cluster overview webview', () => {
 
   test('keyboard: one tab stop, arrows move between rows, Enter and Space select', async () => {
     await showOverloaded(dark);
-    const tabStops = await dark.page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as unknown as { tabIndex: number }).tabIndex));
+    const tabStops = await dark.page
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => (tr as unknown as { tabIndex: number }).tabIndex));
     assert.equal(tabStops.filter((t) => t === 0).length, 1, `one row in the tab order: ${tabStops}`);
     // From nothing focused, Tab enters the table on that row.
     await dark.page.evaluate(() => document.activeElement?.blur());
@@ -395,8 +436,11 @@ describe('cluster overview webview', () => {
       const [app, worker, old] = rows(T0 + 5000);
       await post(cluster([worker, app, old]));
       assert.deepEqual(await frame.locator('tbody .node-name').allTextContents(), ['worker@host2', 'app@host1', 'old@host3']);
-      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('id')), 'outside',
-        'the input outside the webview keeps the keyboard');
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.getAttribute('id')),
+        'outside',
+        'the input outside the webview keeps the keyboard',
+      );
     } finally {
       await page.close();
     }
@@ -406,7 +450,17 @@ describe('cluster overview webview', () => {
     const evil = '<img src=x onerror=alert(1)>@h';
     const list: ClusterRow[] = [
       ...rows(T0),
-      { name: evil, state: 'error', hidden: false, agentNode: false, goneAt: null, error: '<b>erpc</b> {badrpc,nodedown}', figures: null, utilisationHistory: [], queueLoad: 'normal' },
+      {
+        name: evil,
+        state: 'error',
+        hidden: false,
+        agentNode: false,
+        goneAt: null,
+        error: '<b>erpc</b> {badrpc,nodedown}',
+        figures: null,
+        utilisationHistory: [],
+        queueLoad: 'normal',
+      },
     ];
     await dark.post(cluster(list, evil));
     const tr = row(dark, evil);
@@ -426,7 +480,7 @@ describe('cluster overview webview', () => {
 
   test('empty states: no node connected, or no nodes reported yet', async () => {
     await dark.post({ type: 'cluster', agentNode: null, selected: null, rows: [] });
-    assert.match(await dark.page.locator('.empty').textContent() ?? '', /^Not connected to a node\./);
+    assert.match((await dark.page.locator('.empty').textContent()) ?? '', /^Not connected to a node\./);
     assert.equal(await dark.page.locator('.empty').isVisible(), true);
     assert.equal(await dark.page.locator('.cluster-table').isVisible(), false);
     assert.equal(await dark.page.locator('.summary').isVisible(), false);
@@ -478,15 +532,33 @@ describe('cluster overview webview', () => {
   test('screenshots: dark, light, high contrast, narrow and empty', async () => {
     const shoot = async (page: ClusterPage, theme: ThemeName) => {
       await showOverloaded(page);
-      await page.post(cluster([
-        ...rows(T0 + 2000),
-        { name: 'reporting@db-primary.internal.example.com', state: 'error', hidden: false, agentNode: false, goneAt: null,
-          error: 'could not load the agent: {badrpc,{EXIT,{undef,[{code,load_binary,3}]}}}', figures: null, utilisationHistory: [],
-          queueLoad: 'normal' },
-        { name: 'remsh12345@host1', state: 'up', hidden: true, agentNode: false, goneAt: null, error: null,
-          figures: { ...busyFigures(T0 + 2000, 0.3), utilisation: 0.02, dirtyCpuUtilisation: 0, memory: 31 * 1024 ** 2, processes: 80 },
-          utilisationHistory: [0.01, 0.03, 0.02, 0.02], queueLoad: 'normal' },
-      ]));
+      await page.post(
+        cluster([
+          ...rows(T0 + 2000),
+          {
+            name: 'reporting@db-primary.internal.example.com',
+            state: 'error',
+            hidden: false,
+            agentNode: false,
+            goneAt: null,
+            error: 'could not load the agent: {badrpc,{EXIT,{undef,[{code,load_binary,3}]}}}',
+            figures: null,
+            utilisationHistory: [],
+            queueLoad: 'normal',
+          },
+          {
+            name: 'remsh12345@host1',
+            state: 'up',
+            hidden: true,
+            agentNode: false,
+            goneAt: null,
+            error: null,
+            figures: { ...busyFigures(T0 + 2000, 0.3), utilisation: 0.02, dirtyCpuUtilisation: 0, memory: 31 * 1024 ** 2, processes: 80 },
+            utilisationHistory: [0.01, 0.03, 0.02, 0.02],
+            queueLoad: 'normal',
+          },
+        ]),
+      );
       await row(page, 'worker@host2').focus();
       await page.page.screenshot({ path: join(SHOTS, `cluster-${theme}.png`), fullPage: true });
       assert.deepEqual(page.errors, []);

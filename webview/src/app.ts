@@ -30,7 +30,11 @@ const FRAME_TIMES_KEPT = 1024;
 
 /** Enough slots for the longest window at the samples' interval, fixed for the node's lifetime. */
 function capacityFor(samples: readonly LoadSample[]): number {
-  const intervals = samples.slice(-10).map((s) => s.intervalMs).filter((ms) => ms > 0).sort((a, b) => a - b);
+  const intervals = samples
+    .slice(-10)
+    .map((s) => s.intervalMs)
+    .filter((ms) => ms > 0)
+    .sort((a, b) => a - b);
   const interval = intervals.length ? intervals[intervals.length >> 1] : 1000;
   const needed = Math.ceil(LONGEST_WINDOW_MS / interval) + 16;
   return Math.min(MAX_CAPACITY, Math.max(MIN_CAPACITY, needed, samples.length));
@@ -61,20 +65,28 @@ export class LoadChartsApp {
   private frameCount = 0;
   private readonly frameTimes = new Float64Array(FRAME_TIMES_KEPT);
 
-  constructor(root: HTMLElement, private readonly bridge: HostBridge) {
+  constructor(
+    root: HTMLElement,
+    private readonly bridge: HostBridge,
+  ) {
     const saved = bridge.state.windowMs;
     this.windowMs = WINDOWS_MS.includes(saved as (typeof WINDOWS_MS)[number]) ? saved! : DEFAULT_WINDOW_MS;
     this.store = new SampleStore(storeShapeFor(undefined, [], MIN_CAPACITY));
     this.palette = readPalette();
     this.frames = new FrameScheduler(() => this.render());
 
-    this.toolbar = new Toolbar({
-      windowChanged: (ms) => this.setWindow(ms),
-      pauseToggled: () => this.setPaused(this.frozenEnd === null),
-      exportRequested: (format) => this.exportSamples(format),
-      openPanel: () => bridge.post({ type: 'openPanel' }),
-      nodeSelected: (id) => { if (id && id !== this.node?.id) bridge.post({ type: 'selectNode', id }); },
-    }, { windowMs: this.windowMs, sidebar: document.body.dataset.surface === 'sidebar' });
+    this.toolbar = new Toolbar(
+      {
+        windowChanged: (ms) => this.setWindow(ms),
+        pauseToggled: () => this.setPaused(this.frozenEnd === null),
+        exportRequested: (format) => this.exportSamples(format),
+        openPanel: () => bridge.post({ type: 'openPanel' }),
+        nodeSelected: (id) => {
+          if (id && id !== this.node?.id) bridge.post({ type: 'selectNode', id });
+        },
+      },
+      { windowMs: this.windowMs, sidebar: document.body.dataset.surface === 'sidebar' },
+    );
 
     this.empty = document.createElement('p');
     this.empty.className = 'empty';
@@ -82,8 +94,9 @@ export class LoadChartsApp {
 
     const grid = document.createElement('main');
     grid.className = 'charts';
-    this.charts = [utilisationChart, runQueueChart, memoryChart, ioChart, reductionsChart, processesChart]
-      .map((spec) => new TimeChart(spec));
+    this.charts = [utilisationChart, runQueueChart, memoryChart, ioChart, reductionsChart, processesChart].map(
+      (spec) => new TimeChart(spec),
+    );
     for (const chart of this.charts) {
       grid.append(chart.element);
       chart.plot.addEventListener('pointermove', (e) => this.pointerMoved(chart, e));
@@ -228,16 +241,25 @@ export class LoadChartsApp {
   snapshot(): ChartsSnapshot {
     const { store } = this;
     const { from, to, xDomain } = this.range;
-    const charts = Object.fromEntries(this.charts.map((chart) => [chart.spec.id, {
-      title: chart.spec.title,
-      series: chart.lastRange[1] >= chart.lastRange[0] ? chart.spec.seriesNames(store, ...chart.lastRange) : [],
-      xDomain: chart.x.domain().map((d) => d.getTime()) as [number, number],
-      yDomain: chart.y.domain() as [number, number],
-      note: chart.element.querySelector('.chart-note')?.textContent ?? '',
-      legend: [...chart.element.querySelectorAll('.legend li')]
-        .map((li) => [...li.children].map((c) => c.textContent).filter(Boolean).join(' ')),
-      decorations: { ...chart.lastDecorations },
-    }])) as ChartsSnapshot['charts'];
+    const charts = Object.fromEntries(
+      this.charts.map((chart) => [
+        chart.spec.id,
+        {
+          title: chart.spec.title,
+          series: chart.lastRange[1] >= chart.lastRange[0] ? chart.spec.seriesNames(store, ...chart.lastRange) : [],
+          xDomain: chart.x.domain().map((d) => d.getTime()) as [number, number],
+          yDomain: chart.y.domain() as [number, number],
+          note: chart.element.querySelector('.chart-note')?.textContent ?? '',
+          legend: [...chart.element.querySelectorAll('.legend li')].map((li) =>
+            [...li.children]
+              .map((c) => c.textContent)
+              .filter(Boolean)
+              .join(' '),
+          ),
+          decorations: { ...chart.lastDecorations },
+        },
+      ]),
+    ) as ChartsSnapshot['charts'];
     const overloaded = store.length > 0 && overloadEpisodes(store).some((e) => e.last === store.length - 1);
     return {
       node: this.node?.name ?? null,

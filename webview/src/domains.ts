@@ -29,6 +29,9 @@ export function byteTicks(domain: [number, number], count: number): number[] {
 export function niceByteDomain(max: number, floor: number): [number, number] {
   const top = Math.max(max, floor);
   const { divisor } = byteUnit(top);
-  const nice = scaleLinear().domain([0, top / divisor]).nice(4).domain()[1];
+  const nice = scaleLinear()
+    .domain([0, top / divisor])
+    .nice(4)
+    .domain()[1];
   return [0, nice * divisor];
 }

@@ -12,8 +12,10 @@ export type ExportFormat = 'json' | 'csv';
 
 /** One sample per line: compact, and still readable and diffable in a bug report. */
 export function samplesToJson(node: ChartNode | null, samples: readonly LoadSample[], exportedAt: number): string {
-  return `{"exportedAt": ${JSON.stringify(new Date(exportedAt).toISOString())},\n"node": ${JSON.stringify(node)},\n`
-    + `"samples": [\n${samples.map((sample) => JSON.stringify(sample)).join(',\n')}\n]}\n`;
+  return (
+    `{"exportedAt": ${JSON.stringify(new Date(exportedAt).toISOString())},\n"node": ${JSON.stringify(node)},\n` +
+    `"samples": [\n${samples.map((sample) => JSON.stringify(sample)).join(',\n')}\n]}\n`
+  );
 }
 
 export function samplesToCsv(samples: readonly LoadSample[]): string {

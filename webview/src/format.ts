@@ -5,12 +5,9 @@
  */
 import { timeFormat } from 'd3';
 
-export {
-  byteUnit, formatBytes, formatBytesPerSecond, formatCount, formatPercent, formatQueue,
-} from '../../extension/src/shared/format';
+export { byteUnit, formatBytes, formatBytesPerSecond, formatCount, formatPercent, formatQueue } from '../../extension/src/shared/format';
 
 const clock = timeFormat('%H:%M:%S');
 export function formatClock(ms: number): string {
   return clock(new Date(ms));
 }
-

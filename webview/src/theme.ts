@@ -18,7 +18,10 @@ export interface Palette {
 export function readPalette(): Palette {
   const style = getComputedStyle(document.body);
   const read = (name: string) => style.getPropertyValue(name).trim();
-  const color = Object.fromEntries(TONES.map((tone) => [tone, read(`--chart-${tone}`) || read('--vscode-foreground') || 'gray'])) as Record<Tone, string>;
+  const color = Object.fromEntries(TONES.map((tone) => [tone, read(`--chart-${tone}`) || read('--vscode-foreground') || 'gray'])) as Record<
+    Tone,
+    string
+  >;
   const lineScale = Number.parseFloat(read('--chart-line-scale')) || 1;
   return { color, lineScale };
 }

@@ -199,7 +199,9 @@ export class TimeChart {
       ctx.rect(0, 0, width, height);
       ctx.clip();
       const plotFrame: PlotFrame = {
-        store, from, to,
+        store,
+        from,
+        to,
         x: affine(frame.xDomain, [0, width]),
         y: affine(yDomain, [height, TOP_INSET]),
       };
@@ -208,17 +210,31 @@ export class TimeChart {
     }
 
     const yTicks = Math.max(2, Math.floor(height / 28));
-    const yAxis = axisLeft(this.y).tickSize(-width).tickPadding(4).tickFormat((v) => this.spec.yFormat(Number(v)));
+    const yAxis = axisLeft(this.y)
+      .tickSize(-width)
+      .tickPadding(4)
+      .tickFormat((v) => this.spec.yFormat(Number(v)));
     if (this.spec.yTicks) yAxis.tickValues(this.spec.yTicks(yDomain, yTicks));
     else yAxis.ticks(yTicks);
     this.yAxis.call(yAxis);
-    this.xAxis.attr('transform', `translate(0,${height})`)
-      .call(axisBottom(this.x).ticks(Math.max(2, Math.floor(width / 70))).tickSize(3).tickPadding(3));
+    this.xAxis.attr('transform', `translate(0,${height})`).call(
+      axisBottom(this.x)
+        .ticks(Math.max(2, Math.floor(width / 70)))
+        .tickSize(3)
+        .tickPadding(3),
+    );
 
-    this.lastDecorations = this.spec.decorate?.({
-      layer: this.layer, store, from, to, width, height,
-      x: (t) => this.x(t), y: (v) => this.y(v),
-    }) ?? {};
+    this.lastDecorations =
+      this.spec.decorate?.({
+        layer: this.layer,
+        store,
+        from,
+        to,
+        width,
+        height,
+        x: (t) => this.x(t),
+        y: (v) => this.y(v),
+      }) ?? {};
   }
 
   /** Time under a pointer at clientX, or null when outside the plot. */

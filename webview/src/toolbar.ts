@@ -79,8 +79,9 @@ export class Toolbar {
     exportGroup.className = 'export';
     exportGroup.append(span('export-label', 'Export'));
     this.exports = (['json', 'csv'] as const).map((format) => {
-      const b = button(format.toUpperCase(), `Save every recorded sample as ${format.toUpperCase()}, e.g. for a bug report`,
-        () => actions.exportRequested(format));
+      const b = button(format.toUpperCase(), `Save every recorded sample as ${format.toUpperCase()}, e.g. for a bug report`, () =>
+        actions.exportRequested(format),
+      );
       b.dataset.export = format;
       b.setAttribute('aria-label', `Export ${format.toUpperCase()}`);
       return b;
@@ -113,12 +114,14 @@ export class Toolbar {
     this.nodeName.hidden = many;
     const key = JSON.stringify(choices);
     if (many && key !== this.choiceKey) {
-      this.nodeSelect.replaceChildren(...choices.map((choice) => {
-        const option = document.createElement('vscode-option') as HTMLElement & { value: string; description: string };
-        option.value = choice.id;
-        option.textContent = choice.detail ? `${choice.label} (${choice.detail})` : choice.label;
-        return option;
-      }));
+      this.nodeSelect.replaceChildren(
+        ...choices.map((choice) => {
+          const option = document.createElement('vscode-option') as HTMLElement & { value: string; description: string };
+          option.value = choice.id;
+          option.textContent = choice.detail ? `${choice.label} (${choice.detail})` : choice.label;
+          return option;
+        }),
+      );
     }
     this.choiceKey = key;
     if (many && selected !== null) this.nodeSelect.value = selected;

@@ -22,15 +22,17 @@ export class Tooltip {
 
   show(title: string, timestamp: number, rows: [string, string][], clientX: number, clientY: number): void {
     this.time.textContent = `${title} · ${formatClock(timestamp)}`;
-    this.table.replaceChildren(...rows.map(([label, value]) => {
-      const tr = document.createElement('tr');
-      const th = document.createElement('th');
-      th.textContent = label;
-      const td = document.createElement('td');
-      td.textContent = value;
-      tr.append(th, td);
-      return tr;
-    }));
+    this.table.replaceChildren(
+      ...rows.map(([label, value]) => {
+        const tr = document.createElement('tr');
+        const th = document.createElement('th');
+        th.textContent = label;
+        const td = document.createElement('td');
+        td.textContent = value;
+        tr.append(th, td);
+        return tr;
+      }),
+    );
     this.element.hidden = false;
     // Beside the pointer, flipped to stay inside the (often narrow) view.
     const { width, height } = this.element.getBoundingClientRect();

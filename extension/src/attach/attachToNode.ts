@@ -27,7 +27,6 @@ import { RunningHelper, attachThroughDistribution, relayThroughDistribution } fr
 import { epmdNames } from './epmd';
 import { NodeReturnWatcher, type ReturnWatch } from './nodeReturn';
 
-
 /** Arguments for callers that know the target (tests, other commands): no pickers then. */
 export interface AttachArgs {
   node?: string;
@@ -77,7 +76,7 @@ export function isThisMachine(host: string): boolean {
 }
 
 function hostOf(target: AttachTarget): string {
-  return 'node' in target ? target.node.slice(target.node.indexOf('@') + 1) : target.host ?? 'localhost';
+  return 'node' in target ? target.node.slice(target.node.indexOf('@') + 1) : (target.host ?? 'localhost');
 }
 
 export function registerAttachToNode(
@@ -137,8 +136,9 @@ class NodeAttacher implements vscode.Disposable {
     if (!cookie) return 'refused';
     const result = await this.run({ node: watch.node, cookie, epmdPort: watch.epmdPort }, true);
     if (result === 'refused') {
-      void vscode.window.showWarningMessage(userMessage(`${watch.node} is back but refused the cookie that worked ` +
-        'before. Run Attach to Node to give its new one.'));
+      void vscode.window.showWarningMessage(
+        userMessage(`${watch.node} is back but refused the cookie that worked ` + 'before. Run Attach to Node to give its new one.'),
+      );
       return 'refused';
     }
     return result?.nodeId !== undefined && this.registry.get(result.nodeId)?.state === 'connected' ? 'attached' : 'failed';
@@ -168,8 +168,12 @@ class NodeAttacher implements vscode.Disposable {
     if (!this.relays.has(node.id) || !node.clusterRoot) return;
     if (node.members.get(node.clusterRoot)?.state !== 'gone') return;
     this.log.info(`${node.clusterRoot} left: ending the relay ${node.name}`);
-    void vscode.window.showWarningMessage(userMessage(`${node.clusterRoot} left; its relay has ended. ` +
-      'It is attached again when it comes back (its host\'s epmd is watched for 10 minutes).'));
+    void vscode.window.showWarningMessage(
+      userMessage(
+        `${node.clusterRoot} left; its relay has ended. ` +
+          "It is attached again when it comes back (its host's epmd is watched for 10 minutes).",
+      ),
+    );
     const how = this.reached.get(node.id);
     this.reached.delete(node.id);
     this.registry.disconnect(node.id);
@@ -177,8 +181,11 @@ class NodeAttacher implements vscode.Disposable {
   }
 
   private ebin(): string {
-    return installAgent(this.context.extensionPath, this.context.globalStorageUri.fsPath,
-      String(this.context.extension.packageJSON.version)).ebin;
+    return installAgent(
+      this.context.extensionPath,
+      this.context.globalStorageUri.fsPath,
+      String(this.context.extension.packageJSON.version),
+    ).ebin;
   }
 
   private async askCookie(label: string, retry: string | undefined): Promise<Credentials | undefined> {
@@ -200,9 +207,12 @@ class NodeAttacher implements vscode.Disposable {
       { location: vscode.ProgressLocation.Notification, title: userMessage(`attaching to ${label}…`) },
       async (): Promise<{ reply: AttachReply; relay?: RunningHelper }> => {
         // A node elsewhere is reached through a relay at once: its own agent's port is out of reach.
-        if (isThisMachine(hostOf(target))) return { reply: await attachThroughDistribution(target, cookie, { ebin: this.ebin(), epmdPort }) };
+        if (isThisMachine(hostOf(target))) {
+          return { reply: await attachThroughDistribution(target, cookie, { ebin: this.ebin(), epmdPort }) };
+        }
         return relayThroughDistribution(target, cookie, { ebin: this.ebin(), epmdPort });
-      });
+      },
+    );
   }
 
   /** The cookie to try: given, remembered, or asked for. */
@@ -249,8 +259,10 @@ class NodeAttacher implements vscode.Disposable {
   private async attached(reply: AttachSuccess, credentials: Credentials, key: string): Promise<void> {
     this.returns.cancel(reply.node);
     this.cookies.set(reply.node, credentials.cookie);
-    this.log.info(`attached to ${reply.node} over distribution (${reply.mode}, OTP ${reply.otpRelease}, ` +
-      `${reply.reused ? 'agent already running' : `${reply.pushed} modules loaded`}, agent port ${reply.port})`);
+    this.log.info(
+      `attached to ${reply.node} over distribution (${reply.mode}, OTP ${reply.otpRelease}, ` +
+        `${reply.reused ? 'agent already running' : `${reply.pushed} modules loaded`}, agent port ${reply.port})`,
+    );
     if (credentials.source === 'typed' || credentials.source === 'stored') {
       await this.context.secrets.store(cookieKey(key), credentials.cookie);
       if (reply.node !== key) await this.context.secrets.store(cookieKey(reply.node), credentials.cookie);
@@ -258,7 +270,12 @@ class NodeAttacher implements vscode.Disposable {
   }
 
   /** Connect to the node's agent, directly or through a relay (started now if its port is out of reach). */
-  private async connectTo(reply: AttachSuccess, relay: RunningHelper | undefined, cookie: string, epmdPort: number | undefined): Promise<AttachResult | undefined> {
+  private async connectTo(
+    reply: AttachSuccess,
+    relay: RunningHelper | undefined,
+    cookie: string,
+    epmdPort: number | undefined,
+  ): Promise<AttachResult | undefined> {
     const remember = (nodeId: string | undefined) => {
       if (nodeId !== undefined) this.reached.set(nodeId, { node: reply.node, epmdPort });
       return nodeId;
@@ -282,7 +299,9 @@ class NodeAttacher implements vscode.Disposable {
     const node = await this.registry.attach({ host: '127.0.0.1', port: reply.port, token: reply.token }, 'distribution');
     if (node.state !== 'connected') {
       relay.close();
-      void vscode.window.showErrorMessage(userMessage(`the relay to ${reply.node} started but connecting to it failed: ${node.lastError ?? 'not connected'}`));
+      void vscode.window.showErrorMessage(
+        userMessage(`the relay to ${reply.node} started but connecting to it failed: ${node.lastError ?? 'not connected'}`),
+      );
       return undefined;
     }
     this.relays.set(node.id, relay);
@@ -311,12 +330,15 @@ class NodeAttacher implements vscode.Disposable {
     }
     const node = await this.registry.attach(endpoint, 'distribution', reply.discovery ?? undefined);
     if (node.state !== 'connected') {
-      void vscode.window.showErrorMessage(userMessage(`the agent started in ${reply.node} but connecting to it failed: ${node.lastError ?? 'not connected'}`));
+      void vscode.window.showErrorMessage(
+        userMessage(`the agent started in ${reply.node} but connecting to it failed: ${node.lastError ?? 'not connected'}`),
+      );
       return node.id;
     }
     this.registry.select(node.id);
-    void vscode.window.showInformationMessage(userMessage(`attached to ${reply.node}` +
-      (reply.reused ? ' (its agent was already running).' : '.')));
+    void vscode.window.showInformationMessage(
+      userMessage(`attached to ${reply.node}` + (reply.reused ? ' (its agent was already running).' : '.')),
+    );
     return node.id;
   }
 
@@ -335,22 +357,31 @@ function targetOf(args: AttachArgs): AttachTarget {
 async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | undefined> {
   const other = '$(edit) Other host…';
   const host = await vscode.window.showQuickPick(
-    [{ label: 'localhost', description: 'this machine' }, { label: other, description: 'a host whose epmd (port 4369) is reachable' }],
+    [
+      { label: 'localhost', description: 'this machine' },
+      { label: other, description: 'a host whose epmd (port 4369) is reachable' },
+    ],
     // Steps of one flow (host, node, cookie): a click elsewhere does not throw the user out of it.
-    { title: 'Attach to Node: host', placeHolder: 'Where the node runs', ignoreFocusOut: true });
+    { title: 'Attach to Node: host', placeHolder: 'Where the node runs', ignoreFocusOut: true },
+  );
   if (!host) return undefined;
-  const hostName = host.label === other
-    ? (await vscode.window.showInputBox({
-      title: 'Attach to Node: host', prompt: 'Host name or address of the machine the node runs on',
-      validateInput: (v) => (/^[^\s@]+$/.test(v.trim()) ? undefined : 'a host name, without spaces or @'),
-      ignoreFocusOut: true,
-    }))?.trim()
-    : 'localhost';
+  const hostName =
+    host.label === other
+      ? (
+          await vscode.window.showInputBox({
+            title: 'Attach to Node: host',
+            prompt: 'Host name or address of the machine the node runs on',
+            validateInput: (v) => (/^[^\s@]+$/.test(v.trim()) ? undefined : 'a host name, without spaces or @'),
+            ignoreFocusOut: true,
+          })
+        )?.trim()
+      : 'localhost';
   if (!hostName) return undefined;
 
   const names = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: userMessage(`asking epmd on ${hostName}`) },
-    () => epmdNames(hostName, epmdPort ? { port: epmdPort } : {}));
+    () => epmdNames(hostName, epmdPort ? { port: epmdPort } : {}),
+  );
   const typeFull = '$(edit) Type a full node name…';
   type Pick = vscode.QuickPickItem & { name?: string };
   const items: Pick[] = names.map((n) => ({ label: n.name, description: `distribution port ${n.port}`, name: n.name }));
@@ -363,7 +394,9 @@ async function pickTarget(epmdPort: number | undefined): Promise<AttachTarget | 
   if (!picked) return undefined;
   if (picked.name) return { name: picked.name, host: hostName };
   const full = await vscode.window.showInputBox({
-    title: 'Attach to Node: node name', prompt: 'The node\'s full name, as node() prints it', placeHolder: `app@${hostName}`,
+    title: 'Attach to Node: node name',
+    prompt: "The node's full name, as node() prints it",
+    placeHolder: `app@${hostName}`,
     validateInput: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : 'expected name@host'),
     ignoreFocusOut: true,
   });

@@ -50,21 +50,26 @@ export function sessionMarker(found: Pick<DiscoveryFile, 'launchedBy'>): string 
  * The session's VM among the live agents carrying its marker: the newest that
  * does not descend from another of them (a VM the task started is its child).
  */
-export function sessionVm(agents: readonly DiscoveryFile[], parentOf: (pid: number) => number | undefined = parentPid): DiscoveryFile | undefined {
+export function sessionVm(
+  agents: readonly DiscoveryFile[],
+  parentOf: (pid: number) => number | undefined = parentPid,
+): DiscoveryFile | undefined {
   const roots = agents.filter((a) => !agents.some((b) => b !== a && b.osPid !== a.osPid && descendsFrom(a.osPid, b.osPid, parentOf)));
   return roots.reduce<DiscoveryFile | undefined>((newest, a) => (!newest || a.startedAt > newest.startedAt ? a : newest), undefined);
 }
 
 /** Is this DAP message VS Code asking the adapter to end the session (not to restart it)? */
 export function isStopRequest(message: { type?: string; command?: string; arguments?: { restart?: boolean } }): boolean {
-  return message.type === 'request' && (message.command === 'disconnect' || message.command === 'terminate') &&
-    !message.arguments?.restart;
+  return message.type === 'request' && (message.command === 'disconnect' || message.command === 'terminate') && !message.arguments?.restart;
 }
 
 /** Is this DAP message VS Code asking the adapter to restart the session? */
 export function isRestartRequest(message: { type?: string; command?: string; arguments?: { restart?: boolean } }): boolean {
-  return message.type === 'request' && (message.command === 'restart' ||
-    ((message.command === 'disconnect' || message.command === 'terminate') && message.arguments?.restart === true));
+  return (
+    message.type === 'request' &&
+    (message.command === 'restart' ||
+      ((message.command === 'disconnect' || message.command === 'terminate') && message.arguments?.restart === true))
+  );
 }
 
 interface SessionEntry {
@@ -227,4 +232,3 @@ export class DebugSessionNodes implements vscode.DebugAdapterTrackerFactory, vsc
     this.entries.clear();
   }
 }
-

@@ -18,17 +18,35 @@ import type { AgentInstall } from '../agent/agentInstall';
 import { agentEnvironment } from '../agent/agentInstall';
 import { SESSION_MARKER_KEY } from '../shared/debugTypes';
 
-
 /** Modules ElixirLS must never interpret: interpreted code runs orders of magnitude slower. */
 export const AGENT_MODULES = [
-  'beam_observer_agent', 'beam_observer_json', 'beam_observer_ws', 'beam_observer_config', 'beam_observer_format',
-  'beam_observer_pid', 'beam_observer_registry', 'beam_observer_discovery', 'beam_observer_debugger', 'beam_observer_sampler',
-  'beam_observer_ranking', 'beam_observer_inspect', 'beam_observer_loader', 'beam_observer_cluster', 'beam_observer_rpc',
-  'beam_observer_conn', 'beam_observer_listener', 'beam_observer_sup',
+  'beam_observer_agent',
+  'beam_observer_json',
+  'beam_observer_ws',
+  'beam_observer_config',
+  'beam_observer_format',
+  'beam_observer_pid',
+  'beam_observer_registry',
+  'beam_observer_discovery',
+  'beam_observer_debugger',
+  'beam_observer_sampler',
+  'beam_observer_ranking',
+  'beam_observer_inspect',
+  'beam_observer_loader',
+  'beam_observer_cluster',
+  'beam_observer_rpc',
+  'beam_observer_conn',
+  'beam_observer_listener',
+  'beam_observer_sup',
 ];
 
 /** Add the agent to a launch configuration (pure, unit-tested). */
-export function withAgent(config: vscode.DebugConfiguration, install: AgentInstall, discoveryDir: string, id: string): vscode.DebugConfiguration {
+export function withAgent(
+  config: vscode.DebugConfiguration,
+  install: AgentInstall,
+  discoveryDir: string,
+  id: string,
+): vscode.DebugConfiguration {
   const env: Record<string, string> = { ...(config.env ?? {}) };
   const agentEnv = agentEnvironment(install, discoveryDir, env.ERL_AFLAGS);
   const next: vscode.DebugConfiguration = {

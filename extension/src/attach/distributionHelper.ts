@@ -17,9 +17,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  AttachErrorKind, AttachReply, AttachSuccess, AttachTarget, HelperRequest, REPLY_MARKER,
-} from '../protocol/attachHelperProtocol';
+import { AttachErrorKind, AttachReply, AttachSuccess, AttachTarget, HelperRequest, REPLY_MARKER } from '../protocol/attachHelperProtocol';
 import { errorMessage } from '../shared/errors';
 
 export interface HelperOptions {
@@ -38,12 +36,16 @@ export interface HelperOptions {
 
 /** Raised when there is no helper answer at all. */
 export class HelperError extends Error {
-  constructor(message: string, readonly kind: 'no_erl' | 'helper' | 'timeout') {
+  constructor(
+    message: string,
+    readonly kind: 'no_erl' | 'helper' | 'timeout',
+  ) {
     super(message);
   }
 }
 
-export const INSTALL_ERLANG_HINT = 'Install Erlang/OTP 25 or later (Debian/Ubuntu: sudo apt-get install erlang; ' +
+export const INSTALL_ERLANG_HINT =
+  'Install Erlang/OTP 25 or later (Debian/Ubuntu: sudo apt-get install erlang; ' +
   'macOS: brew install erlang) or put its bin directory on PATH.';
 
 /** The first `erl` on PATH, like a shell would find it. */
@@ -70,9 +72,20 @@ export function findErl(env: NodeJS.ProcessEnv = process.env, platform = process
  * keeps OTP from reading or creating ~/.erlang.cookie.
  */
 export function helperArgs(ebin: string, ipv6 = false): string[] {
-  return ['-noshell', '-hidden', '-dist_listen', 'false', '-setcookie', 'beam_observer_placeholder',
+  return [
+    '-noshell',
+    '-hidden',
+    '-dist_listen',
+    'false',
+    '-setcookie',
+    'beam_observer_placeholder',
     ...(ipv6 ? ['-proto_dist', 'inet6_tcp'] : []),
-    '-pa', ebin, '-run', 'beam_observer_attach', 'main'];
+    '-pa',
+    ebin,
+    '-run',
+    'beam_observer_attach',
+    'main',
+  ];
 }
 
 /**
@@ -81,11 +94,17 @@ export function helperArgs(ebin: string, ipv6 = false): string[] {
  * using inet6_tcp on a dual-stack host listens on IPv4 too,
  * so a name with an IPv4 address keeps the default, which reaches both.
  */
-export async function needsIpv6(host: string, lookup: (host: string, family: 4 | 6) => Promise<unknown> =
-  (h, family) => dns.lookup(h, { family })): Promise<boolean> {
+export async function needsIpv6(
+  host: string,
+  lookup: (host: string, family: 4 | 6) => Promise<unknown> = (h, family) => dns.lookup(h, { family }),
+): Promise<boolean> {
   if (net.isIPv6(host)) return true;
   if (net.isIPv4(host)) return false;
-  const has = (family: 4 | 6) => lookup(host, family).then(() => true, () => false);
+  const has = (family: 4 | 6) =>
+    lookup(host, family).then(
+      () => true,
+      () => false,
+    );
   return !(await has(4)) && (await has(6));
 }
 
@@ -128,11 +147,16 @@ export interface RunningHelper {
  * Start a helper and send it one request. With `keep`, a successful reply
  * leaves the helper running (its standard input open) and hands it over.
  */
-function runHelper(request: Record<string, unknown>, options: HelperOptions, keep: boolean):
-  Promise<{ reply: Record<string, unknown>; helper: RunningHelper | undefined }> {
+function runHelper(
+  request: Record<string, unknown>,
+  options: HelperOptions,
+  keep: boolean,
+): Promise<{ reply: Record<string, unknown>; helper: RunningHelper | undefined }> {
   const erl = options.erl ?? findErl(options.env);
   if (!erl) {
-    return Promise.reject(new HelperError(`Erlang's "erl" is not on PATH, and attaching to a node needs it. ${INSTALL_ERLANG_HINT}`, 'no_erl'));
+    return Promise.reject(
+      new HelperError(`Erlang's "erl" is not on PATH, and attaching to a node needs it. ${INSTALL_ERLANG_HINT}`, 'no_erl'),
+    );
   }
   const timeoutMs = options.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
@@ -166,10 +190,14 @@ function runHelper(request: Record<string, unknown>, options: HelperOptions, kee
       },
       close: stop,
     };
-    const timer = setTimeout(() => settle(() => {
-      child.kill('SIGKILL');
-      reject(new HelperError(`the attach helper did not answer within ${timeoutMs} ms${tail(stderr)}`, 'timeout'));
-    }), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        settle(() => {
+          child.kill('SIGKILL');
+          reject(new HelperError(`the attach helper did not answer within ${timeoutMs} ms${tail(stderr)}`, 'timeout'));
+        }),
+      timeoutMs,
+    );
 
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -177,11 +205,22 @@ function runHelper(request: Record<string, unknown>, options: HelperOptions, kee
       const kept = keep && reply?.ok === true;
       if (reply) settle(() => resolve({ reply, helper: kept ? running : undefined }), kept);
     });
-    child.on('error', (error: NodeJS.ErrnoException) => settle(() => reject(error.code === 'ENOENT'
-      ? new HelperError(`cannot run ${erl}: not found. ${INSTALL_ERLANG_HINT}`, 'no_erl')
-      : new HelperError(`cannot run ${erl}: ${error.message}`, 'helper'))));
-    child.on('exit', (code, signal) => settle(() => reject(new HelperError(
-      `the attach helper (${erl}) exited (${signal ?? `code ${code}`}) without answering${tail(stderr)}`, 'helper'))));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      settle(() =>
+        reject(
+          error.code === 'ENOENT'
+            ? new HelperError(`cannot run ${erl}: not found. ${INSTALL_ERLANG_HINT}`, 'no_erl')
+            : new HelperError(`cannot run ${erl}: ${error.message}`, 'helper'),
+        ),
+      ),
+    );
+    child.on('exit', (code, signal) =>
+      settle(() =>
+        reject(
+          new HelperError(`the attach helper (${erl}) exited (${signal ?? `code ${code}`}) without answering${tail(stderr)}`, 'helper'),
+        ),
+      ),
+    );
     // A helper that died at once makes this write fail: the exit handler reports it.
     child.stdin!.on('error', () => undefined);
     child.stdin!.write(JSON.stringify(request) + '\n');
@@ -211,19 +250,25 @@ export async function attachThroughDistribution(target: AttachTarget, cookie: st
  * (requests with `node`). The reply's port and token are the relay's; its
  * `node` is the target's. Close the helper to end the relay. Never throws.
  */
-export function relayThroughDistribution(target: AttachTarget, cookie: string, options: HelperOptions):
-  Promise<{ reply: AttachReply; relay: RunningHelper | undefined }> {
+export function relayThroughDistribution(
+  target: AttachTarget,
+  cookie: string,
+  options: HelperOptions,
+): Promise<{ reply: AttachReply; relay: RunningHelper | undefined }> {
   return connectThroughHelper('relay', target, cookie, options);
 }
 
-async function connectThroughHelper(op: 'attach' | 'relay', target: AttachTarget, cookie: string, options: HelperOptions):
-  Promise<{ reply: AttachReply; relay: RunningHelper | undefined }> {
-  const request: HelperRequest = 'node' in target
-    ? { op, node: target.node, cookie }
-    : { op, name: target.name, host: target.host ?? 'localhost', cookie };
-  const host = 'node' in target ? target.node.slice(target.node.indexOf('@') + 1) : target.host ?? 'localhost';
+async function connectThroughHelper(
+  op: 'attach' | 'relay',
+  target: AttachTarget,
+  cookie: string,
+  options: HelperOptions,
+): Promise<{ reply: AttachReply; relay: RunningHelper | undefined }> {
+  const request: HelperRequest =
+    'node' in target ? { op, node: target.node, cookie } : { op, name: target.name, host: target.host ?? 'localhost', cookie };
+  const host = 'node' in target ? target.node.slice(target.node.indexOf('@') + 1) : (target.host ?? 'localhost');
   try {
-    const { reply, helper } = await runHelper(request, { ...options, ipv6: options.ipv6 ?? await needsIpv6(host) }, op === 'relay');
+    const { reply, helper } = await runHelper(request, { ...options, ipv6: options.ipv6 ?? (await needsIpv6(host)) }, op === 'relay');
     if (reply.ok === true && typeof reply.port === 'number' && typeof reply.token === 'string') {
       return { reply: reply as unknown as AttachSuccess, relay: helper };
     }

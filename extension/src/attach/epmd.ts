@@ -22,7 +22,10 @@ export type EpmdErrorCode = 'refused' | 'timeout' | 'dns' | 'protocol' | 'networ
 
 /** Why epmd could not be asked, in words a user can act on. */
 export class EpmdError extends Error {
-  constructor(message: string, readonly code: EpmdErrorCode) {
+  constructor(
+    message: string,
+    readonly code: EpmdErrorCode,
+  ) {
     super(message);
   }
 }
@@ -65,8 +68,7 @@ export function epmdNames(host: string, options: { port?: number; timeoutMs?: nu
       }
     };
     const socket = net.connect({ host, port });
-    socket.setTimeout(timeoutMs, () =>
-      finish(new EpmdError(`epmd on ${where} did not answer within ${timeoutMs} ms`, 'timeout')));
+    socket.setTimeout(timeoutMs, () => finish(new EpmdError(`epmd on ${where} did not answer within ${timeoutMs} ms`, 'timeout')));
     socket.on('connect', () => socket.write(Buffer.from([0, 1, 110])));
     socket.on('data', (chunk) => chunks.push(chunk));
     // epmd closes the connection once it has sent the whole list.
@@ -78,8 +80,11 @@ export function epmdNames(host: string, options: { port?: number; timeoutMs?: nu
 function describe(error: NodeJS.ErrnoException, host: string, where: string): EpmdError {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new EpmdError(`no epmd on ${where} (connection refused): no node started with -sname or -name runs ` +
-        'there, or the port is not reachable from here', 'refused');
+      return new EpmdError(
+        `no epmd on ${where} (connection refused): no node started with -sname or -name runs ` +
+          'there, or the port is not reachable from here',
+        'refused',
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':

@@ -54,7 +54,8 @@ export async function loadAgentAgain(node: ObservedNode, ways: ReloadWays): Prom
   const choice = await vscode.window.showInformationMessage(
     userMessage(`start the agent again by evaluating ${expression} in ${node.name}'s shell`) +
       (terminal ? ` (terminal "${terminal.name}").` : '.'),
-    ...(terminal ? [typeIt, copy] : [copy]));
+    ...(terminal ? [typeIt, copy] : [copy]),
+  );
   if (choice === typeIt && terminal) {
     terminal.show(true);
     terminal.sendText(expression, true);
@@ -88,7 +89,8 @@ export function reloadWays(sessions: DebugSessionNodes, install: () => AgentInst
  */
 export function registerLoadAgentAgain(registry: NodeRegistry, ways: ReloadWays): vscode.Disposable {
   const loadAgain = async (nodeId?: string) => {
-    const node = (nodeId ? registry.get(nodeId) : undefined) ??
+    const node =
+      (nodeId ? registry.get(nodeId) : undefined) ??
       (registry.selected?.state === 'lost' ? registry.selected : registry.all.find((n) => n.state === 'lost'));
     if (!node) {
       void vscode.window.showInformationMessage(userMessage('no node has lost its agent.'));
@@ -102,13 +104,19 @@ export function registerLoadAgentAgain(registry: NodeRegistry, ways: ReloadWays)
   };
   const offered = new Set<string>();
   const offer = registry.onDidChangeNodes((node) => {
-    if (!node || node.state === 'connected') { if (node) offered.delete(node.id); return; }
+    if (!node || node.state === 'connected') {
+      if (node) offered.delete(node.id);
+      return;
+    }
     if (node.state !== 'lost' || offered.has(node.id)) return;
     offered.add(node.id);
     setTimeout(() => {
       if (node.state !== 'lost') return;
-      void vscode.window.showWarningMessage(userMessage(`the agent in ${node.name} stopped; the node is still running.`), 'Load Agent Again')
-        .then((choice) => { if (choice) void loadAgain(node.id); });
+      void vscode.window
+        .showWarningMessage(userMessage(`the agent in ${node.name} stopped; the node is still running.`), 'Load Agent Again')
+        .then((choice) => {
+          if (choice) void loadAgain(node.id);
+        });
     }, LOST_OFFER_DELAY_MS);
   });
   return vscode.Disposable.from(vscode.commands.registerCommand(Commands.loadAgentAgain, loadAgain), offer);

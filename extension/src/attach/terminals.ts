@@ -33,8 +33,12 @@ export function applyTerminalEnvironment(
 ): void {
   const current = new Map<string, TerminalVariable>();
   collection.forEach((name, mutator) => {
-    const type = mutator.type === vscode.EnvironmentVariableMutatorType.Prepend ? 'prepend'
-      : mutator.type === vscode.EnvironmentVariableMutatorType.Append ? 'append' : 'replace';
+    const type =
+      mutator.type === vscode.EnvironmentVariableMutatorType.Prepend
+        ? 'prepend'
+        : mutator.type === vscode.EnvironmentVariableMutatorType.Append
+          ? 'append'
+          : 'replace';
     current.set(name, { type, value: mutator.value });
   });
   const wanted = terminalVariables(mode, install, discoveryDir);

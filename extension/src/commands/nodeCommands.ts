@@ -52,17 +52,29 @@ async function connect(ctx: CommandContext): Promise<void> {
 
 async function askEndpoint(): Promise<AgentEndpoint | undefined> {
   const url = await vscode.window.showInputBox({
-    title: 'Agent URL', prompt: 'ws://127.0.0.1:PORT (from beam_observer_agent:start/0)', placeHolder: 'ws://127.0.0.1:4040',
+    title: 'Agent URL',
+    prompt: 'ws://127.0.0.1:PORT (from beam_observer_agent:start/0)',
+    placeHolder: 'ws://127.0.0.1:4040',
     validateInput: (v) => (parseAgentUrl(v) ? undefined : 'expected ws://HOST:PORT'),
     ignoreFocusOut: true, // the URL and token are copied from a terminal: clicking there must not close the box
   });
   const endpoint = url ? parseAgentUrl(url) : undefined;
   if (!endpoint) return undefined;
-  const token = await vscode.window.showInputBox({ title: 'Agent token', password: true, prompt: 'The token start/0 returned', ignoreFocusOut: true });
+  const token = await vscode.window.showInputBox({
+    title: 'Agent token',
+    password: true,
+    prompt: 'The token start/0 returned',
+    ignoreFocusOut: true,
+  });
   return token ? { ...endpoint, token } : undefined;
 }
 
-async function attachOrExplain(registry: NodeRegistry, endpoint: AgentEndpoint, source: NodeSource, discovery?: DiscoveryFile): Promise<void> {
+async function attachOrExplain(
+  registry: NodeRegistry,
+  endpoint: AgentEndpoint,
+  source: NodeSource,
+  discovery?: DiscoveryFile,
+): Promise<void> {
   const node = await registry.attach(endpoint, source, discovery);
   if (node.state !== 'connected') {
     const hint = node.lastError && /401/.test(node.lastError) ? ' Check the token.' : '';
@@ -74,9 +86,15 @@ async function attachOrExplain(registry: NodeRegistry, endpoint: AgentEndpoint, 
 async function disconnect(registry: NodeRegistry): Promise<void> {
   const nodes = registry.all;
   if (nodes.length === 0) return;
-  const target = nodes.length === 1 ? nodes[0]
-    : (await vscode.window.showQuickPick(nodes.map((n) => ({ label: n.name, description: n.state, node: n })),
-      { placeHolder: 'Node to disconnect from' }))?.node;
+  const target =
+    nodes.length === 1
+      ? nodes[0]
+      : (
+          await vscode.window.showQuickPick(
+            nodes.map((n) => ({ label: n.name, description: n.state, node: n })),
+            { placeHolder: 'Node to disconnect from' },
+          )
+        )?.node;
   if (target) registry.disconnect(target.id);
 }
 
@@ -101,7 +119,9 @@ async function selectNode(registry: NodeRegistry, arg?: { node?: string }): Prom
       : `${c.state}${c.osPid ? ` · OS pid ${c.osPid}` : ''}`;
     return { label: `${c.member ? '    ' : ''}${current ? '$(check) ' : ''}${c.name}`, description, choice: c };
   });
-  const picked = await vscode.window.showQuickPick(items,
-    { placeHolder: items.length ? 'Node to show' : 'No nodes: connect to an agent first', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    placeHolder: items.length ? 'Node to show' : 'No nodes: connect to an agent first',
+    matchOnDescription: true,
+  });
   if (picked) registry.select(picked.choice.agentId, picked.choice.member);
 }

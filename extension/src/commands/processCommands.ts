@@ -41,15 +41,17 @@ class ProcessCommands {
   async inspectState(arg?: unknown): Promise<void> {
     const { registry, tree, states } = this.ctx;
     try {
-      const raw = pidOf(arg) ?? pidUnderCursor() ?? (await this.pickProcess('Process whose state to inspect (search by name, pid or initial call)'));
+      const raw =
+        pidOf(arg) ?? pidUnderCursor() ?? (await this.pickProcess('Process whose state to inspect (search by name, pid or initial call)'));
       const process = raw ? await this.resolveProcess(raw) : undefined;
       if (!process) return;
       const { pid, member } = process;
-      const name = (member === registry.target?.member ? tree.rowFor(pid)?.name : undefined) ??
-        (await registry.shown?.processInfo(pid, member))?.name;
+      const name =
+        (member === registry.target?.member ? tree.rowFor(pid)?.name : undefined) ?? (await registry.shown?.processInfo(pid, member))?.name;
       const uri = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: userMessage(`fetching the state of ${pid}`) },
-        () => states.fetch(pid, name, member));
+        () => states.fetch(pid, name, member),
+      );
       await vscode.window.showTextDocument(uri, { preview: false });
     } catch (error) {
       reportFailure(this.ctx.log, 'cannot show the state', error);
@@ -80,8 +82,7 @@ class ProcessCommands {
       const pair = states.previousAndLatest(target);
       if (!pair || !process) return;
       const time = (u: vscode.Uri) => states.snapshotTime(u)?.toLocaleTimeString() ?? '';
-      await vscode.commands.executeCommand('vscode.diff', pair[0], pair[1],
-        `State of ${process.pid}: ${time(pair[0])} ↔ ${time(pair[1])}`);
+      await vscode.commands.executeCommand('vscode.diff', pair[0], pair[1], `State of ${process.pid}: ${time(pair[0])} ↔ ${time(pair[1])}`);
     } catch (error) {
       reportFailure(this.ctx.log, 'cannot compare states', error);
     }
@@ -96,8 +97,10 @@ class ProcessCommands {
     try {
       const peek = await shown.processMessages(pid, 50, member);
       const comment = peek.language === 'elixir' ? '#' : '%';
-      const body = peek.messages.length === 0 ? `${comment} (mailbox empty)`
-        : peek.messages.map((m, i) => `${comment} message ${i + 1}${m.truncated ? ' (bounded)' : ''}\n${m.text}`).join('\n\n');
+      const body =
+        peek.messages.length === 0
+          ? `${comment} (mailbox empty)`
+          : peek.messages.map((m, i) => `${comment} message ${i + 1}${m.truncated ? ' (bounded)' : ''}\n${m.text}`).join('\n\n');
       const text = `${comment} Mailbox of ${pid}: showing ${peek.messages.length} of ${peek.total} queued messages\n\n${body}\n`;
       const uri = this.ctx.texts.put(peek.language, `${pid} mailbox.${peek.language === 'elixir' ? 'ex' : 'erl'}`, text);
       await vscode.window.showTextDocument(uri, { preview: false });
@@ -115,7 +118,9 @@ class ProcessCommands {
     try {
       const file = await resolveSource(frame);
       if (!file) {
-        void vscode.window.showWarningMessage(userMessage(`source of ${formatMfa(frame)} not found (${frame.file ?? 'no file recorded'}).`));
+        void vscode.window.showWarningMessage(
+          userMessage(`source of ${formatMfa(frame)} not found (${frame.file ?? 'no file recorded'}).`),
+        );
         return;
       }
       const line = Math.max(0, (frame.line ?? 1) - 1);

@@ -11,9 +11,14 @@ import { Commands } from './commandIds';
 
 export function registerTreeCommands(tree: ProcessTreeProvider): vscode.Disposable[] {
   const sortBy = async (key?: SortKey) => {
-    const chosen = key ?? (await vscode.window.showQuickPick(
-      SORT_KEYS.map((k) => ({ label: `${k === tree.sortBy ? '$(check) ' : ''}${SORT_LABELS[k]}`, key: k })),
-      { placeHolder: `Sort processes by (now: ${SORT_LABELS[tree.sortBy]})` }))?.key;
+    const chosen =
+      key ??
+      (
+        await vscode.window.showQuickPick(
+          SORT_KEYS.map((k) => ({ label: `${k === tree.sortBy ? '$(check) ' : ''}${SORT_LABELS[k]}`, key: k })),
+          { placeHolder: `Sort processes by (now: ${SORT_LABELS[tree.sortBy]})` },
+        )
+      )?.key;
     if (chosen) tree.setSort(chosen);
   };
 

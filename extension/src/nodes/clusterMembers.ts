@@ -26,7 +26,14 @@ export interface ClusterMember {
 
 export function newMember(name: string, hidden = false): ClusterMember {
   return {
-    name, hidden, state: 'up', goneAt: undefined, error: undefined, subscribed: false, history: new SampleHistory(), info: undefined,
+    name,
+    hidden,
+    state: 'up',
+    goneAt: undefined,
+    error: undefined,
+    subscribed: false,
+    history: new SampleHistory(),
+    info: undefined,
   };
 }
 

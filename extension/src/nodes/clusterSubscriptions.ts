@@ -43,7 +43,10 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
   /** A connection's cluster members changed (joined, left, loaded, failed). */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly host: ClusterHost<N>, private readonly connectedNodes: () => N[]) {}
+  constructor(
+    private readonly host: ClusterHost<N>,
+    private readonly connectedNodes: () => N[],
+  ) {}
 
   /** While at least one watcher (the cluster overview) is open, every visible member of every connection is subscribed. */
   watch(): vscode.Disposable {
@@ -102,7 +105,10 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
         const cluster = await client.clusterNodes(node.clusterRoot);
         // The root's own entry is a member when it is not the agent's node (a relay's target);
         // the agent's node never is (a relay's helper shows in its target's list as hidden).
-        this.listed(node, cluster.nodes.filter((n) => n.name !== node.name));
+        this.listed(
+          node,
+          cluster.nodes.filter((n) => n.name !== node.name),
+        );
       } catch (error) {
         this.host.log(`cluster/nodes of ${node.name} failed: ${errorMessage(error)}`);
       }
@@ -159,13 +165,23 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
     if (wanted && !member.subscribed) {
       member.subscribed = true;
       if (member.history.size === 0) this.setMember(node, member, 'loading');
-      client.subscribeLoad(this.host.sampleIntervalMs(), name).then(() => {
-        // Its OTP release and schedulers, for the charts' header; a failure here is no failure of the node's.
-        if (!member.info) client.nodeInfo(name).then((info) => { member.info = info; }, () => undefined);
-      }, (error: unknown) => {
-        member.subscribed = false;
-        if (node.client === client) this.setMember(node, member, 'error', errorMessage(error));
-      });
+      client.subscribeLoad(this.host.sampleIntervalMs(), name).then(
+        () => {
+          // Its OTP release and schedulers, for the charts' header; a failure here is no failure of the node's.
+          if (!member.info) {
+            client.nodeInfo(name).then(
+              (info) => {
+                member.info = info;
+              },
+              () => undefined,
+            );
+          }
+        },
+        (error: unknown) => {
+          member.subscribed = false;
+          if (node.client === client) this.setMember(node, member, 'error', errorMessage(error));
+        },
+      );
     } else if (!wanted && member.subscribed) {
       member.subscribed = false;
       client.unsubscribeLoad(name).catch(() => undefined);

@@ -42,8 +42,12 @@ export function ensurePrivateDir(dir: string): void {
 export function parseDiscoveryFile(text: string): DiscoveryFile | undefined {
   try {
     const value = JSON.parse(text) as Partial<DiscoveryFile>;
-    if (typeof value.port !== 'number' || typeof value.token !== 'string' || typeof value.osPid !== 'number' ||
-        typeof value.node !== 'string') {
+    if (
+      typeof value.port !== 'number' ||
+      typeof value.token !== 'string' ||
+      typeof value.osPid !== 'number' ||
+      typeof value.node !== 'string'
+    ) {
       return undefined;
     }
     return value as DiscoveryFile;

@@ -42,14 +42,26 @@ export function nodeChoices(nodes: readonly ObservedNode[]): NodeChoice[] {
   const choices: NodeChoice[] = [];
   for (const node of nodes) {
     choices.push({
-      id: targetId(node.id), agentId: node.id, member: undefined, name: node.name, state: node.state, hidden: false,
-      via: undefined, osPid: node.osPid,
+      id: targetId(node.id),
+      agentId: node.id,
+      member: undefined,
+      name: node.name,
+      state: node.state,
+      hidden: false,
+      via: undefined,
+      osPid: node.osPid,
     });
     for (const member of [...node.members.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       if (member.hidden && member.state === 'gone') continue;
       choices.push({
-        id: targetId(node.id, member.name), agentId: node.id, member: member.name, name: member.name, state: member.state,
-        hidden: member.hidden, via: node.name, osPid: undefined,
+        id: targetId(node.id, member.name),
+        agentId: node.id,
+        member: member.name,
+        name: member.name,
+        state: member.state,
+        hidden: member.hidden,
+        via: node.name,
+        osPid: undefined,
       });
     }
   }

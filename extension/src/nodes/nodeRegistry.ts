@@ -103,11 +103,14 @@ export class NodeRegistry implements vscode.Disposable {
   readonly onDidChangeCluster: vscode.Event<ObservedNode>;
 
   constructor(private readonly options: RegistryOptions) {
-    this.cluster = new ClusterSubscriptions<ObservedNode>({
-      isShown: (node, member) => this.selectedId === node.id && this.selectedMember === member,
-      sampleIntervalMs: options.sampleIntervalMs,
-      log: options.log,
-    }, () => this.connected);
+    this.cluster = new ClusterSubscriptions<ObservedNode>(
+      {
+        isShown: (node, member) => this.selectedId === node.id && this.selectedMember === member,
+        sampleIntervalMs: options.sampleIntervalMs,
+        log: options.log,
+      },
+      () => this.connected,
+    );
     this.onDidChangeCluster = this.cluster.onDidChange;
   }
 
@@ -290,8 +293,9 @@ export class NodeRegistry implements vscode.Disposable {
   private connect(node: ObservedNode, attempt: number): Promise<void> {
     // Read only after connectOnce's first await, when the map holds the newest attempt.
     const newest = (): boolean => this.inFlight.get(node.id) === attemptDone;
-    const attemptDone: Promise<void> = this.connectOnce(node, attempt, newest)
-      .finally(() => { if (newest()) this.inFlight.delete(node.id); });
+    const attemptDone: Promise<void> = this.connectOnce(node, attempt, newest).finally(() => {
+      if (newest()) this.inFlight.delete(node.id);
+    });
     this.inFlight.set(node.id, attemptDone);
     return attemptDone;
   }
@@ -358,10 +362,13 @@ export class NodeRegistry implements vscode.Disposable {
     this.setState(node, 'lost');
     const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
     this.clearRetry(node.id);
-    this.retryTimers.set(node.id, setTimeout(() => {
-      this.retryTimers.delete(node.id);
-      if (this.nodes.has(node.id) && node.state !== 'connected') void this.connect(node, attempt + 1);
-    }, delay));
+    this.retryTimers.set(
+      node.id,
+      setTimeout(() => {
+        this.retryTimers.delete(node.id);
+        if (this.nodes.has(node.id) && node.state !== 'connected') void this.connect(node, attempt + 1);
+      }, delay),
+    );
   }
 
   private clearRetry(id: string): void {

@@ -6,12 +6,21 @@
  */
 import type { AgentClient } from '../agent/agentClient';
 import type {
-  PidResolveResult, PidText, ProcessInfo, ProcessMessages, ProcessState, ProcessesListParams, ProcessesListResult,
+  PidResolveResult,
+  PidText,
+  ProcessInfo,
+  ProcessMessages,
+  ProcessState,
+  ProcessesListParams,
+  ProcessesListResult,
 } from '../protocol/agentProtocol';
 import type { NodeTarget } from './nodeRegistry';
 
 export class ShownNode {
-  constructor(readonly target: NodeTarget, readonly client: AgentClient) {}
+  constructor(
+    readonly target: NodeTarget,
+    readonly client: AgentClient,
+  ) {}
 
   /** The Erlang node name shown. */
   get name(): string {

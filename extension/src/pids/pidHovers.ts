@@ -28,8 +28,10 @@ export class PidHoverProvider implements vscode.HoverProvider {
     // The commands resolve a pid of another node through the agent, as the summary did.
     if (summary.alive) {
       const arg = encodeURIComponent(JSON.stringify([match.pid]));
-      markdown.appendMarkdown(`\n\n[Reveal in Process Tree](command:${Commands.revealProcess}?${arg}) · ` +
-        `[Inspect State](command:${Commands.inspectState}?${arg})`);
+      markdown.appendMarkdown(
+        `\n\n[Reveal in Process Tree](command:${Commands.revealProcess}?${arg}) · ` +
+          `[Inspect State](command:${Commands.inspectState}?${arg})`,
+      );
       markdown.isTrusted = { enabledCommands: [Commands.revealProcess, Commands.inspectState] };
     }
     const range = new vscode.Range(position.line, match.start, position.line, match.end);

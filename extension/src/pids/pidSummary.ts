@@ -34,11 +34,11 @@ export async function summarisePid(registry: NodeRegistry, match: PidMatch): Pro
     const agentNode = shown.agentName;
     const onNode = info.node && info.node !== agentNode ? info.node : agentNode;
     const name = info.name ? formatName(info.name) : formatMfa(info.initialCall);
-    const plain = `${match.pid} ${name}${onNode !== agentNode ? ` on ${onNode}` : ''} · ${info.status} · ${formatMfa(info.currentFunction)} · ` +
+    const plain =
+      `${match.pid} ${name}${onNode !== agentNode ? ` on ${onNode}` : ''} · ${info.status} · ${formatMfa(info.currentFunction)} · ` +
       `${formatBytes(info.memory)} · queue ${formatCount(info.messageQueueLen)}`;
     const markdown = [
-      `**${escapeMarkdown(name)}** \`${match.pid}\` on \`${onNode}\`` +
-        (onNode !== agentNode ? ` (\`${info.pid}\` there)` : ''),
+      `**${escapeMarkdown(name)}** \`${match.pid}\` on \`${onNode}\`` + (onNode !== agentNode ? ` (\`${info.pid}\` there)` : ''),
       '',
       `${info.status} in \`${formatMfa(info.currentFunction)}\``,
       '',

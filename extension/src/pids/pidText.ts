@@ -54,6 +54,8 @@ export function isLocalPid(p: PidMatch): boolean {
 
 /** The explanation shown for a pid of another node. */
 export function otherNodeMessage(p: PidMatch): string {
-  return `${p.text} belongs to another node (node number ${p.nodeIndex} as seen from the node that printed it). ` +
-    'Connect to the node that printed it: its agent resolves the number to a node of its cluster.';
+  return (
+    `${p.text} belongs to another node (node number ${p.nodeIndex} as seen from the node that printed it). ` +
+    'Connect to the node that printed it: its agent resolves the number to a node of its cluster.'
+  );
 }

@@ -15,17 +15,22 @@ interface PidTerminalLink extends vscode.TerminalLink {
 const MAX_SUMMARIES_PER_LINE = 4;
 
 export class PidTerminalLinkProvider implements vscode.TerminalLinkProvider<PidTerminalLink> {
-  constructor(private readonly registry: NodeRegistry, private readonly reveal: (pid: string) => void) {}
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly reveal: (pid: string) => void,
+  ) {}
 
   async provideTerminalLinks(context: vscode.TerminalLinkContext): Promise<PidTerminalLink[]> {
     const matches = findPids(context.line);
     if (matches.length === 0 || !this.registry.selected) return [];
-    return Promise.all(matches.map(async (match, i) => ({
-      startIndex: match.start,
-      length: match.end - match.start,
-      tooltip: i < MAX_SUMMARIES_PER_LINE ? (await summarisePid(this.registry, match)).plain : `Reveal ${match.pid}`,
-      match,
-    })));
+    return Promise.all(
+      matches.map(async (match, i) => ({
+        startIndex: match.start,
+        length: match.end - match.start,
+        tooltip: i < MAX_SUMMARIES_PER_LINE ? (await summarisePid(this.registry, match)).plain : `Reveal ${match.pid}`,
+        match,
+      })),
+    );
   }
 
   handleTerminalLink(link: PidTerminalLink): void {

@@ -52,8 +52,7 @@ export interface AgentLimits {
   maxStateTimeoutMs: number;
 }
 
-export type Capability =
-  | 'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster';
+export type Capability = 'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster';
 
 export interface InitializeResult {
   node: string;
@@ -204,8 +203,7 @@ export interface ProcessesListParams extends NodeParams {
   filter?: string | null;
 }
 
-export type ProcessStatus =
-  | 'exiting' | 'garbage_collecting' | 'waiting' | 'running' | 'runnable' | 'suspended';
+export type ProcessStatus = 'exiting' | 'garbage_collecting' | 'waiting' | 'running' | 'runnable' | 'suspended';
 
 export interface ProcessRow {
   pid: PidText;
@@ -430,4 +428,3 @@ export interface DiscoveryFile {
   /** $BEAM_OBSERVER_LAUNCHED_BY of the VM: "debug:<id>" for a debug session, "terminal" for a VS Code terminal. */
   launchedBy: string | null;
 }
-

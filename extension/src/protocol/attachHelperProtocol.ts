@@ -28,10 +28,21 @@ export type HelperRequest =
 
 /** What the helper answers with when it cannot attach; see beam_observer_attach.erl. */
 export type AttachErrorKind =
-  | 'cookie' | 'not_found' | 'no_epmd' | 'unreachable' | 'handshake' | 'name_mismatch' | 'old_otp'
-  | 'agent_version' | 'agent_failed' | 'timeout' | 'bad_request' | 'internal'
+  | 'cookie'
+  | 'not_found'
+  | 'no_epmd'
+  | 'unreachable'
+  | 'handshake'
+  | 'name_mismatch'
+  | 'old_otp'
+  | 'agent_version'
+  | 'agent_failed'
+  | 'timeout'
+  | 'bad_request'
+  | 'internal'
   // Raised on this side: no `erl` to start, or the helper died without answering.
-  | 'no_erl' | 'helper';
+  | 'no_erl'
+  | 'helper';
 
 export interface AttachSuccess {
   ok: true;

@@ -92,8 +92,11 @@ export type { QueueLoad };
 
 export type HostToClusterWebview =
   /** The whole table; sent on every change, at most a few times a second. */
-  | {
-    type: 'cluster'; agentNode: string | null; selected: string | null; rows: ClusterRow[];
+  {
+    type: 'cluster';
+    agentNode: string | null;
+    selected: string | null;
+    rows: ClusterRow[];
     /** Not 'connected': the rows are the last known ones while the extension reconnects. */
     connection?: 'connected' | 'connecting' | 'lost';
   };

@@ -30,7 +30,12 @@ export function formatBytesPerSecond(bytes: number): string {
 export function formatCount(n: number): string {
   const abs = Math.abs(n);
   if (abs < 1000) return trimNumber(n, abs < 10 && !Number.isInteger(n) ? 1 : 0);
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [size, suffix] of units) {
     if (abs >= size) return `${trimNumber(n / size, abs / size < 10 ? 1 : 0)}${suffix}`;
   }

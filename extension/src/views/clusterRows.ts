@@ -40,8 +40,8 @@ function row(source: RowSource, agentNode: boolean): ClusterRow {
     state: source.state,
     hidden: source.hidden,
     agentNode,
-    goneAt: source.state === 'gone' ? source.goneAt ?? null : null,
-    error: source.state === 'error' ? source.error ?? 'unknown error' : null,
+    goneAt: source.state === 'gone' ? (source.goneAt ?? null) : null,
+    error: source.state === 'error' ? (source.error ?? 'unknown error') : null,
     // A node that left keeps its last figures, greyed by the webview.
     figures: last ? figuresOf(last) : null,
     utilisationHistory: source.samples.slice(-SPARKLINE_POINTS).map((s) => s.utilisation.normalAvg),

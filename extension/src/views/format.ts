@@ -41,8 +41,10 @@ export const SORT_LABELS: Record<SortKey, string> = {
 export function formatAgentCost(agent: { reductions: number; busyUs: number }, intervalMs: number): string {
   const share = intervalMs > 0 ? agent.busyUs / (intervalMs * 1000) : 0;
   const percent = share < 0.001 ? '<0.1%' : `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
-  return `${(agent.busyUs / 1000).toFixed(1)} ms of work in ${(intervalMs / 1000).toFixed(1)} s (${percent} of one scheduler), ` +
-    `${formatCount(agent.reductions)} reductions`;
+  return (
+    `${(agent.busyUs / 1000).toFixed(1)} ms of work in ${(intervalMs / 1000).toFixed(1)} s (${percent} of one scheduler), ` +
+    `${formatCount(agent.reductions)} reductions`
+  );
 }
 
 /**
@@ -50,10 +52,15 @@ export function formatAgentCost(agent: { reductions: number; busyUs: number }, i
  * the debug adapter) ran during a sample's interval, by reductions; undefined
  * when no debugger runs in the node.
  */
-export function formatDebuggerShare(sample: { reductions: number; debugger?: { reductions: number; processes: number } | null }): string | undefined {
+export function formatDebuggerShare(sample: {
+  reductions: number;
+  debugger?: { reductions: number; processes: number } | null;
+}): string | undefined {
   const debug = sample.debugger;
   if (!debug) return undefined;
   const share = sample.reductions > 0 ? Math.min(1, debug.reductions / sample.reductions) : 0;
-  return `${formatPercent(share)} of the node's reductions (${formatCount(debug.reductions)}), in ${debug.processes} ` +
-    `process${debug.processes === 1 ? '' : 'es'} of the debugger`;
+  return (
+    `${formatPercent(share)} of the node's reductions (${formatCount(debug.reductions)}), in ${debug.processes} ` +
+    `process${debug.processes === 1 ? '' : 'es'} of the debugger`
+  );
 }

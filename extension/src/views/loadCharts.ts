@@ -24,7 +24,11 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
 
   // The roomy editor panel: one at most, restored after a window reload.
-  const panel = registerSinglePanel(PANEL_TYPE, Commands.openLoadCharts, () => panelTitle(registry.target), [dist],
+  const panel = registerSinglePanel(
+    PANEL_TYPE,
+    Commands.openLoadCharts,
+    () => panelTitle(registry.target),
+    [dist],
     (created, openPanel) => {
       const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
       return vscode.Disposable.from(
@@ -32,12 +36,19 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
         created.onDidChangeViewState(() => charts.visibilityChanged()),
         registry.onDidChangeSelection(() => (created.title = panelTitle(registry.target))),
       );
-    });
+    },
+  );
 
   const provider: vscode.WebviewViewProvider = {
     resolveWebviewView(view) {
-      const charts = new ChartsWebview(view.webview, 'sidebar', registry, dist, () => view.visible,
-        () => void vscode.commands.executeCommand(Commands.openLoadCharts));
+      const charts = new ChartsWebview(
+        view.webview,
+        'sidebar',
+        registry,
+        dist,
+        () => view.visible,
+        () => void vscode.commands.executeCommand(Commands.openLoadCharts),
+      );
       view.onDidChangeVisibility(() => charts.visibilityChanged());
       view.onDidDispose(() => charts.dispose());
     },
@@ -91,7 +102,10 @@ class ChartsWebview implements vscode.Disposable {
     });
     this.disposables.push(
       webview.onDidReceiveMessage((message: WebviewToHost) => this.received(message)),
-      registry.onDidChangeSelection(() => { this.selectionChanged(); this.postChoices(); }),
+      registry.onDidChangeSelection(() => {
+        this.selectionChanged();
+        this.postChoices();
+      }),
       registry.onDidChangeNodes(() => this.postChoices()),
       registry.onDidChangeCluster(() => this.postChoices()),
       registry.onSample(({ node, sample }) => {
@@ -129,7 +143,8 @@ class ChartsWebview implements vscode.Disposable {
   /** The node picker's choices: each connection's node, then the members of its cluster. */
   private postChoices(): void {
     const choices: NodeChoice[] = nodeChoices(this.registry.all).map((c) => ({
-      id: c.id, label: c.name,
+      id: c.id,
+      label: c.name,
       detail: c.member ? (c.state === 'gone' ? 'left the cluster' : `via ${c.via}`) : c.state === 'connected' ? '' : c.state,
     }));
     const target = this.registry.target;
@@ -158,7 +173,8 @@ class ChartsWebview implements vscode.Disposable {
         break;
       case 'export':
         void exportSamples(message).catch((error: unknown) =>
-          vscode.window.showErrorMessage(userMessage(`exporting the load samples failed: ${errorMessage(error)}`)));
+          vscode.window.showErrorMessage(userMessage(`exporting the load samples failed: ${errorMessage(error)}`)),
+        );
         break;
     }
   }
@@ -182,6 +198,9 @@ async function exportSamples(message: Extract<WebviewToHost, { type: 'export' }>
   });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, Buffer.from(message.content, 'utf8'));
-  const open = await vscode.window.showInformationMessage(userMessage(`load samples saved to ${vscode.workspace.asRelativePath(target)}.`), 'Open');
+  const open = await vscode.window.showInformationMessage(
+    userMessage(`load samples saved to ${vscode.workspace.asRelativePath(target)}.`),
+    'Open',
+  );
   if (open) await vscode.window.showTextDocument(target);
 }

@@ -56,10 +56,10 @@ const attr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quo
 
 /** A bare document under chartsCsp: our stylesheets, one nonce-tagged script, an empty #app. */
 export function webviewPage(page: WebviewPage, title: string, bodyAttributes: Record<string, string> = {}): string {
-  const styles = [page.styleUri, ...(page.extraStyleUris ?? [])]
-    .map((uri) => `<link rel="stylesheet" href="${attr(uri)}">`).join('\n    ');
+  const styles = [page.styleUri, ...(page.extraStyleUris ?? [])].map((uri) => `<link rel="stylesheet" href="${attr(uri)}">`).join('\n    ');
   const attributes = Object.entries({ ...bodyAttributes, ...(page.bodyClass ? { class: page.bodyClass } : {}) })
-    .map(([name, value]) => ` ${name}="${attr(value)}"`).join('');
+    .map(([name, value]) => ` ${name}="${attr(value)}"`)
+    .join('');
   return `<!DOCTYPE html>
 <html lang="en">
   <head>

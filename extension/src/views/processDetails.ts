@@ -20,7 +20,10 @@ export function infoLines(info: ProcessInfo): DetailLine[] {
     { label: 'Initial call', description: formatMfa(info.initialCall) || '—' },
     { label: 'Behaviour', description: info.otp.behaviour ?? (info.otp.isOtp ? 'proc_lib' : 'none (plain process)') },
     { label: 'Memory', description: formatBytes(info.memory) },
-    { label: 'Heap', description: `${formatBytes(info.heapSize * info.wordSize)} (total ${formatBytes(info.totalHeapSize * info.wordSize)})` },
+    {
+      label: 'Heap',
+      description: `${formatBytes(info.heapSize * info.wordSize)} (total ${formatBytes(info.totalHeapSize * info.wordSize)})`,
+    },
     { label: 'Stack', description: formatBytes(info.stackSize * info.wordSize) },
     { label: 'Message queue', description: formatCount(info.messageQueueLen) },
     { label: 'Reductions', description: formatCount(info.reductions) },
@@ -41,9 +44,11 @@ export function frameLabel(frame: StackFrame): DetailLine {
 export function rowTooltip(row: ProcessRow, windowMs: number | null): string {
   const perSecond = windowMs ? ` (${formatCount((row.reductions * 1000) / windowMs)}/s)` : '';
   return [
-    `**${escapeMarkdown(rowLabel(row))}** \`${row.pid}\`${row.agent ? ' — BEAM Observer agent' : row.debugger ? ' — the debugger\'s' : ''}`,
+    `**${escapeMarkdown(rowLabel(row))}** \`${row.pid}\`${row.agent ? ' — BEAM Observer agent' : row.debugger ? " — the debugger's" : ''}`,
     '',
-    ...(row.heldByDebugger ? [`$(debug-pause) ${escapeMarkdown(holdLabel(row.heldByDebugger))}: its state can be read once the debugger lets it go.`, ''] : []),
+    ...(row.heldByDebugger
+      ? [`$(debug-pause) ${escapeMarkdown(holdLabel(row.heldByDebugger))}: its state can be read once the debugger lets it go.`, '']
+      : []),
     `| | |`,
     `|---|---|`,
     `| Status | ${row.status} |`,
@@ -65,15 +70,17 @@ export function ownerOf(row: Pick<ProcessRow, 'agent' | 'debugger'>): ProcessOwn
 const GROUPS: Record<ProcessOwner, { label: string; tooltip: (count: string, sortBy: string) => string }> = {
   agent: {
     label: 'BEAM Observer agent',
-    tooltip: (count, sortBy) => `This view's own agent: its ${count} in this list (by ${sortBy}) are ranked with the node's and grouped here. ` +
-      'Its work is counted, never hidden: the status bar\'s tooltip shows what it cost the node in the last sample.',
+    tooltip: (count, sortBy) =>
+      `This view's own agent: its ${count} in this list (by ${sortBy}) are ranked with the node's and grouped here. ` +
+      "Its work is counted, never hidden: the status bar's tooltip shows what it cost the node in the last sample.",
   },
   debugger: {
     label: 'Debugger',
-    tooltip: (count, sortBy) => `The debugger's own ${count} in this list (by ${sortBy}): OTP's interpreter (dbg_iserver, and one ` +
-      'process per interpreted process, which evaluates the interpreted code for it) and the debug adapter\'s processes ' +
-      '(ElixirLS.DebugAdapter.*). They are ranked with the node\'s and grouped here: while the project\'s modules are ' +
-      'interpreted they often outrank the application. The status bar\'s tooltip says what share of the node\'s reductions they ran.',
+    tooltip: (count, sortBy) =>
+      `The debugger's own ${count} in this list (by ${sortBy}): OTP's interpreter (dbg_iserver, and one ` +
+      "process per interpreted process, which evaluates the interpreted code for it) and the debug adapter's processes " +
+      "(ElixirLS.DebugAdapter.*). They are ranked with the node's and grouped here: while the project's modules are " +
+      "interpreted they often outrank the application. The status bar's tooltip says what share of the node's reductions they ran.",
   },
 };
 
@@ -83,10 +90,25 @@ const GROUPS: Record<ProcessOwner, { label: string; tooltip: (count: string, sor
  * end: on a quiet node the agent's sweep, in a debug session the interpreter, would
  * otherwise fill the top of the list.
  */
-export function ownerGroupItem(owner: ProcessOwner, rows: readonly ProcessRow[], sortBy: SortKey, windowMs: number | null): { label: string; description: string; tooltip: string } {
+export function ownerGroupItem(
+  owner: ProcessOwner,
+  rows: readonly ProcessRow[],
+  sortBy: SortKey,
+  windowMs: number | null,
+): { label: string; description: string; tooltip: string } {
   const total: ProcessRow = {
-    pid: '', name: null, initialCall: null, currentFunction: null, status: 'waiting', agent: owner === 'agent',
-    debugger: owner === 'debugger', heldByDebugger: null, reductions: 0, reductionsTotal: 0, memory: 0, messageQueueLen: 0,
+    pid: '',
+    name: null,
+    initialCall: null,
+    currentFunction: null,
+    status: 'waiting',
+    agent: owner === 'agent',
+    debugger: owner === 'debugger',
+    heldByDebugger: null,
+    reductions: 0,
+    reductionsTotal: 0,
+    memory: 0,
+    messageQueueLen: 0,
   };
   for (const row of rows) {
     total.reductions += row.reductions;

@@ -14,7 +14,17 @@ import { ErrorCodes, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../pro
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { errorMessage } from '../shared/errors';
 import { rowLabel, SORT_LABELS } from './format';
-import { frameLabel, infoLines, ownerGroupItem, ownerOf, ProcessOwner, rowDescription, rowIcon, rowTooltip, stateLines } from './processDetails';
+import {
+  frameLabel,
+  infoLines,
+  ownerGroupItem,
+  ownerOf,
+  ProcessOwner,
+  rowDescription,
+  rowIcon,
+  rowTooltip,
+  stateLines,
+} from './processDetails';
 
 export type TreeNode =
   | { kind: 'process'; id: string; pid: string; row?: ProcessRow }
@@ -54,7 +64,10 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   filter: string | undefined;
   paused = false;
 
-  constructor(private readonly registry: NodeRegistry, private readonly settings: TreeSettings) {
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly settings: TreeSettings,
+  ) {
     this.disposables.push(
       registry.onDidChangeSelection(() => {
         this.rows = [];
@@ -141,10 +154,13 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     const node = this.registry.selected;
     if (node?.state !== 'connected') return;
     const interval = this.registry.target?.history.latest()[0]?.intervalMs ?? 1000;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.load();
-    }, Math.max(500, interval));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.load();
+      },
+      Math.max(500, interval),
+    );
   }
 
   private stopTimer(): void {
@@ -252,7 +268,10 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       item.tooltip = new vscode.MarkdownString(rowTooltip(row, this.windowMs), true);
       const icon = rowIcon(row);
       // A process at a breakpoint wears the gutter's red dot.
-      item.iconPath = new vscode.ThemeIcon(icon, icon === 'debug-breakpoint' ? new vscode.ThemeColor('debugIcon.breakpointForeground') : undefined);
+      item.iconPath = new vscode.ThemeIcon(
+        icon,
+        icon === 'debug-breakpoint' ? new vscode.ThemeColor('debugIcon.breakpointForeground') : undefined,
+      );
     } else {
       item.description = node.pid;
       item.iconPath = new vscode.ThemeIcon('circle-outline');
@@ -285,8 +304,12 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     const node = this.registry.selected;
     if (!node) return []; // the welcome view explains how to start
     if (node.state !== 'connected') {
-      const text = node.state === 'lost' ? `${node.name}: connection lost, reconnecting…`
-        : node.state === 'connecting' ? `${node.name}: connecting…` : `${node.name}: disconnected`;
+      const text =
+        node.state === 'lost'
+          ? `${node.name}: connection lost, reconnecting…`
+          : node.state === 'connecting'
+            ? `${node.name}: connecting…`
+            : `${node.name}: disconnected`;
       return [{ kind: 'message', id: 'status', text, icon: node.state === 'disconnected' ? 'debug-disconnect' : 'loading~spin' }];
     }
     if (this.listError) return [{ kind: 'message', id: 'error', text: this.listError, icon: 'error' }];
@@ -303,7 +326,10 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 
   private processChildren(node: Extract<TreeNode, { kind: 'process' }>): TreeNode[] {
     const groups: TreeNode[] = (['info', 'links', 'monitors', 'stack'] as const).map((group) => ({
-      kind: 'group', id: `${node.id}/${group}`, pid: node.pid, group,
+      kind: 'group',
+      id: `${node.id}/${group}`,
+      pid: node.pid,
+      group,
     }));
     return node.row?.agent ? groups : [...groups, { kind: 'state', id: `${node.id}/state`, pid: node.pid }];
   }
@@ -316,13 +342,17 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       case 'links': {
         if (info.links.length === 0) return [{ kind: 'message', id: `${node.id}/none`, text: 'No links' }];
         const byPid = new Map(this.rows.map((r) => [r.pid, r]));
-        return info.links.map((pid) => pid.startsWith('#Port')
-          ? { kind: 'detail', id: `${node.id}/${pid}`, label: pid, description: 'port' }
-          : { kind: 'process', id: `${node.id}/p:${pid}`, pid, row: byPid.get(pid) });
+        return info.links.map((pid) =>
+          pid.startsWith('#Port')
+            ? { kind: 'detail', id: `${node.id}/${pid}`, label: pid, description: 'port' }
+            : { kind: 'process', id: `${node.id}/p:${pid}`, pid, row: byPid.get(pid) },
+        );
       }
       case 'monitors': {
         const lines = [
-          ...info.monitors.map((m) => `monitors ${'pid' in m ? m.pid : 'name' in m ? `${m.name} on ${m.node}` : 'port' in m ? m.port : m.description}`),
+          ...info.monitors.map(
+            (m) => `monitors ${'pid' in m ? m.pid : 'name' in m ? `${m.name} on ${m.node}` : 'port' in m ? m.port : m.description}`,
+          ),
           ...info.monitoredBy.map((p) => `monitored by ${p}`),
         ];
         if (lines.length === 0) return [{ kind: 'message', id: `${node.id}/none`, text: 'No monitors' }];
@@ -345,9 +375,16 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   private errorNode(parentId: string, error: unknown): TreeNode {
     const code = agentErrorCode(error);
     const text = errorMessage(error);
-    const icon = code === ErrorCodes.ProcessNotFound ? 'debug-disconnect'
-      : code === ErrorCodes.Timeout ? 'watch' : code === ErrorCodes.NotOtpProcess ? 'info'
-        : code === ErrorCodes.HeldByDebugger ? 'debug-pause' : 'error';
+    const icon =
+      code === ErrorCodes.ProcessNotFound
+        ? 'debug-disconnect'
+        : code === ErrorCodes.Timeout
+          ? 'watch'
+          : code === ErrorCodes.NotOtpProcess
+            ? 'info'
+            : code === ErrorCodes.HeldByDebugger
+              ? 'debug-pause'
+              : 'error';
     return { kind: 'message', id: `${parentId}/error`, text, icon };
   }
 

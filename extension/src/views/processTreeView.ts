@@ -26,9 +26,12 @@ export function createProcessTreeView(registry: NodeRegistry): ProcessTreeView {
   void vscode.commands.executeCommand('setContext', 'beamObserver.sortBy', tree.sortBy);
   update();
   const disposable = vscode.Disposable.from(
-    tree, treeView,
+    tree,
+    treeView,
     treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
-    treeView.onDidCollapseElement((e) => { if (e.element.kind === 'state') tree.forgetState(e.element.pid); }),
+    treeView.onDidCollapseElement((e) => {
+      if (e.element.kind === 'state') tree.forgetState(e.element.pid);
+    }),
     tree.onDidChangeTreeData(update),
     registry.onDidChangeNodes(update),
     registry.onDidChangeSelection(update),

@@ -32,9 +32,14 @@ export function registerSinglePanel(
       current.reveal(undefined, false);
       return;
     }
-    adopt(vscode.window.createWebviewPanel(viewType, title(),
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      { enableScripts: true, localResourceRoots }));
+    adopt(
+      vscode.window.createWebviewPanel(
+        viewType,
+        title(),
+        { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+        { enableScripts: true, localResourceRoots },
+      ),
+    );
   }
 
   return vscode.Disposable.from(

@@ -109,7 +109,13 @@ function keyOf(uri: vscode.Uri): string {
   return `${node}/${pid}`;
 }
 
-function headerComment(language: 'elixir' | 'erlang', pid: string, name: string | null | undefined, truncated: boolean, bytes: number): string {
+function headerComment(
+  language: 'elixir' | 'erlang',
+  pid: string,
+  name: string | null | undefined,
+  truncated: boolean,
+  bytes: number,
+): string {
   const mark = language === 'elixir' ? '#' : '%';
   const who = name ? `${pid} (${formatName(name)})` : pid;
   const cut = truncated ? ', bounded by the agent: "..." marks elided parts' : '';

@@ -18,7 +18,9 @@ export class LoadStatusBar implements vscode.Disposable {
     this.item.name = 'BEAM Observer';
     this.item.command = Commands.openLoadCharts;
     this.disposables.push(
-      registry.onSample(({ node, sample }) => { if (registry.isTargetSample(node, sample)) this.update(); }),
+      registry.onSample(({ node, sample }) => {
+        if (registry.isTargetSample(node, sample)) this.update();
+      }),
       registry.onDidChangeSelection(() => this.update()),
       registry.onDidChangeNodes(() => this.update()),
     );
@@ -54,13 +56,19 @@ export class LoadStatusBar implements vscode.Disposable {
       this.item.backgroundColor = hot ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.tooltip = new vscode.MarkdownString(
         `**${name}** — schedulers ${last.schedulers.online} online of ${last.schedulers.total}\n\n` +
-        `Utilisation ${util} (dirty CPU ${formatPercent(last.utilisation.dirtyCpuAvg)}), ` +
-        `run queue ${last.runQueue.totalAvg.toFixed(1)} avg / ${last.runQueue.totalMax} max` +
-        (hot ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_MIN_SAMPLES} samples: the node is overloaded.` : '') +
-        (debuggerShare ? `\n\n$(debug-alt) A debugger runs in this node: ${debuggerShare} in the last sample. ` +
-          'Interpreted code runs far slower than compiled code, so much of this load may be the debugger\'s.' : '') +
-        `\n\nBEAM Observer's agent: ${formatAgentCost(last.agent, last.intervalMs)}` +
-        '\n\nClick to open the load charts.', true);
+          `Utilisation ${util} (dirty CPU ${formatPercent(last.utilisation.dirtyCpuAvg)}), ` +
+          `run queue ${last.runQueue.totalAvg.toFixed(1)} avg / ${last.runQueue.totalMax} max` +
+          (hot
+            ? `\n\n$(warning) Run queue above half the online schedulers for ${OVERLOAD_MIN_SAMPLES} samples: the node is overloaded.`
+            : '') +
+          (debuggerShare
+            ? `\n\n$(debug-alt) A debugger runs in this node: ${debuggerShare} in the last sample. ` +
+              "Interpreted code runs far slower than compiled code, so much of this load may be the debugger's."
+            : '') +
+          `\n\nBEAM Observer's agent: ${formatAgentCost(last.agent, last.intervalMs)}` +
+          '\n\nClick to open the load charts.',
+        true,
+      );
     }
     this.item.show();
   }

@@ -38,8 +38,10 @@ export async function packagedExtension(): Promise<string> {
  * A workbench on the scratch workspace with the packaged extension installed,
  * its agents' discovery dir the scratch one (BEAM_OBSERVER_DIR, beside `options.env`).
  */
-export async function startObserverWorkbench(scratch: Scratch,
-  options: Omit<WorkbenchOptions, 'workspace' | 'extensionDir'>): Promise<Workbench> {
+export async function startObserverWorkbench(
+  scratch: Scratch,
+  options: Omit<WorkbenchOptions, 'workspace' | 'extensionDir'>,
+): Promise<Workbench> {
   const vsix = await packagedExtension();
   return startWorkbench({
     ...options,

@@ -11,7 +11,8 @@ import type { Workbench } from './workbench';
 /** The discovery files of the agents running now (an empty list when the dir is missing). */
 export function discoveryFiles(dir: string): DiscoveryFile[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.json'))
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
       .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as DiscoveryFile);
   } catch {
     return [];
@@ -27,9 +28,19 @@ export async function statusBecomes(workbench: Workbench, pattern: RegExp, timeo
   const started = Date.now();
   await workbench.step(`status bar matching ${pattern}`, async () => {
     // Short reads: an item that is not there (yet) must not hold the loop for Playwright's default 30 s.
-    while (!pattern.test(await status().innerText({ timeout: 500 }).catch(() => ''))) {
+    while (
+      !pattern.test(
+        await status()
+          .innerText({ timeout: 500 })
+          .catch(() => ''),
+      )
+    ) {
       if (Date.now() - started > timeoutMs) {
-        throw new Error(`status bar shows "${await status().innerText({ timeout: 500 }).catch(() => '(nothing)')}"`);
+        throw new Error(
+          `status bar shows "${await status()
+            .innerText({ timeout: 500 })
+            .catch(() => '(nothing)')}"`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -47,7 +58,8 @@ export async function extensionActive(workbench: Workbench, timeoutMs = 60_000):
   await workbench.openDebugSidebar();
   const processes = await workbench.expandedView('BEAM Processes');
   await workbench.step('the extension is active (the welcome text of the process tree)', () =>
-    processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: timeoutMs }));
+    processes.getByText('No Erlang or Elixir node is connected.').waitFor({ timeout: timeoutMs }),
+  );
 }
 
 /**
@@ -65,7 +77,11 @@ export async function filterProcesses(workbench: Workbench, text: string): Promi
 /** SIGKILL every VM whose agent has a discovery file in `dir` (test teardown). */
 export function killObservedNodes(dir: string): void {
   for (const agent of discoveryFiles(dir)) {
-    try { process.kill(agent.osPid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(agent.osPid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 

@@ -7,7 +7,19 @@
  * See /work/shared/notes/vscode-e2e.md for the facts this relies on.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,8 +33,14 @@ const CHROMIUM = '/usr/bin/chromium';
 
 // Chromium runs as root here, without a GPU or any network but loopback.
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export interface WorkbenchOptions {
@@ -88,8 +106,14 @@ export interface Workbench {
 interface CodeServerScripts {
   ensureCodeServer(): { node: string; entry: string };
   freePort(): Promise<number>;
-  workbenchArgs(options: { dir: string; port: number; entry: string; extensionsDir: string; workspace: string;
-    settings?: Record<string, unknown> }): string[];
+  workbenchArgs(options: {
+    dir: string;
+    port: number;
+    entry: string;
+    extensionsDir: string;
+    workspace: string;
+    settings?: Record<string, unknown>;
+  }): string[];
 }
 interface PrerequisiteScripts {
   ensureCommands(needs: { command: string; pkg: string }[]): void;
@@ -130,7 +154,11 @@ function extensionLogs(userDir: string): string[] {
   (function walk(dir: string, depth: number) {
     if (depth > 6) return;
     let entries: string[];
-    try { entries = readdirSync(dir); } catch { return; }
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const entry of entries) {
       const path = join(dir, entry);
       if (entry.endsWith('BEAM Observer.log')) found.push(path);
@@ -290,7 +318,9 @@ function installExtension(extension: string, node: string, entry: string, userDi
   if (extension.endsWith('.vsix')) {
     try {
       execFileSync(node, [entry, '--user-data-dir', userDir, '--extensions-dir', extDir, '--install-extension', extension], {
-        encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
       });
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
@@ -321,8 +351,14 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   mkdirSync(extDir, { recursive: true });
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const port = await freePort();
-  const args = workbenchArgs({ dir, port, entry, extensionsDir: extDir, workspace: options.workspace,
-    settings: { ...E2E_SETTINGS, ...options.settings } });
+  const args = workbenchArgs({
+    dir,
+    port,
+    entry,
+    extensionsDir: extDir,
+    workspace: options.workspace,
+    settings: { ...E2E_SETTINGS, ...options.settings },
+  });
   writeFileSync(logPath, '');
 
   const codeServerLog = () => {
@@ -333,12 +369,21 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     }
   };
   // What the extension itself logged (connections made, failed, lost): the first thing to read when a step fails.
-  const extensionLog = () => extensionLogs(userDir).map((file) => {
-    try { return `${relative(join(userDir, 'logs'), file)}:\n${tail(readFileSync(file, 'utf8'), 25)}`; } catch { return ''; }
-  }).join('\n');
+  const extensionLog = () =>
+    extensionLogs(userDir)
+      .map((file) => {
+        try {
+          return `${relative(join(userDir, 'logs'), file)}:\n${tail(readFileSync(file, 'utf8'), 25)}`;
+        } catch {
+          return '';
+        }
+      })
+      .join('\n');
   const failure = (what: string, cause?: unknown, extra = '') =>
-    new Error(`${what}${cause instanceof Error ? `: ${cause.message}` : ''}${extra}` +
-      `\n--- BEAM Observer log (tail) ---\n${extensionLog()}\n--- code-server log (tail) ---\n${tail(codeServerLog())}`);
+    new Error(
+      `${what}${cause instanceof Error ? `: ${cause.message}` : ''}${extra}` +
+        `\n--- BEAM Observer log (tail) ---\n${extensionLog()}\n--- code-server log (tail) ---\n${tail(codeServerLog())}`,
+    );
 
   try {
     // Folders first: installing a .vsix writes extensions.json, taking in the folders already
@@ -350,7 +395,6 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-
 
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   // Variables of an enclosing VS Code or Electron would confuse the server and its extension host.
@@ -415,7 +459,9 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     // Playwright dismisses a dialog nobody handles: a "leave this page?" asked on Reload Window would
     // silently cancel the reload. Leave, as a user answering it would, and say so in the test's output.
     page.on('dialog', (dialog) => {
-      console.log(`# [workbench] the page asked "${dialog.message()}" (${dialog.type()}); answered ${dialog.type() === 'beforeunload' ? 'leave' : 'dismiss'}`);
+      console.log(
+        `# [workbench] the page asked "${dialog.message()}" (${dialog.type()}); answered ${dialog.type() === 'beforeunload' ? 'leave' : 'dismiss'}`,
+      );
       void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()).catch(() => undefined);
     });
 
@@ -483,15 +529,24 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
           await page.keyboard.press('F1');
           await input.waitFor({ state: 'visible', timeout: 15_000 });
           await input.fill(`>${title}`);
-          const found = await match.waitFor({ state: 'visible', timeout: Math.min(1000 * attempt, Math.max(deadline - Date.now(), 1)) })
-            .then(() => true, () => false);
+          const found = await match
+            .waitFor({ state: 'visible', timeout: Math.min(1000 * attempt, Math.max(deadline - Date.now(), 1)) })
+            .then(
+              () => true,
+              () => false,
+            );
           if (found) break;
           if (Date.now() >= deadline) {
             const seen = (await rows.locator('.label-name').allTextContents()).slice(0, 10);
             throw new Error(`no command titled "${title}" in the palette within 30 s (it lists: ${JSON.stringify(seen)})`);
           }
         }
-        const focused = await rows.and(page.locator('.focused')).locator('.label-name').first().textContent({ timeout: 1000 }).catch(() => '');
+        const focused = await rows
+          .and(page.locator('.focused'))
+          .locator('.label-name')
+          .first()
+          .textContent({ timeout: 1000 })
+          .catch(() => '');
         // Fuzzy matching may rank another command first: Enter only when the focused row is ours.
         if (focused?.trim() === title) await page.keyboard.press('Enter');
         else await match.click();
@@ -542,9 +597,16 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       url,
       dir,
       codeServerLog,
-      extensionLogText: () => extensionLogs(userDir).map((file) => {
-        try { return readFileSync(file, 'utf8'); } catch { return ''; }
-      }).join('\n'),
+      extensionLogText: () =>
+        extensionLogs(userDir)
+          .map((file) => {
+            try {
+              return readFileSync(file, 'utf8');
+            } catch {
+              return '';
+            }
+          })
+          .join('\n'),
       runCommand,
       updateSettings: (changes) => {
         const file = join(userDir, 'User', 'settings.json');
@@ -553,7 +615,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       clearNotifications: async () => {
         await runCommand('Notifications: Clear All Notifications');
         await step('clearing notifications', () =>
-          page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }));
+          page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }),
+        );
       },
       notifications,
       waitForNotification: (text, timeoutMs = 30_000) =>
@@ -592,7 +655,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
       openDebugSidebar: async () => {
         await runCommand('View: Show Run and Debug');
         await step('opening the Run and Debug view', () =>
-          page.locator('.part.sidebar .composite.title', { hasText: /Run and Debug/i }).waitFor({ state: 'visible', timeout: 15_000 }));
+          page.locator('.part.sidebar .composite.title', { hasText: /Run and Debug/i }).waitFor({ state: 'visible', timeout: 15_000 }),
+        );
       },
       screenshot,
       typeInTerminal,

@@ -30,5 +30,8 @@ export const S = (text: string): string => JSON.stringify(text);
 
 /** A JSON object from already-encoded member values (undefined leaves a member out). */
 export function obj(members: Record<string, string | undefined>): string {
-  return `{${Object.entries(members).filter(([, v]) => v !== undefined).map(([k, v]) => `${S(k)}:${v}`).join(',')}}`;
+  return `{${Object.entries(members)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${S(k)}:${v}`)
+    .join(',')}}`;
 }

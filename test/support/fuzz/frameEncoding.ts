@@ -22,7 +22,7 @@ export interface FrameSpec {
 }
 
 export function encodeFrame(spec: FrameSpec, rng: Rng): Buffer {
-  const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload, 'utf8') : spec.payload ?? Buffer.alloc(0);
+  const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload, 'utf8') : (spec.payload ?? Buffer.alloc(0));
   const masked = spec.masked ?? true;
   const length = spec.declaredLength ?? BigInt(payload.length);
   const bits = spec.lengthBits ?? (length < 126n ? 7 : length < 0x10000n ? 16 : 64);

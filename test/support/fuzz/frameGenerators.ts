@@ -12,17 +12,36 @@ import { closeBody, encodeFrame, fragments, FrameSpec } from './frameEncoding';
 /** A text message for the frame tests: mostly answered by the connection itself, in order. */
 function frameText(rng: Rng, tag: string): string {
   switch (rng.int(7)) {
-    case 0: case 1: return `{"jsonrpc":"2.0","id":"${tag}"}`;
-    case 2: return `{"jsonrpc":"2.0","id":"${tag}","method":"initialize"}`;
-    case 3: return `{"jsonrpc":"2.0","id":"${tag}","method":"no_such/${tag}"}`;
-    case 4: return rng.pick(['[', '{', 'x', '', ' ', '{"a":']);
-    case 5: return '[{"jsonrpc":"2.0","id":1,"method":"initialize"}]';
-    default: return unicodeString(rng, rng.range(0, 60));
+    case 0:
+    case 1:
+      return `{"jsonrpc":"2.0","id":"${tag}"}`;
+    case 2:
+      return `{"jsonrpc":"2.0","id":"${tag}","method":"initialize"}`;
+    case 3:
+      return `{"jsonrpc":"2.0","id":"${tag}","method":"no_such/${tag}"}`;
+    case 4:
+      return rng.pick(['[', '{', 'x', '', ' ', '{"a":']);
+    case 5:
+      return '[{"jsonrpc":"2.0","id":1,"method":"initialize"}]';
+    default:
+      return unicodeString(rng, rng.range(0, 60));
   }
 }
 
-const INVALID_UTF8 = [[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0xfe], [0xc3],
-  [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe0, 0x80, 0xaf], [0xc3, 0x28], [0xed, 0xbf, 0xbf]];
+const INVALID_UTF8 = [
+  [0x80],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xff],
+  [0xfe],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xe0, 0x80, 0xaf],
+  [0xc3, 0x28],
+  [0xed, 0xbf, 0xbf],
+];
 
 export function genFrames(rng: Rng, tag: string): Buffer {
   let n = 0;
@@ -38,8 +57,15 @@ export function genFrames(rng: Rng, tag: string): Buffer {
     () => [{ opcode: rng.pick([Op.ping, Op.pong, Op.close]), payload: rng.bytes(rng.range(126, 400)) }],
     () => [{ opcode: Op.ping, payload: rng.bytes(rng.int(126)), lengthBits: rng.pick([16, 64] as const) }],
     // 64-bit lengths with the most significant bit set.
-    () => [{ opcode: rng.pick([Op.text, Op.binary, Op.continuation]), payload: text(), lengthBits: 64, msb: true,
-      declaredLength: rng.chance(0.5) ? BigInt(rng.int(1000)) : BigInt(rng.range(0, 2 ** 31)) * BigInt(rng.range(1, 2 ** 31)) }],
+    () => [
+      {
+        opcode: rng.pick([Op.text, Op.binary, Op.continuation]),
+        payload: text(),
+        lengthBits: 64,
+        msb: true,
+        declaredLength: rng.chance(0.5) ? BigInt(rng.int(1000)) : BigInt(rng.range(0, 2 ** 31)) * BigInt(rng.range(1, 2 ** 31)),
+      },
+    ],
     // Non-minimal length encodings of a good frame (accepted).
     () => [{ opcode: Op.text, payload: text(), lengthBits: rng.pick([16, 64] as const) }],
     // Lengths that promise more than is sent (the agent waits; the client hangs up).
@@ -50,13 +76,28 @@ export function genFrames(rng: Rng, tag: string): Buffer {
     () => [{ opcode: Op.text, payload: text(), declaredLength: BigInt(rng.range(200, 70000)) }],
     // Fragments out of order.
     () => [{ opcode: Op.continuation, fin: rng.chance(0.5), payload: text() }],
-    () => [{ opcode: Op.text, fin: false, payload: text() }, { opcode: rng.pick([Op.text, Op.binary]), payload: text() }],
-    () => [{ opcode: Op.text, fin: false, payload: '{"jsonrpc":' }, { opcode: Op.continuation, payload: '"2.0"}' },
-      { opcode: Op.continuation, payload: text() }],
-    () => [{ opcode: Op.binary, fin: false, payload: rng.bytes(10) }, { opcode: Op.continuation, payload: rng.bytes(10) }],
-    () => [{ opcode: Op.text, fin: false, payload: '{"jsonrpc":"2.0"' }, { opcode: Op.close, payload: closeBody(1000) }],
-    () => [{ opcode: Op.text, fin: false, payload: text() }, { opcode: Op.continuation, fin: false, payload: text() },
-      { opcode: Op.text, fin: rng.chance(0.5), payload: text() }],
+    () => [
+      { opcode: Op.text, fin: false, payload: text() },
+      { opcode: rng.pick([Op.text, Op.binary]), payload: text() },
+    ],
+    () => [
+      { opcode: Op.text, fin: false, payload: '{"jsonrpc":' },
+      { opcode: Op.continuation, payload: '"2.0"}' },
+      { opcode: Op.continuation, payload: text() },
+    ],
+    () => [
+      { opcode: Op.binary, fin: false, payload: rng.bytes(10) },
+      { opcode: Op.continuation, payload: rng.bytes(10) },
+    ],
+    () => [
+      { opcode: Op.text, fin: false, payload: '{"jsonrpc":"2.0"' },
+      { opcode: Op.close, payload: closeBody(1000) },
+    ],
+    () => [
+      { opcode: Op.text, fin: false, payload: text() },
+      { opcode: Op.continuation, fin: false, payload: text() },
+      { opcode: Op.text, fin: rng.chance(0.5), payload: text() },
+    ],
     // Good fragmentation, with pings and pongs between fragments.
     () => fragments(Op.text, text(), rng.range(1, 8), rng, true),
     () => fragments(Op.text, text(), rng.range(50, 300), rng),
@@ -71,12 +112,46 @@ export function genFrames(rng: Rng, tag: string): Buffer {
     // Binary messages.
     () => [{ opcode: Op.binary, payload: rng.bytes(rng.int(300)) }],
     () => fragments(Op.binary, rng.bytes(rng.range(1, 200)), rng.range(2, 4), rng),
-    () => [{ opcode: Op.text, payload: text() }, { opcode: Op.binary, payload: text() }],
+    () => [
+      { opcode: Op.text, payload: text() },
+      { opcode: Op.binary, payload: text() },
+    ],
     // Close frames: empty, one byte, every kind of code, bad reasons.
-    () => [{ opcode: Op.close, payload: rng.pick([Buffer.alloc(0), Buffer.from([rng.int(256)]),
-      closeBody(rng.pick([0, 999, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1011, 1014, 1015, 1016, 2999, 3000, 4999, 5000, 65535,
-        rng.range(0, 65535)]), rng.pick(['', 'bye', 'x'.repeat(123), unicodeString(rng, 10)])),
-      closeBody(1000, Buffer.from(rng.pick(INVALID_UTF8)))]) }],
+    () => [
+      {
+        opcode: Op.close,
+        payload: rng.pick([
+          Buffer.alloc(0),
+          Buffer.from([rng.int(256)]),
+          closeBody(
+            rng.pick([
+              0,
+              999,
+              1000,
+              1001,
+              1002,
+              1003,
+              1004,
+              1005,
+              1006,
+              1007,
+              1011,
+              1014,
+              1015,
+              1016,
+              2999,
+              3000,
+              4999,
+              5000,
+              65535,
+              rng.range(0, 65535),
+            ]),
+            rng.pick(['', 'bye', 'x'.repeat(123), unicodeString(rng, 10)]),
+          ),
+          closeBody(1000, Buffer.from(rng.pick(INVALID_UTF8))),
+        ]),
+      },
+    ],
     // Pings and pongs.
     () => Array.from({ length: rng.range(1, 5) }, () => ({ opcode: rng.pick([Op.ping, Op.pong]), payload: rng.bytes(rng.int(126)) })),
     // Masked with another key than the one announced.
@@ -99,21 +174,33 @@ export function genFrames(rng: Rng, tag: string): Buffer {
 
 export function genOversized(rng: Rng, tag: string): Buffer {
   const enc = (specs: FrameSpec[]) => Buffer.concat(specs.map((f) => encodeFrame(f, rng)));
-  const pad = (size: number, prefix: string, suffix: string) => Buffer.from(prefix + 'x'.repeat(size - prefix.length - suffix.length) + suffix, 'utf8');
+  const pad = (size: number, prefix: string, suffix: string) =>
+    Buffer.from(prefix + 'x'.repeat(size - prefix.length - suffix.length) + suffix, 'utf8');
   const request = (size: number) => pad(size, `{"jsonrpc":"2.0","id":"${tag}","method":"initialize","pad":"`, '"}');
   const scenario = rng.int(9);
   switch (scenario) {
     case 0: // A header announcing more than 1 MiB: refused from the header alone.
-      return enc([{ opcode: rng.pick([Op.text, Op.binary, Op.continuation]), lengthBits: 64, payload: Buffer.alloc(0),
-        declaredLength: rng.chance(0.5) ? BigInt(MAX_FRAME_BYTES + rng.range(1, 1000)) : (1n << BigInt(rng.range(21, 62))) + BigInt(rng.int(1000)) }]);
-    case 1: { // Fragments that add up to just over 1 MiB.
+      return enc([
+        {
+          opcode: rng.pick([Op.text, Op.binary, Op.continuation]),
+          lengthBits: 64,
+          payload: Buffer.alloc(0),
+          declaredLength: rng.chance(0.5)
+            ? BigInt(MAX_FRAME_BYTES + rng.range(1, 1000))
+            : (1n << BigInt(rng.range(21, 62))) + BigInt(rng.int(1000)),
+        },
+      ]);
+    case 1: {
+      // Fragments that add up to just over 1 MiB.
       const total = MAX_FRAME_BYTES + rng.range(1, 4096);
       return enc(fragments(Op.text, pad(total, '', ''), rng.range(2, 16), rng));
     }
     case 2: // Exactly 1 MiB, one frame or fragments: accepted.
-      return rng.chance(0.5) ? enc([{ opcode: Op.text, payload: request(MAX_FRAME_BYTES) }])
+      return rng.chance(0.5)
+        ? enc([{ opcode: Op.text, payload: request(MAX_FRAME_BYTES) }])
         : enc(fragments(Op.text, request(MAX_FRAME_BYTES), rng.range(2, 8), rng));
-    case 3: { // Almost 1 MiB with invalid UTF-8 at the end.
+    case 3: {
+      // Almost 1 MiB with invalid UTF-8 at the end.
       const body = Buffer.concat([request(MAX_FRAME_BYTES - 8), Buffer.from(rng.pick(INVALID_UTF8))]);
       return enc([{ opcode: Op.text, payload: body }]);
     }

@@ -27,7 +27,10 @@ class FrameMatcher {
   private next = 0;
   private closeFrame: Frame | undefined;
 
-  constructor(prediction: StreamPrediction, private readonly stats: Stats) {
+  constructor(
+    prediction: StreamPrediction,
+    private readonly stats: Stats,
+  ) {
     this.required = prediction.events.filter((e) => e.kind === 'pong' || e.required);
     this.optional = prediction.events.filter((e): e is Extract<StreamEvent, { kind: 'reply' }> => e.kind === 'reply' && !e.required);
   }
@@ -51,7 +54,9 @@ class FrameMatcher {
       this.stats.outcome('pong');
       return undefined;
     }
-    if (frame.opcode !== Op.text || !frame.fin) return `unexpected frame, opcode ${frame.opcode}: ${frame.payload.subarray(0, 100).toString()}`;
+    if (frame.opcode !== Op.text || !frame.fin) {
+      return `unexpected frame, opcode ${frame.opcode}: ${frame.payload.subarray(0, 100).toString()}`;
+    }
     const reply = parseReply(frame.payload);
     if (typeof reply === 'string') return reply;
     if (isSample(reply)) return undefined;
@@ -77,7 +82,9 @@ class FrameMatcher {
       return `missing ${missing.kind === 'pong' ? 'pong' : `reply (${[...missing.prediction.allowed].join(', ')})`}`;
     }
     if (!closeCodes) {
-      if (this.closeFrame) return `unexpected close frame ${this.closeFrame.payload.length >= 2 ? this.closeFrame.payload.readUInt16BE(0) : ''}`;
+      if (this.closeFrame) {
+        return `unexpected close frame ${this.closeFrame.payload.length >= 2 ? this.closeFrame.payload.readUInt16BE(0) : ''}`;
+      }
       this.stats.outcome('closed after the client hung up');
       return undefined;
     }

@@ -9,8 +9,7 @@ import { MessagePrediction, Outcome, predictMessage } from './rpcOracle';
 // ---------------------------------------------------------------------------
 
 export type StreamEvent =
-  | { kind: 'pong'; payload: Buffer }
-  | { kind: 'reply'; prediction: MessagePrediction; required: boolean; alsoAllowed: Outcome[] };
+  { kind: 'pong'; payload: Buffer } | { kind: 'reply'; prediction: MessagePrediction; required: boolean; alsoAllowed: Outcome[] };
 
 export interface StreamPrediction {
   events: StreamEvent[];

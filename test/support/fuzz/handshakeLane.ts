@@ -16,15 +16,23 @@ import { genHandshake } from './handshakeGenerator';
 // ---------------------------------------------------------------------------
 
 /** Why the agent's answer to a handshake does not fit the prediction, or undefined. */
-async function checkHandshake(conn: RawConnection, prediction: HandshakePrediction, fin: boolean, rng: Rng,
-  stats: Stats, timeoutMs: number): Promise<string | undefined> {
+async function checkHandshake(
+  conn: RawConnection,
+  prediction: HandshakePrediction,
+  fin: boolean,
+  rng: Rng,
+  stats: Stats,
+  timeoutMs: number,
+): Promise<string | undefined> {
   const response = await conn.readHttpResponseOrEnd(timeoutMs);
   if (prediction.kind === 'silent') {
     if (response) return `expected the agent to close quietly after the client hung up, got HTTP ${response.status}`;
     stats.outcome('closed after the client hung up');
     return undefined;
   }
-  if (!response) return `the agent closed the connection without an HTTP response (expected ${prediction.kind === 'status' ? prediction.statuses.join(' or ') : 408})`;
+  if (!response) {
+    return `the agent closed the connection without an HTTP response (expected ${prediction.kind === 'status' ? prediction.statuses.join(' or ') : 408})`;
+  }
   const statuses = prediction.kind === 'timeout' ? [408] : prediction.statuses;
   const capped = statuses.includes(101) && response.status === 503 && response.body === 'too many clients\n';
   if (!statuses.includes(response.status) && !capped) {
@@ -44,7 +52,9 @@ async function checkHandshake(conn: RawConnection, prediction: HandshakePredicti
     }
   } else {
     if (response.headers['connection'] !== 'close') return `HTTP ${response.status} without Connection: close`;
-    if (response.headers['content-type'] !== 'text/plain; charset=utf-8') return `HTTP ${response.status} with content type ${response.headers['content-type']}`;
+    if (response.headers['content-type'] !== 'text/plain; charset=utf-8') {
+      return `HTTP ${response.status} with content type ${response.headers['content-type']}`;
+    }
     if (!response.body.endsWith('\n') || response.body.length < 2) return `HTTP ${response.status} without a message`;
   }
   const rest = await conn.readFrameOrEnd(timeoutMs).catch((error: Error) => error);
@@ -80,31 +90,33 @@ async function runHandshakeInput(round: Round, index: number): Promise<void> {
 
 /** Heads that never finish: each must get 408 after the 5 s handshake timeout. */
 async function runSlowloris(round: Round, count: number): Promise<void> {
-  await Promise.all(Array.from({ length: count }, async (_, k) => {
-    const index = 1_000_000 + k;
-    const rng = inputRng(round, 'handshake', index);
-    round.stats.input('handshake');
-    const { text } = upgradeRequest(round.node, {}, 'GET / HTTP/1.1', rng.bytes(16).toString('base64'));
-    const bytes = Buffer.from(text, 'latin1').subarray(0, rng.int(text.length - 4));
-    const prediction = predictHandshake(bytes, round.node.token, false);
-    let conn: RawConnection | undefined;
-    try {
-      const started = Date.now();
-      const run = async () => {
-        conn = await connect(round.node);
-        if (bytes.length) conn.write(bytes);
-        return checkHandshake(conn, prediction, false, rng, round.stats, SLOWLORIS_TIMEOUT_MS);
-      };
-      const what = await withTimeout(run(), SLOWLORIS_TIMEOUT_MS + 1000, 'hang: slowloris head');
-      const elapsed = Date.now() - started;
-      if (what) round.stats.fail('handshake', index, what, bytes);
-      else if (elapsed < 4000) round.stats.fail('handshake', index, `408 after only ${elapsed} ms`, bytes);
-    } catch (error) {
-      round.stats.fail('handshake', index, describeError(error), bytes);
-    } finally {
-      conn?.destroy();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: count }, async (_, k) => {
+      const index = 1_000_000 + k;
+      const rng = inputRng(round, 'handshake', index);
+      round.stats.input('handshake');
+      const { text } = upgradeRequest(round.node, {}, 'GET / HTTP/1.1', rng.bytes(16).toString('base64'));
+      const bytes = Buffer.from(text, 'latin1').subarray(0, rng.int(text.length - 4));
+      const prediction = predictHandshake(bytes, round.node.token, false);
+      let conn: RawConnection | undefined;
+      try {
+        const started = Date.now();
+        const run = async () => {
+          conn = await connect(round.node);
+          if (bytes.length) conn.write(bytes);
+          return checkHandshake(conn, prediction, false, rng, round.stats, SLOWLORIS_TIMEOUT_MS);
+        };
+        const what = await withTimeout(run(), SLOWLORIS_TIMEOUT_MS + 1000, 'hang: slowloris head');
+        const elapsed = Date.now() - started;
+        if (what) round.stats.fail('handshake', index, what, bytes);
+        else if (elapsed < 4000) round.stats.fail('handshake', index, `408 after only ${elapsed} ms`, bytes);
+      } catch (error) {
+        round.stats.fail('handshake', index, describeError(error), bytes);
+      } finally {
+        conn?.destroy();
+      }
+    }),
+  );
 }
 
 export async function runHandshakeLane(round: Round, slowloris: number): Promise<void> {

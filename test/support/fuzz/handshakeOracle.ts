@@ -6,11 +6,9 @@ import { MAX_HEAD_BYTES } from './budget';
 // ---------------------------------------------------------------------------
 
 export type HandshakePrediction =
-  | { kind: 'status'; statuses: number[]; at: number; key?: string }
-  | { kind: 'silent'; at: number }
-  | { kind: 'timeout'; at: number };
+  { kind: 'status'; statuses: number[]; at: number; key?: string } | { kind: 'silent'; at: number } | { kind: 'timeout'; at: number };
 
-const TCHARS = new Set([...'!#$%&\'*+-.^_`|~'].map((c) => c.charCodeAt(0)));
+const TCHARS = new Set([..."!#$%&'*+-.^_`|~"].map((c) => c.charCodeAt(0)));
 function isTokenChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || TCHARS.has(c);
 }

@@ -28,8 +28,17 @@ function quickPid(rng: Rng, ctx: GenContext): string {
 }
 
 const UNICODE_RANGES: [number, number][] = [
-  [0x20, 0x7e], [0xa0, 0xff], [0x400, 0x4ff], [0x590, 0x5ff], [0x300, 0x36f], [0x4e00, 0x4eff],
-  [0x200b, 0x200f], [0x2028, 0x2029], [0xfff0, 0xffff], [0x1f600, 0x1f64f], [0x10000, 0x1007f],
+  [0x20, 0x7e],
+  [0xa0, 0xff],
+  [0x400, 0x4ff],
+  [0x590, 0x5ff],
+  [0x300, 0x36f],
+  [0x4e00, 0x4eff],
+  [0x200b, 0x200f],
+  [0x2028, 0x2029],
+  [0xfff0, 0xffff],
+  [0x1f600, 0x1f64f],
+  [0x10000, 0x1007f],
 ];
 
 export function unicodeString(rng: Rng, length: number): string {
@@ -45,20 +54,54 @@ function atomLikeString(rng: Rng, ctx: GenContext): string {
   const id = `${rng.ident()}_${ctx.tag.replace(/\W/g, '_')}`;
   const cap = id[0].toUpperCase() + id.slice(1);
   return rng.pick([
-    `beam_observer_${id}`, `Elixir.${cap}`, `Elixir.Beam.Observer.${cap}`, `Elixir.Foo.${cap}`, `'quoted atom ${id}'`,
-    `'${id}'`, `${id}@127.0.0.1`, `erlang:${id}`, `:${id}`, `${id}/0`, `atom_${id}`, `${id}:${id}/1`,
-    `ατομ_${id}`, `beam_observer_${id}:start`, `Elixir.${cap}.init/1`, `'Elixir.${cap}'`,
+    `beam_observer_${id}`,
+    `Elixir.${cap}`,
+    `Elixir.Beam.Observer.${cap}`,
+    `Elixir.Foo.${cap}`,
+    `'quoted atom ${id}'`,
+    `'${id}'`,
+    `${id}@127.0.0.1`,
+    `erlang:${id}`,
+    `:${id}`,
+    `${id}/0`,
+    `atom_${id}`,
+    `${id}:${id}/1`,
+    `ατομ_${id}`,
+    `beam_observer_${id}:start`,
+    `Elixir.${cap}.init/1`,
+    `'Elixir.${cap}'`,
   ]);
 }
 
-const KNOWN_METHODS = ['initialize', 'processes/list', 'process/info', 'process/state', 'process/messages',
-  'load/subscribe', 'load/unsubscribe', 'cluster/nodes', 'pid/resolve'];
+const KNOWN_METHODS = [
+  'initialize',
+  'processes/list',
+  'process/info',
+  'process/state',
+  'process/messages',
+  'load/subscribe',
+  'load/unsubscribe',
+  'cluster/nodes',
+  'pid/resolve',
+];
 
 /** Values for `node`: the node itself, names it is not connected to (new atoms if made), wrong types, too long. */
 function nodeValue(rng: Rng, ctx: GenContext): string {
   return rng.pick([
-    '"nonode@nohost"', 'null', S(`${rng.ident()}_${ctx.tag.replace(/\W/g, '_')}@127.0.0.1`), S(atomLikeString(rng, ctx)),
-    '"init"', '"erlang"', '""', '1', '[]', '{}', 'true', S('n'.repeat(255)), S('n'.repeat(256)), S(`é@${'h'.repeat(200)}`),
+    '"nonode@nohost"',
+    'null',
+    S(`${rng.ident()}_${ctx.tag.replace(/\W/g, '_')}@127.0.0.1`),
+    S(atomLikeString(rng, ctx)),
+    '"init"',
+    '"erlang"',
+    '""',
+    '1',
+    '[]',
+    '{}',
+    'true',
+    S('n'.repeat(255)),
+    S('n'.repeat(256)),
+    S(`é@${'h'.repeat(200)}`),
   ]);
 }
 
@@ -78,20 +121,37 @@ function mutateBytes(rng: Rng, text: string): string {
   for (let k = 0; k < ops && b.length > 0; k++) {
     const at = rng.int(b.length);
     switch (rng.int(8)) {
-      case 0: b[at] ^= 1 << rng.int(8); break;
-      case 1: b[at] = rng.chance(0.5) ? rng.pick(interesting) : rng.int(256); break;
-      case 2: b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]); break;
-      case 3: b = Buffer.concat([b.subarray(0, at), Buffer.from([rng.pick(interesting)]), b.subarray(at)]); break;
-      case 4: b = b.subarray(0, at); break;
+      case 0:
+        b[at] ^= 1 << rng.int(8);
+        break;
+      case 1:
+        b[at] = rng.chance(0.5) ? rng.pick(interesting) : rng.int(256);
+        break;
+      case 2:
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+        break;
+      case 3:
+        b = Buffer.concat([b.subarray(0, at), Buffer.from([rng.pick(interesting)]), b.subarray(at)]);
+        break;
+      case 4:
+        b = b.subarray(0, at);
+        break;
       case 5: {
         const len = rng.range(1, 16);
         b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + len), b.subarray(at)]);
         break;
       }
-      case 6: if (at + 1 < b.length) [b[at], b[at + 1]] = [b[at + 1], b[at]]; break;
+      case 6:
+        if (at + 1 < b.length) [b[at], b[at + 1]] = [b[at + 1], b[at]];
+        break;
       default: {
         const len = rng.range(1, 4);
-        b = Buffer.concat([b.subarray(0, at), Buffer.alloc(0), ...Array(rng.range(2, 200)).fill(b.subarray(at, at + len)), b.subarray(at + len)]);
+        b = Buffer.concat([
+          b.subarray(0, at),
+          Buffer.alloc(0),
+          ...Array(rng.range(2, 200)).fill(b.subarray(at, at + len)),
+          b.subarray(at + len),
+        ]);
       }
     }
   }
@@ -122,22 +182,103 @@ function genInvalidJson(rng: Rng, ctx: GenContext): string {
     // Huge numbers.
     () => obj({ jsonrpc: '"2.0"', id: digits(rng.pick([999, 1000, 1001, 5000, 50000])), method: '"initialize"' }),
     () => obj({ jsonrpc: '"2.0"', id: '-' + digits(rng.pick([1000, 1001])), method: '"initialize"' }),
-    () => obj({ jsonrpc: '"2.0"', id: rng.pick(['1e400', '-1e400', '1.5e308', '1e-400', '0.1e999999999', '1E+99999', '-0.0', '4.9e-324', '123456789012345678901234567890.5']), method: '"initialize"' }),
+    () =>
+      obj({
+        jsonrpc: '"2.0"',
+        id: rng.pick([
+          '1e400',
+          '-1e400',
+          '1.5e308',
+          '1e-400',
+          '0.1e999999999',
+          '1E+99999',
+          '-0.0',
+          '4.9e-324',
+          '123456789012345678901234567890.5',
+        ]),
+        method: '"initialize"',
+      }),
     () => requestText('processes/list', obj({ limit: rng.pick(['1e3', '1E2', digits(1001), '1.0', '-0']) }), id),
     // Unpaired surrogates (and a good pair).
-    () => requestText('initialize', obj({ x: `"${rng.pick(['\\ud800', '\\udfff', '\\ud800\\u0041', '\\ud800\\n', '\\udc00\\ud800', '\\uD800', '\\ud83d\\ude00', '\\\\ud800', 'a\\ud800'])}"` }), id),
+    () =>
+      requestText(
+        'initialize',
+        obj({
+          x: `"${rng.pick(['\\ud800', '\\udfff', '\\ud800\\u0041', '\\ud800\\n', '\\udc00\\ud800', '\\uD800', '\\ud83d\\ude00', '\\\\ud800', 'a\\ud800'])}"`,
+        }),
+        id,
+      ),
     () => `{"jsonrpc":"2.0","id":"${rng.pick(['\\ud800', '\\udbff\\udbff', '\\udc00'])}","method":"initialize"}`,
     () => `{"jsonrpc":"2.0","id":1,"method":"process/${rng.pick(['\\ud800', '\\udfff'])}"}`,
     // Bad escapes, raw control characters, literals JavaScript would accept elsewhere.
-    () => requestText('initialize', `{"x":"${rng.pick(['\\x41', '\\u12', '\\u12G4', '\\U0041', "\\'", '\\0', '\\', '\u0001', '\t', '\n', '\u001f'])}"}`, id),
-    () => requestText('initialize', obj({ x: rng.pick(['NaN', 'Infinity', '-Infinity', 'undefined', 'True', 'nul', 'tru', "'x'", '[1,]', '{"a":1,}', '01', '+1', '.5', '1.', '0x10', '1_000', '/* */1', '1 2', '--1', '1e', '1e+', '-']) }), id),
-    () => rng.pick(['', ' ', '\n\t ', '{} {}', '{}x', '[', ']', '{', '}', '"', '{"a"}', '{"a":}', '{:1}', '{1:1}', '{"a":1 "b":2}', 'null null', '\u00a0{}', '\ufeff{}', '{}\u0000', '[1,,2]', '{,}']),
+    () =>
+      requestText(
+        'initialize',
+        `{"x":"${rng.pick(['\\x41', '\\u12', '\\u12G4', '\\U0041', "\\'", '\\0', '\\', '\u0001', '\t', '\n', '\u001f'])}"}`,
+        id,
+      ),
+    () =>
+      requestText(
+        'initialize',
+        obj({
+          x: rng.pick([
+            'NaN',
+            'Infinity',
+            '-Infinity',
+            'undefined',
+            'True',
+            'nul',
+            'tru',
+            "'x'",
+            '[1,]',
+            '{"a":1,}',
+            '01',
+            '+1',
+            '.5',
+            '1.',
+            '0x10',
+            '1_000',
+            '/* */1',
+            '1 2',
+            '--1',
+            '1e',
+            '1e+',
+            '-',
+          ]),
+        }),
+        id,
+      ),
+    () =>
+      rng.pick([
+        '',
+        ' ',
+        '\n\t ',
+        '{} {}',
+        '{}x',
+        '[',
+        ']',
+        '{',
+        '}',
+        '"',
+        '{"a"}',
+        '{"a":}',
+        '{:1}',
+        '{1:1}',
+        '{"a":1 "b":2}',
+        'null null',
+        '\u00a0{}',
+        '\ufeff{}',
+        '{}\u0000',
+        '[1,,2]',
+        '{,}',
+      ]),
     () => '\ufeff' + requestText('initialize', undefined, id),
     () => requestText('initialize', undefined, id) + rng.pick(['\u0000', 'x', ' }', ',', '\u00a0']),
     // Long strings, many escapes, many keys (all valid JSON, still under 1 MiB).
     () => requestText('initialize', obj({ s: S('x'.repeat(rng.range(1000, 200_000))) }), id),
     () => requestText('initialize', `{"s":"${'\\n\\u00e9'.repeat(rng.range(100, 20000))}"}`, id),
-    () => requestText('processes/list', `{${Array.from({ length: rng.range(100, 10000) }, (_, k) => `"k${k}":${k}`).join(',')},"limit":1}`, id),
+    () =>
+      requestText('processes/list', `{${Array.from({ length: rng.range(100, 10000) }, (_, k) => `"k${k}":${k}`).join(',')},"limit":1}`, id),
     () => requestText('initialize', `[${Array(rng.range(100, 50000)).fill('0').join(',')}]`, id),
   ];
   return rng.pick(special)();
@@ -145,20 +286,74 @@ function genInvalidJson(rng: Rng, ctx: GenContext): string {
 
 function genInvalidJsonRpc(rng: Rng, ctx: GenContext): string {
   const request: Record<string, string | undefined> = {
-    jsonrpc: '"2.0"', id: idText(rng, ctx), method: S(rng.pick(KNOWN_METHODS)), params: rng.chance(0.5) ? '{}' : undefined,
+    jsonrpc: '"2.0"',
+    id: idText(rng, ctx),
+    method: S(rng.pick(KNOWN_METHODS)),
+    params: rng.chance(0.5) ? '{}' : undefined,
   };
   const req = () => obj(request);
   const variants: (() => string)[] = [
-    () => obj({ ...request, jsonrpc: rng.pick([undefined, '"1.0"', '2', '2.0', '"2.0 "', '" 2.0"', '"2"', 'null', '["2.0"]', '{"v":"2.0"}', '"２.０"', 'true', '""', '"2.00"']) }),
-    () => obj({ ...request, method: rng.pick([undefined, '1', 'null', '[]', '{}', 'true', '""', '["initialize"]', '{"name":"initialize"}']) }),
-    () => obj({ ...request, method: '"initialize"', id: rng.pick(['{}', '[]', 'true', 'false', '1.5', '-1', '1e300', '"str"', 'null', undefined, '"\\u0000"', S('i'.repeat(10000)), '-0', '[1]', '{"id":1}']) }),
-    () => obj({ ...request, method: S(rng.pick(KNOWN_METHODS)), params: rng.pick(['[]', '"x"', '1', 'null', 'true', '[{"pid":"<0.1.0>"}]', '"{}"']) }),
+    () =>
+      obj({
+        ...request,
+        jsonrpc: rng.pick([
+          undefined,
+          '"1.0"',
+          '2',
+          '2.0',
+          '"2.0 "',
+          '" 2.0"',
+          '"2"',
+          'null',
+          '["2.0"]',
+          '{"v":"2.0"}',
+          '"２.０"',
+          'true',
+          '""',
+          '"2.00"',
+        ]),
+      }),
+    () =>
+      obj({ ...request, method: rng.pick([undefined, '1', 'null', '[]', '{}', 'true', '""', '["initialize"]', '{"name":"initialize"}']) }),
+    () =>
+      obj({
+        ...request,
+        method: '"initialize"',
+        id: rng.pick([
+          '{}',
+          '[]',
+          'true',
+          'false',
+          '1.5',
+          '-1',
+          '1e300',
+          '"str"',
+          'null',
+          undefined,
+          '"\\u0000"',
+          S('i'.repeat(10000)),
+          '-0',
+          '[1]',
+          '{"id":1}',
+        ]),
+      }),
+    () =>
+      obj({
+        ...request,
+        method: S(rng.pick(KNOWN_METHODS)),
+        params: rng.pick(['[]', '"x"', '1', 'null', 'true', '[{"pid":"<0.1.0>"}]', '"{}"']),
+      }),
     () => rng.pick(['[]', `[${req()}]`, `[${req()},${req()}]`, '[1]', '[[]]', '[{}]', '[null]', `[${req()}`]),
-    () => rng.pick([
-      '{"jsonrpc":"2.0","id":1,"result":{}}', '{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}',
-      '{"jsonrpc":"2.0","result":null}', '{"id":1,"result":1}', `{"jsonrpc":"2.0","id":${S(ctx.tag)},"error":null}`,
-      `{"jsonrpc":"2.0","id":${S(ctx.tag)},"method":"initialize","result":{}}`, '{"result":[],"error":{}}',
-    ]),
+    () =>
+      rng.pick([
+        '{"jsonrpc":"2.0","id":1,"result":{}}',
+        '{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}',
+        '{"jsonrpc":"2.0","result":null}',
+        '{"id":1,"result":1}',
+        `{"jsonrpc":"2.0","id":${S(ctx.tag)},"error":null}`,
+        `{"jsonrpc":"2.0","id":${S(ctx.tag)},"method":"initialize","result":{}}`,
+        '{"result":[],"error":{}}',
+      ]),
     () => rng.pick(['1', '"x"', 'null', 'true', 'false', '1.5', '"{\\"jsonrpc\\":\\"2.0\\"}"', '{}', '-0', '""']),
     () => obj({ ...request, extra: S(ctx.tag), [rng.ident()]: '[1,{"a":null}]' }),
     // Duplicate keys: the last one wins.
@@ -181,29 +376,90 @@ function genUnknownMethod(rng: Rng, ctx: GenContext): string {
     const m = rng.pick(KNOWN_METHODS);
     const at = rng.int(m.length);
     switch (rng.int(4)) {
-      case 0: return m.slice(0, at) + m.slice(at + 1);
-      case 1: return m.slice(0, at) + rng.pick([...'abcxyz/._-0 ']) + m.slice(at);
-      case 2: return m.slice(0, at) + m[at].toUpperCase() + m.slice(at + 1);
-      default: return m + rng.pick(['\u0000', '\n', ' ', '/', '/x', '\u200b', 'о']);
+      case 0:
+        return m.slice(0, at) + m.slice(at + 1);
+      case 1:
+        return m.slice(0, at) + rng.pick([...'abcxyz/._-0 ']) + m.slice(at);
+      case 2:
+        return m.slice(0, at) + m[at].toUpperCase() + m.slice(at + 1);
+      default:
+        return m + rng.pick(['\u0000', '\n', ' ', '/', '/x', '\u200b', 'о']);
     }
   };
   const name = rng.pick<() => string>([
-    () => `${rng.pick(['process/', 'processes/', 'load/', '$/', 'rpc.', 'system/', 'agent/', '', 'node/', 'debug/', 'process/kill_'])}${rng.ident()}_${tag}`,
+    () =>
+      `${rng.pick(['process/', 'processes/', 'load/', '$/', 'rpc.', 'system/', 'agent/', '', 'node/', 'debug/', 'process/kill_'])}${rng.ident()}_${tag}`,
     nearMiss,
     () => unicodeString(rng, rng.range(1, 40)) + tag,
     () => `${rng.ident()}_${tag}`.repeat(rng.range(10, 2000)),
-    () => rng.pick(['', ' ', '\u0000', 'initialize\u0000', 'process/info\n', '__proto__', 'constructor', 'toString', 'hasOwnProperty',
-      '$/cancelRequest', 'rpc.discover', 'load/sample', 'exit', 'shutdown', 'erlang:halt', 'init:stop', 'os:cmd']) + (rng.chance(0.5) ? tag : ''),
+    () =>
+      rng.pick([
+        '',
+        ' ',
+        '\u0000',
+        'initialize\u0000',
+        'process/info\n',
+        '__proto__',
+        'constructor',
+        'toString',
+        'hasOwnProperty',
+        '$/cancelRequest',
+        'rpc.discover',
+        'load/sample',
+        'exit',
+        'shutdown',
+        'erlang:halt',
+        'init:stop',
+        'os:cmd',
+      ]) + (rng.chance(0.5) ? tag : ''),
   ])();
   const id = rng.chance(0.1) ? undefined : idText(rng, ctx);
   const params = rng.pick([undefined, '{}', '[]', '{"pid":"<0.1.0>"}', 'null']);
   return requestText(name, params, id);
 }
 
-const INT_EDGES = ['0', '1', '-1', '2', '20', '99', '100', '101', '200', '1000', '1001', '5000', '30000', '30001', '60000',
-  '60001', '2147483648', '18446744073709551616', '1' + '0'.repeat(999), '-' + '9'.repeat(1000)];
-const NOT_INTS = ['1.0', '1e2', '100.5', '-0.0', '1E3', '0.1e1', 'null', 'true', 'false', '"5"', '"100"', '""', '[]', '[5]',
-  '{}', '{"value":5}', '"five"', '5e-1'];
+const INT_EDGES = [
+  '0',
+  '1',
+  '-1',
+  '2',
+  '20',
+  '99',
+  '100',
+  '101',
+  '200',
+  '1000',
+  '1001',
+  '5000',
+  '30000',
+  '30001',
+  '60000',
+  '60001',
+  '2147483648',
+  '18446744073709551616',
+  '1' + '0'.repeat(999),
+  '-' + '9'.repeat(1000),
+];
+const NOT_INTS = [
+  '1.0',
+  '1e2',
+  '100.5',
+  '-0.0',
+  '1E3',
+  '0.1e1',
+  'null',
+  'true',
+  'false',
+  '"5"',
+  '"100"',
+  '""',
+  '[]',
+  '[5]',
+  '{}',
+  '{"value":5}',
+  '"five"',
+  '5e-1',
+];
 
 function paramValue(rng: Rng, good: string[]): string {
   const r = rng.float();
@@ -216,13 +472,20 @@ function genWrongParams(rng: Rng, ctx: GenContext): string {
   const method = rng.pick([...KNOWN_METHODS, 'process/info', 'process/state', 'process/messages', 'processes/list']);
   const id = rng.chance(0.05) ? undefined : idText(rng, ctx);
   if (rng.chance(0.15)) {
-    return requestText(method, rng.pick(['[]', '[1]', '"params"', '42', 'null', 'true', '[{"pid":"<0.1.0>"}]', `"${ctx.pids.counter}"`, '1.5']), id);
+    return requestText(
+      method,
+      rng.pick(['[]', '[1]', '"params"', '42', 'null', 'true', '[{"pid":"<0.1.0>"}]', `"${ctx.pids.counter}"`, '1.5']),
+      id,
+    );
   }
   const members: Record<string, string | undefined> = {};
   const maybe = (key: string, value: () => string) => {
     if (rng.chance(0.75)) members[key] = value();
   };
-  const pidValue = () => (rng.chance(0.65) ? S(quickPid(rng, ctx)) : rng.pick(['1', '0', '1.5', 'null', 'true', '[]', '{}', '""', `["${ctx.pids.counter}"]`, `{"pid":"${ctx.pids.counter}"}`]));
+  const pidValue = () =>
+    rng.chance(0.65)
+      ? S(quickPid(rng, ctx))
+      : rng.pick(['1', '0', '1.5', 'null', 'true', '[]', '{}', '""', `["${ctx.pids.counter}"]`, `{"pid":"${ctx.pids.counter}"}`]);
   switch (method) {
     case 'process/info':
       maybe('pid', pidValue);
@@ -236,11 +499,43 @@ function genWrongParams(rng: Rng, ctx: GenContext): string {
       maybe('limit', () => paramValue(rng, ['1', '20', '100']));
       break;
     case 'processes/list':
-      maybe('sortBy', () => rng.pick(['"reductions"', '"memory"', '"messageQueueLen"', '"Reductions"', '"MEMORY"', '"message_queue_len"',
-        '"cpu"', '""', '"reductions "', '"\\u0000"', '1', 'null', '[]', '{"by":"memory"}', 'true']));
+      maybe('sortBy', () =>
+        rng.pick([
+          '"reductions"',
+          '"memory"',
+          '"messageQueueLen"',
+          '"Reductions"',
+          '"MEMORY"',
+          '"message_queue_len"',
+          '"cpu"',
+          '""',
+          '"reductions "',
+          '"\\u0000"',
+          '1',
+          'null',
+          '[]',
+          '{"by":"memory"}',
+          'true',
+        ]),
+      );
       maybe('limit', () => paramValue(rng, ['1', '5', '1000']));
-      maybe('filter', () => rng.pick(['null', '""', '"fixture"', S('x'.repeat(200)), S('x'.repeat(201)), S('é'.repeat(100)),
-        S('é'.repeat(101)), '5', '[]', '{}', 'true', S('<0.'), S('\u0000')]));
+      maybe('filter', () =>
+        rng.pick([
+          'null',
+          '""',
+          '"fixture"',
+          S('x'.repeat(200)),
+          S('x'.repeat(201)),
+          S('é'.repeat(100)),
+          S('é'.repeat(101)),
+          '5',
+          '[]',
+          '{}',
+          'true',
+          S('<0.'),
+          S('\u0000'),
+        ]),
+      );
       break;
     case 'load/subscribe':
       maybe('intervalMs', () => paramValue(rng, ['100', '1000', '60000']));
@@ -257,28 +552,92 @@ function genWrongParams(rng: Rng, ctx: GenContext): string {
 }
 
 function genPids(rng: Rng, ctx: GenContext): string {
-  const huge = () => rng.pick([
-    `<0.${'9'.repeat(rng.range(11, 5000))}.0>`, ctx.pids.counter.repeat(rng.range(2, 200)), `<${'1'.repeat(rng.range(11, 3000))}.1.0>`,
-    `#PID${'<0.1.0>'.repeat(rng.range(2, 100))}`, `<0.${'1'.repeat(58)}.0>`, `<0.${'1'.repeat(57)}.0>`, `#PID<0.${'1'.repeat(53)}.0>`,
-    '<'.repeat(rng.range(65, 10000)),
-  ]);
-  const other = () => rng.pick([
-    `<${rng.range(1, 2 ** 31)}.${rng.range(0, 99999)}.${rng.range(0, 9)}>`, '<5.1.0>', '#PID<9.9.9>', '<1.0.0>', '<00.1.0>',
-    '<4294967295.0.0>', '<0000000001.1.1>', `#PID<${rng.range(1, 99)}.${rng.range(0, 999)}.0>`, '<5.1.0>\n',
-  ]);
-  const malformed = () => rng.pick([
-    '<0.1>', '0.1.0', '<0.1.0', '0.1.0>', '<a.b.c>', '<0.-1.0>', '< 0.1.0>', '<0.1.0> ', '<0.1.0>\n', '\n<0.1.0>', '#PID<0.1.0',
-    '#pid<0.1.0>', '#PID <0.1.0>', 'PID<0.1.0>', '<０.1.0>', '<٠.1.0>', '<0.99999999999.0>', '<0.1.0.0>', '<0..0>', '<>', '',
-    '<0.1.0><0.1.0>', '<0x1.0.0>', '<+0.1.0>', '<0.1e3.0>', '<0.1.0>\u0000', '<0.32768.0>', '<0.1.8192>', 'self', 'init',
-    'beam_observer_listener', 'fixture_counter', '#Port<0.1>', '#Ref<0.1.2.3>', '<0.0.0>', '<0.01.0>', '<0.1.0>\n\n',
-  ]);
-  const local = () => rng.pick([
-    randomLocalPid(rng), deadPid(rng), ctx.pids.counter, ctx.pids.stuck, ctx.pids.plain, ctx.pids.small_mailbox,
-    ctx.pids.huge_mailbox, ctx.pids.big_state, `#PID${randomLocalPid(rng)}`,
-  ]);
+  const huge = () =>
+    rng.pick([
+      `<0.${'9'.repeat(rng.range(11, 5000))}.0>`,
+      ctx.pids.counter.repeat(rng.range(2, 200)),
+      `<${'1'.repeat(rng.range(11, 3000))}.1.0>`,
+      `#PID${'<0.1.0>'.repeat(rng.range(2, 100))}`,
+      `<0.${'1'.repeat(58)}.0>`,
+      `<0.${'1'.repeat(57)}.0>`,
+      `#PID<0.${'1'.repeat(53)}.0>`,
+      '<'.repeat(rng.range(65, 10000)),
+    ]);
+  const other = () =>
+    rng.pick([
+      `<${rng.range(1, 2 ** 31)}.${rng.range(0, 99999)}.${rng.range(0, 9)}>`,
+      '<5.1.0>',
+      '#PID<9.9.9>',
+      '<1.0.0>',
+      '<00.1.0>',
+      '<4294967295.0.0>',
+      '<0000000001.1.1>',
+      `#PID<${rng.range(1, 99)}.${rng.range(0, 999)}.0>`,
+      '<5.1.0>\n',
+    ]);
+  const malformed = () =>
+    rng.pick([
+      '<0.1>',
+      '0.1.0',
+      '<0.1.0',
+      '0.1.0>',
+      '<a.b.c>',
+      '<0.-1.0>',
+      '< 0.1.0>',
+      '<0.1.0> ',
+      '<0.1.0>\n',
+      '\n<0.1.0>',
+      '#PID<0.1.0',
+      '#pid<0.1.0>',
+      '#PID <0.1.0>',
+      'PID<0.1.0>',
+      '<０.1.0>',
+      '<٠.1.0>',
+      '<0.99999999999.0>',
+      '<0.1.0.0>',
+      '<0..0>',
+      '<>',
+      '',
+      '<0.1.0><0.1.0>',
+      '<0x1.0.0>',
+      '<+0.1.0>',
+      '<0.1e3.0>',
+      '<0.1.0>\u0000',
+      '<0.32768.0>',
+      '<0.1.8192>',
+      'self',
+      'init',
+      'beam_observer_listener',
+      'fixture_counter',
+      '#Port<0.1>',
+      '#Ref<0.1.2.3>',
+      '<0.0.0>',
+      '<0.01.0>',
+      '<0.1.0>\n\n',
+    ]);
+  const local = () =>
+    rng.pick([
+      randomLocalPid(rng),
+      deadPid(rng),
+      ctx.pids.counter,
+      ctx.pids.stuck,
+      ctx.pids.plain,
+      ctx.pids.small_mailbox,
+      ctx.pids.huge_mailbox,
+      ctx.pids.big_state,
+      `#PID${randomLocalPid(rng)}`,
+    ]);
   const kind = rng.int(10);
-  const pid = kind < 3 ? S(other()) : kind < 6 ? S(malformed()) : kind < 7 ? S(huge())
-    : kind < 9 ? S(local()) : rng.pick(['1', '1.5', 'null', 'true', '[]', '{}', `["${ctx.pids.counter}"]`, '{"pid":"<0.1.0>"}']);
+  const pid =
+    kind < 3
+      ? S(other())
+      : kind < 6
+        ? S(malformed())
+        : kind < 7
+          ? S(huge())
+          : kind < 9
+            ? S(local())
+            : rng.pick(['1', '1.5', 'null', 'true', '[]', '{}', `["${ctx.pids.counter}"]`, '{"pid":"<0.1.0>"}']);
   const method = rng.pick(['process/info', 'process/state', 'process/messages', 'pid/resolve']);
   const members: Record<string, string | undefined> = { pid };
   // A live process might not answer process/state: keep its timeout short.
@@ -293,15 +652,29 @@ function genAtomLike(rng: Rng, ctx: GenContext): string {
   const atom = atomLikeString(rng, ctx);
   const id = idText(rng, ctx);
   switch (rng.int(10)) {
-    case 0: case 1: case 2: case 3: return requestText(atom, rng.pick([undefined, '{}', obj({ [atom]: S(atom) })]), id);
-    case 4: return requestText(atom, undefined, undefined); // a notification
-    case 5: return requestText('processes/list', obj({ sortBy: S(atom), limit: '1' }), id);
-    case 6: return requestText(rng.pick(['process/info', 'process/messages', 'process/state']), obj({ pid: S(rng.chance(0.5) ? atom : `#PID<${atom}>`), timeoutMs: '10' }), id);
-    case 7: return requestText('processes/list', obj({ filter: S(atom), limit: '1', [atom]: S(atom) }), id);
-    case 8: return requestText('initialize', obj({ [atom]: '1' }), S(atom));
-    default: return rng.chance(0.5)
-      ? requestText('load/subscribe', obj({ intervalMs: S(atom) }), id)
-      : obj({ jsonrpc: S(atom), id, method: '"initialize"' });
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return requestText(atom, rng.pick([undefined, '{}', obj({ [atom]: S(atom) })]), id);
+    case 4:
+      return requestText(atom, undefined, undefined); // a notification
+    case 5:
+      return requestText('processes/list', obj({ sortBy: S(atom), limit: '1' }), id);
+    case 6:
+      return requestText(
+        rng.pick(['process/info', 'process/messages', 'process/state']),
+        obj({ pid: S(rng.chance(0.5) ? atom : `#PID<${atom}>`), timeoutMs: '10' }),
+        id,
+      );
+    case 7:
+      return requestText('processes/list', obj({ filter: S(atom), limit: '1', [atom]: S(atom) }), id);
+    case 8:
+      return requestText('initialize', obj({ [atom]: '1' }), S(atom));
+    default:
+      return rng.chance(0.5)
+        ? requestText('load/subscribe', obj({ intervalMs: S(atom) }), id)
+        : obj({ jsonrpc: S(atom), id, method: '"initialize"' });
   }
 }
 

@@ -29,7 +29,10 @@ class JsonConnection {
   private probes = 0;
   private opened = 0;
 
-  constructor(private readonly round: Round, private readonly slot: number) {}
+  constructor(
+    private readonly round: Round,
+    private readonly slot: number,
+  ) {}
 
   private async connection(): Promise<RawConnection> {
     if (!this.conn || this.conn.hasClosed) {
@@ -89,7 +92,9 @@ class JsonConnection {
     for (;;) {
       const frame = await conn.readFrameOrEnd(60_000);
       if (!frame) return 'the agent closed the connection';
-      if (frame.opcode === Op.close) return `the agent closed the connection with ${frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 'no code'}: ${frame.payload.subarray(2).toString()}`;
+      if (frame.opcode === Op.close) {
+        return `the agent closed the connection with ${frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 'no code'}: ${frame.payload.subarray(2).toString()}`;
+      }
       if (frame.opcode !== Op.text || !frame.fin) return `unexpected frame, opcode ${frame.opcode}`;
       const reply = parseReply(frame.payload);
       if (typeof reply === 'string' || !isSample(reply)) return reply;
@@ -136,23 +141,25 @@ export async function runJsonLane(round: Round): Promise<void> {
   const ctxPids = round.node.pids;
   const connections = Array.from({ length: JSON_CONNECTIONS }, (_, slot) => new JsonConnection(round, slot));
   try {
-    await Promise.all(connections.map(async (connection, slot) => {
-      for (let k = slot; k < order.length && !shouldStop(round); k += JSON_CONNECTIONS) {
-        const { category, index } = order[k];
-        const rng = inputRng(round, category, index);
-        const ctx: GenContext = { pids: ctxPids, tag: `${round.name[0]}${CATEGORIES.indexOf(category as Category)}.${index}` };
-        let text: string;
-        if (category === 'sweep') {
-          const pid = `<0.${index % LOCAL_PID_RANGE}.0>`;
-          const method = ['process/info', 'process/messages', 'process/state'][Math.floor(index / LOCAL_PID_RANGE)];
-          text = requestText(method, obj({ pid: S(pid), timeoutMs: '300', limit: '1' }), S(`sweep-${index}`));
-        } else {
-          text = JSON_GENERATORS[category](rng, ctx);
-          round.stats.input(category);
+    await Promise.all(
+      connections.map(async (connection, slot) => {
+        for (let k = slot; k < order.length && !shouldStop(round); k += JSON_CONNECTIONS) {
+          const { category, index } = order[k];
+          const rng = inputRng(round, category, index);
+          const ctx: GenContext = { pids: ctxPids, tag: `${round.name[0]}${CATEGORIES.indexOf(category as Category)}.${index}` };
+          let text: string;
+          if (category === 'sweep') {
+            const pid = `<0.${index % LOCAL_PID_RANGE}.0>`;
+            const method = ['process/info', 'process/messages', 'process/state'][Math.floor(index / LOCAL_PID_RANGE)];
+            text = requestText(method, obj({ pid: S(pid), timeoutMs: '300', limit: '1' }), S(`sweep-${index}`));
+          } else {
+            text = JSON_GENERATORS[category](rng, ctx);
+            round.stats.input(category);
+          }
+          await connection.run({ category, index, text }, rng);
         }
-        await connection.run({ category, index, text }, rng);
-      }
-    }));
+      }),
+    );
   } finally {
     connections.forEach((c) => c.close());
   }

@@ -4,7 +4,10 @@
 // Model of the agent's JSON (RFC 8259 with the documented limits)
 // ---------------------------------------------------------------------------
 
-export interface JNumber { kind: 'int' | 'float'; value: number }
+export interface JNumber {
+  kind: 'int' | 'float';
+  value: number;
+}
 export class JObject {
   constructor(readonly members: Map<string, JValue>) {}
   get(key: string): JValue | undefined {
@@ -16,7 +19,8 @@ export class JObject {
 }
 export type JValue = null | boolean | string | JNumber | JValue[] | JObject;
 
-export const isNumber = (v: JValue | undefined): v is JNumber => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JObject);
+export const isNumber = (v: JValue | undefined): v is JNumber =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JObject);
 export const isInt = (v: JValue | undefined): v is JNumber => isNumber(v) && v.kind === 'int';
 
 const JSON_MAX_DEPTH = 64;
@@ -67,14 +71,30 @@ export function parseJson(text: string): JValue | JsonModelError {
       i++;
       const e = text[i++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           const cp = hex4();
           if (cp >= 0xd800 && cp <= 0xdbff) {

@@ -34,7 +34,10 @@ export class Stats {
   overBudget = false;
   laneMs: Record<string, number> = {};
 
-  constructor(readonly seed: number, readonly round: string) {}
+  constructor(
+    readonly seed: number,
+    readonly round: string,
+  ) {}
 
   input(category: Category): void {
     this.inputs.set(category, (this.inputs.get(category) ?? 0) + 1);
@@ -66,16 +69,27 @@ export class Stats {
 
   report(): string {
     const kinds = [...this.failures.entries()].sort((a, b) => b[1].count - a[1].count);
-    return kinds.slice(0, 12).map(([kind, { count, example }]) => `  ${count} × ${kind}\n    e.g. ${example}`).join('\n')
-      + (kinds.length > 12 ? `\n  ... and ${kinds.length - 12} more kinds` : '');
+    return (
+      kinds
+        .slice(0, 12)
+        .map(([kind, { count, example }]) => `  ${count} × ${kind}\n    e.g. ${example}`)
+        .join('\n') + (kinds.length > 12 ? `\n  ... and ${kinds.length - 12} more kinds` : '')
+    );
   }
 
   summary(elapsedMs: number): string {
     const inputs = CATEGORIES.map((c) => `${c}=${this.inputs.get(c) ?? 0}`).join(' ');
-    const outcomes = [...this.outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}:${v}`).join(', ');
-    return `agent fuzz ${this.round}: seed=${this.seed} inputs=${this.total()} (${inputs}) `
-      + `outcomes {${outcomes}} in ${(elapsedMs / 1000).toFixed(1)} s `
-      + `(lanes: ${Object.entries(this.laneMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')})`;
+    const outcomes = [...this.outcomes.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}:${v}`)
+      .join(', ');
+    return (
+      `agent fuzz ${this.round}: seed=${this.seed} inputs=${this.total()} (${inputs}) ` +
+      `outcomes {${outcomes}} in ${(elapsedMs / 1000).toFixed(1)} s ` +
+      `(lanes: ${Object.entries(this.laneMs)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+        .join(', ')})`
+    );
   }
 }
 

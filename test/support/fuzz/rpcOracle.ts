@@ -7,9 +7,20 @@ import { isInt, isNumber, JNumber, JObject, JsonModelError, JValue, parseJson } 
 // ---------------------------------------------------------------------------
 
 export const E = {
-  Parse: -32700, InvalidRequest: -32600, MethodNotFound: -32601, InvalidParams: -32602, Internal: -32603,
-  NotFound: -32001, NotOtp: -32002, Timeout: -32003, MailboxTooLarge: -32004, AgentProcess: -32005,
-  OtherNode: -32006, RateLimited: -32007, TooManyInflight: -32008, NodeNotConnected: -32009,
+  Parse: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  Internal: -32603,
+  NotFound: -32001,
+  NotOtp: -32002,
+  Timeout: -32003,
+  MailboxTooLarge: -32004,
+  AgentProcess: -32005,
+  OtherNode: -32006,
+  RateLimited: -32007,
+  TooManyInflight: -32008,
+  NodeNotConnected: -32009,
 } as const;
 
 /** The fuzzed node's name: it runs without distribution, so it is connected to no other node. */
@@ -65,8 +76,7 @@ function intParam(params: JObject, name: string, lo: number, hi: number): 'absen
   return isInt(v) && v.value >= lo && v.value <= hi ? 'ok' : 'bad';
 }
 
-const METHODS = ['initialize', 'cluster/nodes', 'pid/resolve', 'processes/list', 'process/info', 'process/state',
-  'process/messages'];
+const METHODS = ['initialize', 'cluster/nodes', 'pid/resolve', 'processes/list', 'process/info', 'process/state', 'process/messages'];
 
 /** What a method may answer to these params, and how long it may take. */
 function methodOutcomes(method: string, params: JValue): { allowed: Outcome[]; maxWaitMs: number } {
@@ -100,9 +110,10 @@ function methodOutcomes(method: string, params: JValue): { allowed: Outcome[]; m
       if (notObject) return quick(E.InvalidParams);
       const sortBy = params.get('sortBy');
       const filter = params.get('filter');
-      const ok = (sortBy === undefined || sortBy === 'reductions' || sortBy === 'memory' || sortBy === 'messageQueueLen')
-        && intParam(params, 'limit', 1, 1000) !== 'bad'
-        && (filter === undefined || filter === null || (typeof filter === 'string' && Buffer.byteLength(filter) <= 200));
+      const ok =
+        (sortBy === undefined || sortBy === 'reductions' || sortBy === 'memory' || sortBy === 'messageQueueLen') &&
+        intParam(params, 'limit', 1, 1000) !== 'bad' &&
+        (filter === undefined || filter === null || (typeof filter === 'string' && Buffer.byteLength(filter) <= 200));
       return quick(ok ? 'result' : E.InvalidParams);
     }
     case 'process/info':
@@ -110,8 +121,12 @@ function methodOutcomes(method: string, params: JValue): { allowed: Outcome[]; m
     case 'process/messages': {
       if (notObject) return quick(E.InvalidParams);
       const pid = checkPid(params.get('pid'));
-      const extra = method === 'process/state' ? intParam(params, 'timeoutMs', 1, 30000)
-        : method === 'process/messages' ? intParam(params, 'limit', 1, 100) : 'absent';
+      const extra =
+        method === 'process/state'
+          ? intParam(params, 'timeoutMs', 1, 30000)
+          : method === 'process/messages'
+            ? intParam(params, 'limit', 1, 100)
+            : 'absent';
       const allowed = new Set<Outcome>();
       if (extra === 'bad') allowed.add(E.InvalidParams);
       if (pid.kind === 'invalid') allowed.add(E.InvalidParams);
@@ -138,8 +153,13 @@ function methodOutcomes(method: string, params: JValue): { allowed: Outcome[]; m
 
 /** What the agent must do with one text message (docs/protocol.md, "Messages"). */
 export function predictMessage(text: string): MessagePrediction {
-  const sync = (code: number, id: JValue = null): MessagePrediction =>
-    ({ kind: 'sync', id, allowed: new Set([code]), usesToken: false, maxWaitMs: INPUT_TIMEOUT_MS });
+  const sync = (code: number, id: JValue = null): MessagePrediction => ({
+    kind: 'sync',
+    id,
+    allowed: new Set([code]),
+    usesToken: false,
+    maxWaitMs: INPUT_TIMEOUT_MS,
+  });
   const parsed = parseJson(text);
   if (parsed instanceof JsonModelError) return sync(E.Parse);
   if (Array.isArray(parsed)) return sync(E.InvalidRequest); // batches are refused
@@ -154,7 +174,10 @@ export function predictMessage(text: string): MessagePrediction {
     const params = parsed.has('params') ? parsed.get('params')! : new JObject(new Map());
     const { allowed, maxWaitMs } = methodOutcomes(method, params);
     return {
-      kind: 'dispatch', id, usesToken: true, maxWaitMs,
+      kind: 'dispatch',
+      id,
+      usesToken: true,
+      maxWaitMs,
       allowed: new Set<Outcome>([...allowed, E.RateLimited, E.TooManyInflight]),
     };
   }

@@ -12,11 +12,21 @@ import { runHandshakeLane } from './handshakeLane';
 // Lanes
 // ---------------------------------------------------------------------------
 
-export async function runRound(node: FixtureNode, name: Round['name'], seed: number, counts: Record<Category, number>,
-  sweepLocalPids: boolean, slowloris: number): Promise<{ stats: Stats; elapsedMs: number }> {
+export async function runRound(
+  node: FixtureNode,
+  name: Round['name'],
+  seed: number,
+  counts: Record<Category, number>,
+  sweepLocalPids: boolean,
+  slowloris: number,
+): Promise<{ stats: Stats; elapsedMs: number }> {
   const started = Date.now();
   const round: Round = {
-    name, seed, node, counts, sweepLocalPids,
+    name,
+    seed,
+    node,
+    counts,
+    sweepLocalPids,
     stats: new Stats(seed, name),
     deadline: started + FUZZ_BUDGET_MS,
     clientSlots: new Semaphore(SPARE_CLIENT_SLOTS),
@@ -27,8 +37,11 @@ export async function runRound(node: FixtureNode, name: Round['name'], seed: num
     await run;
     round.laneMs[lane] = Date.now() - started;
   };
-  await Promise.all([timed('json', runJsonLane(round)), timed('frames', runFrameLane(round)),
-    timed('handshakes', runHandshakeLane(round, slowloris))]);
+  await Promise.all([
+    timed('json', runJsonLane(round)),
+    timed('frames', runFrameLane(round)),
+    timed('handshakes', runHandshakeLane(round, slowloris)),
+  ]);
   // A crashed agent process leaves a report (the node logs to stderr, see startErlangFixture in agentFuzz.test.ts).
   await sleep(200);
   const logged = node.stderr().slice(stderrStart);

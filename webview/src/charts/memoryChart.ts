@@ -49,7 +49,9 @@ export const memoryChart: ChartSpec = {
 
   legend: () => [
     ...MEMORY_KINDS.map((kind) => ({
-      label: LABEL[kind], tone: TONE[kind], mark: 'area' as const,
+      label: LABEL[kind],
+      tone: TONE[kind],
+      mark: 'area' as const,
       value: (st: SampleStore, i: number) => formatBytes(st.memory[kind][st.slot(i)]),
     })),
     { label: 'Total', tone: 'foreground', mark: 'line', value: (st, i) => formatBytes(st.memoryTotal[st.slot(i)]) },

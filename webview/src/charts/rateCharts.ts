@@ -19,7 +19,11 @@ interface Figure {
 
 /** `format` reads legend and tooltip figures; `axisFormat`, when shorter, the y axis (the title gives the unit). */
 function lineChart(
-  id: ChartId, title: string, figures: Figure[], format: (v: number) => string, floor: number,
+  id: ChartId,
+  title: string,
+  figures: Figure[],
+  format: (v: number) => string,
+  floor: number,
   axisFormat = format,
 ): ChartSpec {
   return {
@@ -27,10 +31,13 @@ function lineChart(
     title,
     size: 'small',
     seriesNames: () => figures.map((f) => f.name),
-    legend: () => figures.map((f) => ({
-      label: f.label, tone: f.tone, mark: 'line' as const,
-      value: (st: SampleStore, i: number) => format(f.column(st)[st.slot(i)]),
-    })),
+    legend: () =>
+      figures.map((f) => ({
+        label: f.label,
+        tone: f.tone,
+        mark: 'line' as const,
+        value: (st: SampleStore, i: number) => format(f.column(st)[st.slot(i)]),
+      })),
     yDomain: (store, from, to) => niceDomain(Math.max(...figures.map((f) => maxOver(store, f.column(store), from, to))), floor),
     yFormat: axisFormat,
     draw(c) {
@@ -48,15 +55,30 @@ function lineChart(
   };
 }
 
-export const ioChart = lineChart('io', 'IO per second', [
-  { name: 'in', label: 'In', tone: 'green', column: (s) => s.ioIn },
-  { name: 'out', label: 'Out', tone: 'blue', column: (s) => s.ioOut },
-], formatBytesPerSecond, 1024, formatBytes);
+export const ioChart = lineChart(
+  'io',
+  'IO per second',
+  [
+    { name: 'in', label: 'In', tone: 'green', column: (s) => s.ioIn },
+    { name: 'out', label: 'Out', tone: 'blue', column: (s) => s.ioOut },
+  ],
+  formatBytesPerSecond,
+  1024,
+  formatBytes,
+);
 
-export const reductionsChart = lineChart('reductions', 'Reductions per second', [
-  { name: 'reductions', label: 'Reductions/s', tone: 'purple', column: (s) => s.reductions },
-], formatCount, 1000);
+export const reductionsChart = lineChart(
+  'reductions',
+  'Reductions per second',
+  [{ name: 'reductions', label: 'Reductions/s', tone: 'purple', column: (s) => s.reductions }],
+  formatCount,
+  1000,
+);
 
-export const processesChart = lineChart('processes', 'Processes', [
-  { name: 'processes', label: 'Processes', tone: 'yellow', column: (s) => s.processCount },
-], formatCount, 10);
+export const processesChart = lineChart(
+  'processes',
+  'Processes',
+  [{ name: 'processes', label: 'Processes', tone: 'yellow', column: (s) => s.processCount }],
+  formatCount,
+  10,
+);

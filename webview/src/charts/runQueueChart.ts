@@ -45,7 +45,9 @@ export const runQueueChart: ChartSpec = {
     { label: 'Total', tone: 'purple', mark: 'line', value: (st, i) => formatQueue(st.queueTotalAvg[st.slot(i)]) },
     { label: 'Max', tone: 'purple', mark: 'band', value: (st, i) => formatQueue(st.queueTotalMax[st.slot(i)]) },
     {
-      label: 'Per scheduler', tone: 'purple', mark: 'thin',
+      label: 'Per scheduler',
+      tone: 'purple',
+      mark: 'thin',
       value: (st, i) => {
         const s = st.slot(i);
         let max = 0;
@@ -103,9 +105,7 @@ export const runQueueChart: ChartSpec = {
   decorate(o: OverlayContext) {
     const { layer, store, from, to, x, y, width, height } = o;
     const guide = to >= 0 ? queueGuide(onlineAt(store, to)) : NaN;
-    const episodes = to >= 0
-      ? overloadEpisodes(store).filter((e) => e.last >= from && e.first <= to)
-      : [];
+    const episodes = to >= 0 ? overloadEpisodes(store).filter((e) => e.last >= from && e.first <= to) : [];
 
     // Each marker spans its samples' intervals: a sample covers the interval before its timestamp.
     const spans = episodes.map((e) => {
@@ -114,7 +114,8 @@ export const runQueueChart: ChartSpec = {
       const right = Math.min(width, x(store.timeAt(e.last)));
       return { left, right: Math.max(right, left + 2), samples: e.last - e.first + 1 };
     });
-    const markers = layer.selectAll<SVGGElement, (typeof spans)[number]>('g.overload-marker')
+    const markers = layer
+      .selectAll<SVGGElement, (typeof spans)[number]>('g.overload-marker')
       .data(spans)
       .join((enter) => {
         const g = enter.append('g').attr('class', 'overload-marker');
@@ -123,24 +124,41 @@ export const runQueueChart: ChartSpec = {
         g.append('title');
         return g;
       });
-    markers.select('rect').attr('x', (d) => d.left).attr('width', (d) => d.right - d.left).attr('y', 0).attr('height', height);
+    markers
+      .select('rect')
+      .attr('x', (d) => d.left)
+      .attr('width', (d) => d.right - d.left)
+      .attr('y', 0)
+      .attr('height', height);
     const texts = markers.select<SVGTextElement>('text');
     if (!labelWidth && !texts.empty()) labelWidth = texts.node()!.getComputedTextLength() + LABEL_INSET;
-    const labelAt = placeMarkerLabels(spans.map((d) => d.left), labelWidth, width);
+    const labelAt = placeMarkerLabels(
+      spans.map((d) => d.left),
+      labelWidth,
+      width,
+    );
     texts.attr('x', (_d, i) => labelAt[i] ?? 0).attr('display', (_d, i) => (labelAt[i] === null ? 'none' : null));
-    markers.select('title').text((d) => `Run queue above half the online schedulers for ${d.samples} samples (${OVERLOAD_MIN_SAMPLES} make an episode)`);
+    markers
+      .select('title')
+      .text((d) => `Run queue above half the online schedulers for ${d.samples} samples (${OVERLOAD_MIN_SAMPLES} make an episode)`);
 
     const guideY = Number.isFinite(guide) ? y(guide) : NaN;
-    layer.selectAll<SVGLineElement, number>('line.guide')
+    layer
+      .selectAll<SVGLineElement, number>('line.guide')
       .data(Number.isFinite(guideY) ? [guideY] : [])
       .join('line')
       .attr('class', 'guide')
-      .attr('x1', 0).attr('x2', width).attr('y1', (d) => d).attr('y2', (d) => d);
-    layer.selectAll<SVGTextElement, number>('text.guide-label')
+      .attr('x1', 0)
+      .attr('x2', width)
+      .attr('y1', (d) => d)
+      .attr('y2', (d) => d);
+    layer
+      .selectAll<SVGTextElement, number>('text.guide-label')
       .data(Number.isFinite(guideY) ? [guideY] : [])
       .join('text')
       .attr('class', 'guide-label')
-      .attr('x', width - 3).attr('y', (d) => d - 3)
+      .attr('x', width - 3)
+      .attr('y', (d) => d - 3)
       .text(`½ online = ${formatQueue(guide)}`);
 
     return { guide, overloadMarkers: spans.length, overloadLabels: labelAt.filter((x) => x !== null).length };

@@ -43,7 +43,9 @@ export const utilisationChart: ChartSpec = {
     const items: ReturnType<ChartSpec['legend']> = [
       { label: 'Average', tone: 'blue', mark: 'line', value: (st, i) => formatPercent(st.utilOnlineAvg[st.slot(i)]) },
       {
-        label: 'Each scheduler', tone: 'blue', mark: 'thin',
+        label: 'Each scheduler',
+        tone: 'blue',
+        mark: 'thin',
         value: (st, i) => {
           const [min, max] = busiest(st, i);
           return min === max ? formatPercent(min) : `${formatPercent(min)}–${formatPercent(max)}`;

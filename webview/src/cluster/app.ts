@@ -37,16 +37,24 @@ export class ClusterApp {
     this.empty.hidden = showTable;
     this.scroller.hidden = !showTable;
     if (agentNode === null) {
-      setText(this.empty, 'Not connected to a node. Connect to a node running the BEAM Observer agent to see every node of its cluster here.');
+      setText(
+        this.empty,
+        'Not connected to a node. Connect to a node running the BEAM Observer agent to see every node of its cluster here.',
+      );
     } else if (rows.length === 0) {
       setText(this.empty, `Waiting for the nodes of ${agentNode}'s cluster…`);
     }
     if (agentNode !== null) {
       setText(this.title, `Cluster of ${agentNode}`);
       const up = rows.filter((row) => row.state === 'up').length;
-      setText(this.counts, stale
-        ? (message.connection === 'lost' ? 'connection lost, reconnecting…' : 'connecting…')
-        : `${rows.length} ${rows.length === 1 ? 'node' : 'nodes'}, ${up} up`);
+      setText(
+        this.counts,
+        stale
+          ? message.connection === 'lost'
+            ? 'connection lost, reconnecting…'
+            : 'connecting…'
+          : `${rows.length} ${rows.length === 1 ? 'node' : 'nodes'}, ${up} up`,
+      );
     }
     this.table.render(showTable ? rows : [], selected);
   }

@@ -120,8 +120,11 @@ export class RowView {
     this.dirtyBar.set(f.dirtyCpuUtilisation);
     setText(this.utilPct, formatPercent(f.utilisation));
     setText(this.dirtyPct, `dirty ${formatPercent(f.dirtyCpuUtilisation)}`);
-    setAttr(this.utilCell, 'title',
-      `Normal schedulers ${formatPercent(f.utilisation)} busy (${f.schedulersOnline} online); dirty CPU schedulers ${formatPercent(f.dirtyCpuUtilisation)}`);
+    setAttr(
+      this.utilCell,
+      'title',
+      `Normal schedulers ${formatPercent(f.utilisation)} busy (${f.schedulersOnline} online); dirty CPU schedulers ${formatPercent(f.dirtyCpuUtilisation)}`,
+    );
 
     setText(this.queueAvg, formatQueue(f.runQueue));
     setText(this.queueMax, `max ${formatQueue(f.runQueueMax)}`);
@@ -138,8 +141,12 @@ export class RowView {
     setAttr(this.queueCell, 'data-load', load === 'normal' ? null : load);
     this.queueBadge.hidden = load !== 'overloaded';
     setText(this.queueBadge, load === 'overloaded' ? 'overloaded' : '');
-    const verdict = load === 'overloaded' ? ' — above the guide for several samples in a row: overloaded'
-      : load === 'above-guide' ? ' — above the guide' : '';
+    const verdict =
+      load === 'overloaded'
+        ? ' — above the guide for several samples in a row: overloaded'
+        : load === 'above-guide'
+          ? ' — above the guide'
+          : '';
     setAttr(this.queueCell, 'title', title ? title + verdict : null);
   }
 }

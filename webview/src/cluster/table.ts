@@ -26,7 +26,10 @@ export class ClusterTable {
   /** The row Tab lands on. */
   private tabStop: string | null = null;
 
-  constructor(parent: Node, private readonly onSelect: (node: string) => void) {
+  constructor(
+    parent: Node,
+    private readonly onSelect: (node: string) => void,
+  ) {
     this.element = el('table', 'cluster-table', parent);
     // A grid, so rows may carry aria-selected and screen readers announce the selection.
     this.element.setAttribute('role', 'grid');
@@ -83,11 +86,18 @@ export class ClusterTable {
     });
     this.order = order;
 
-    if (!this.tabStop || !this.views.has(this.tabStop)) this.tabStop = selected && this.views.has(selected) ? selected : order[0]?.node ?? null;
+    if (!this.tabStop || !this.views.has(this.tabStop)) {
+      this.tabStop = selected && this.views.has(selected) ? selected : (order[0]?.node ?? null);
+    }
     this.setTabStop(this.tabStop);
 
     // Keep the keyboard where it was: on the same node, or where that node's row was if it left.
-    const target = focused && this.views.get(focused.node) === focused ? focused : focusedIndex >= 0 ? order[Math.min(focusedIndex, order.length - 1)] : undefined;
+    const target =
+      focused && this.views.get(focused.node) === focused
+        ? focused
+        : focusedIndex >= 0
+          ? order[Math.min(focusedIndex, order.length - 1)]
+          : undefined;
     if (target && document.activeElement !== target.element) target.element.focus({ preventScroll: true });
   }
 
@@ -110,11 +120,20 @@ export class ClusterTable {
         event.preventDefault();
         this.onSelect(view.node);
         return;
-      case 'ArrowDown': next = this.order[index + 1]; break;
-      case 'ArrowUp': next = this.order[index - 1]; break;
-      case 'Home': next = this.order[0]; break;
-      case 'End': next = this.order[this.order.length - 1]; break;
-      default: return;
+      case 'ArrowDown':
+        next = this.order[index + 1];
+        break;
+      case 'ArrowUp':
+        next = this.order[index - 1];
+        break;
+      case 'Home':
+        next = this.order[0];
+        break;
+      case 'End':
+        next = this.order[this.order.length - 1];
+        break;
+      default:
+        return;
     }
     event.preventDefault();
     next?.element.focus();

@@ -7,10 +7,14 @@ import { formatClock, formatCount } from '../format';
 
 export function stateText(row: ClusterRow): string {
   switch (row.state) {
-    case 'up': return 'up';
-    case 'loading': return 'loading…';
-    case 'gone': return row.goneAt === null ? 'gone' : `gone since ${formatClock(row.goneAt)}`;
-    case 'error': return row.error ? `error: ${row.error}` : 'error';
+    case 'up':
+      return 'up';
+    case 'loading':
+      return 'loading…';
+    case 'gone':
+      return row.goneAt === null ? 'gone' : `gone since ${formatClock(row.goneAt)}`;
+    case 'error':
+      return row.error ? `error: ${row.error}` : 'error';
   }
 }
 
