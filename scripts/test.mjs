@@ -1,4 +1,5 @@
 // `npm test`: every test suite, in order of speed.
+//  0. ESLint and Prettier's format check (npm run lint).
 //  1. EUnit: the agent's pure parts (agent/test).
 //  2. node:test: TypeScript unit tests and integration tests against real
 //     erl and elixir nodes (test/**/*.test.ts, compiled to out/).
@@ -27,6 +28,16 @@ function run(label, cmd, args) {
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   return result;
+}
+
+// 0. Lint and format: ESLint (typescript-eslint) and Prettier's check, one result each.
+for (const [label, script, args] of [
+  ['ESLint', 'eslint/bin/eslint.js', ['.']],
+  ['Prettier (format check)', 'prettier/bin/prettier.cjs', ['--check', '.']],
+]) {
+  const result = run(label, process.execPath, [join(root, 'node_modules', script), ...args]);
+  if (result.status === 0) totals.passed += 1;
+  else totals.failed += 1;
 }
 
 // 1. EUnit
