@@ -10,16 +10,11 @@ import type { ProcessRow, StackFrame } from '../protocol/agentProtocol';
 import { isLocalPid, otherNodeMessage, parsePid, pidAt } from '../pids/pidText';
 import { errorMessage, userMessage } from '../shared/errors';
 import { formatBytes, formatMfa } from '../shared/format';
+import type { ProcessAt } from '../nodes/shownNode';
 import { rowLabel } from '../views/format';
 import { STATE_SCHEME } from '../views/stateDocuments';
 import { Commands, InternalCommands, Views } from './commandIds';
 import { CommandContext, pidOf, reportFailure } from './context';
-
-/** A process: its pid as its own node prints it, and that node (undefined: the agent's own). */
-interface ProcessRef {
-  pid: string;
-  member: string | undefined;
-}
 
 export function registerProcessCommands(ctx: CommandContext): vscode.Disposable[] {
   const commands = new ProcessCommands(ctx);
@@ -47,7 +42,7 @@ class ProcessCommands {
       if (!process) return;
       const { pid, member } = process;
       const name =
-        (member === registry.target?.member ? tree.rowFor(pid)?.name : undefined) ?? (await registry.shown?.processInfo(pid, member))?.name;
+        (member === registry.target?.member ? tree.rowFor(pid)?.name : undefined) ?? (await registry.shown?.processInfo(process))?.name;
       const uri = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: userMessage(`fetching the state of ${pid}`) },
         () => states.fetch(pid, name, member),
@@ -93,9 +88,9 @@ class ProcessCommands {
     const process = raw ? await this.resolveProcess(raw) : undefined;
     const shown = process && this.requireShown();
     if (!process || !shown) return;
-    const { pid, member } = process;
+    const { pid } = process;
     try {
-      const peek = await shown.processMessages(pid, 50, member);
+      const peek = await shown.processMessages(process, 50);
       const comment = peek.language === 'elixir' ? '#' : '%';
       const body =
         peek.messages.length === 0
@@ -173,7 +168,7 @@ class ProcessCommands {
    * a pid of another node ("<9003.Y.Z>", as the agent's node prints it in logs
    * and terminals) is resolved by the agent to its own node. Explains failures.
    */
-  private async resolveProcess(text: string): Promise<ProcessRef | undefined> {
+  private async resolveProcess(text: string): Promise<ProcessAt | undefined> {
     const match = parsePid(text);
     if (!match) {
       void vscode.window.showErrorMessage(userMessage(`"${text}" is not a pid (expected <0.123.0> or #PID<0.123.0>).`));

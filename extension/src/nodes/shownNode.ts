@@ -16,6 +16,15 @@ import type {
 } from '../protocol/agentProtocol';
 import type { NodeTarget } from './nodeRegistry';
 
+/**
+ * A process on a node of this connection, named exactly: `member` undefined is
+ * the agent's own node (not "whichever node is shown").
+ */
+export interface ProcessAt {
+  pid: PidText;
+  member: string | undefined;
+}
+
 export class ShownNode {
   constructor(
     readonly target: NodeTarget,
@@ -41,17 +50,24 @@ export class ShownNode {
     return this.client.listProcesses(this.member ? { ...params, node: this.member } : params);
   }
 
-  /** A process of the shown node, or of `member` (another node of the cluster; undefined: the agent's). */
-  processInfo(pid: PidText, member = this.member): Promise<ProcessInfo> {
+  /** A process of the shown node (a pid), or of any node of the cluster (a ProcessAt). */
+  processInfo(process: PidText | ProcessAt): Promise<ProcessInfo> {
+    const { pid, member } = this.at(process);
     return this.client.processInfo(pid, member);
   }
 
-  processState(pid: PidText, member = this.member, timeoutMs?: number): Promise<ProcessState> {
+  processState(process: PidText | ProcessAt, timeoutMs?: number): Promise<ProcessState> {
+    const { pid, member } = this.at(process);
     return this.client.processState(pid, timeoutMs, member);
   }
 
-  processMessages(pid: PidText, limit: number, member = this.member): Promise<ProcessMessages> {
+  processMessages(process: PidText | ProcessAt, limit: number): Promise<ProcessMessages> {
+    const { pid, member } = this.at(process);
     return this.client.processMessages(pid, limit, member);
+  }
+
+  private at(process: PidText | ProcessAt): ProcessAt {
+    return typeof process === 'string' ? { pid: process, member: this.member } : process;
   }
 
   /** Which process a pid the agent's node printed names (it may be another node's). */

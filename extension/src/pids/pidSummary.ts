@@ -30,7 +30,7 @@ export async function summarisePid(registry: NodeRegistry, match: PidMatch): Pro
   }
   try {
     // Asked of the agent's node, which printed the text (its pid forms are the agent node's).
-    const info = await shown.processInfo(match.pid, undefined);
+    const info = await shown.processInfo({ pid: match.pid, member: undefined });
     const agentNode = shown.agentName;
     const onNode = info.node && info.node !== agentNode ? info.node : agentNode;
     const name = info.name ? formatName(info.name) : formatMfa(info.initialCall);

@@ -50,7 +50,7 @@ export class StateDocuments implements vscode.TextDocumentContentProvider, vscod
   async fetch(pid: string, name?: string | null, member?: string): Promise<vscode.Uri> {
     const shown = this.registry.shown;
     if (!shown) throw new Error('BEAM Observer is not connected to a node');
-    const state = await shown.processState(pid, member);
+    const state = await shown.processState({ pid, member });
     const nodeName = member ?? shown.agentName;
     const key = `${nodeName}/${pid}`;
     let entry = this.byProcess.get(key);
