@@ -16,7 +16,7 @@
 
 -include("beam_observer_errors.hrl").
 
--export([target/1, call/4, nodes/0, ensure_member/1, start_sampler/3]).
+-export([target/1, call/4, nodes/0, ensure_member/1, start_sampler/4]).
 
 %% Which node a request's `node' parameter names: `local' for this node (or
 %% no parameter), else a connected node.
@@ -137,11 +137,12 @@ remote_call_timeout_ms() ->
 %% A load sampler running in Node and reporting to Conn (a connection
 %% process here). Linked to Conn: the sampler ends with the connection, and
 %% the connection hears `noconnection' when Node goes away.
--spec start_sampler(node(), pid(), pos_integer()) -> {ok, pid()} | {error, integer(), binary()}.
-start_sampler(Node, Conn, IntervalMs) ->
+-spec start_sampler(node(), pid(), pos_integer(), beam_observer_sampler:delivery()) ->
+          {ok, pid()} | {error, integer(), binary()}.
+start_sampler(Node, Conn, IntervalMs, Delivery) ->
     case ensure_member(Node) of
         ok ->
-            try erpc:call(Node, beam_observer_sampler, start_linked, [Conn, IntervalMs], remote_call_timeout_ms()) of
+            try erpc:call(Node, beam_observer_sampler, start_linked, [Conn, IntervalMs, Delivery], remote_call_timeout_ms()) of
                 Pid when is_pid(Pid) -> {ok, Pid}
             catch
                 error:{erpc, noconnection} -> {error, ?NodeNotConnected, left(Node)};

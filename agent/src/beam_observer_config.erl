@@ -28,6 +28,7 @@ limits() ->
       rate_burst => 200,
       request_timeout_ms => 60000,        %% a request still running then is killed
       max_load_subscriptions => 32,       %% load samplers per connection, one per node
+      max_cluster_members => 256,         %% members of one cluster/subscribe
       handshake_timeout_ms => 5000,       %% slowloris protection
       max_request_head_bytes => 8192,
       max_list_limit => 1000,             %% rows in processes/list

@@ -21,7 +21,9 @@
                last_refill :: integer(),
                %% Load samplers by node: this node's is linked to the connection,
                %% another node's (beam_observer_cluster) too, across the distribution.
-               samplers = #{} :: #{node() => pid()}}).
+               samplers = #{} :: #{node() => pid()},
+               %% The cluster subscription (cluster/subscribe): its members' samplers, batched.
+               cluster = beam_observer_cluster_load:new() :: beam_observer_cluster_load:state()}).
 
 %% Spawned unlinked by the acceptor; it waits to be admitted by the listener.
 -spec spawn_for(gen_tcp:socket()) -> pid().
@@ -130,6 +132,12 @@ loop(Conn = #conn{socket = Socket}, Limits) ->
         {load_sample, Json} ->
             send_text(Conn, Json),
             loop(Conn, Limits);
+        {cluster_sample, Node, Json} ->
+            loop(Conn#conn{cluster = beam_observer_cluster_load:sample(Node, Json, Conn#conn.cluster)}, Limits);
+        cluster_flush ->
+            loop(flush_cluster(Conn), Limits);
+        {cluster_subscribe, Id, IntervalMs, Nodes, Refused} ->
+            loop(cluster_subscribe(Conn, Id, IntervalMs, Nodes, Refused), Limits);
         {'DOWN', Ref, process, _, Reason} when Ref =:= Conn#conn.listener ->
             close(Conn, 1001, <<"agent stopping">>, Reason);
         {'DOWN', _, process, Worker, Reason} ->
@@ -179,9 +187,10 @@ close(Conn, Code, Reason, ExitReason) ->
     finish(Conn),
     exit(ExitReason).
 
-finish(#conn{socket = Socket, workers = Workers, samplers = Samplers}) ->
+finish(#conn{socket = Socket, workers = Workers, samplers = Samplers, cluster = Cluster}) ->
     [begin exit(Pid, kill), beam_observer_registry:remove(Pid) end
      || Pid <- maps:keys(Workers) ++ maps:values(Samplers)],
+    _ = beam_observer_cluster_load:stop_all(Cluster),
     gen_tcp:close(Socket),
     exit(normal).
 
@@ -276,7 +285,7 @@ dispatch(Id, <<"load/subscribe">>, Params, Conn = #conn{samplers = Samplers}, Li
             Conn;
         {Local, IntervalMs} when Local =:= node() ->
             Self = self(),
-            Sampler = spawn_link(fun() -> beam_observer_sampler:run(Self, IntervalMs) end),
+            Sampler = spawn_link(fun() -> beam_observer_sampler:run(Self, IntervalMs, notification) end),
             beam_observer_registry:add(Sampler, sampler),
             reply(Conn, Id, #{intervalMs => IntervalMs, node => node()}),
             add_sampler(Conn, node(), Sampler);
@@ -294,8 +303,38 @@ dispatch(Id, <<"load/unsubscribe">>, Params, Conn = #conn{samplers = Samplers}, 
            end,
     reply(Conn, Id, #{}),
     lists:foldl(fun(Node, C) -> stop_sampler(C, Node) end, Conn, Stop);
+dispatch(Id, <<"cluster/subscribe">>, Params, Conn, Limits) ->
+    %% Naming a node may connect to it (a relay's cluster): in a worker, which
+    %% hands the resolved set back to this loop to apply and answer.
+    Self = self(),
+    spawn_worker(Id, fun() ->
+                         case beam_observer_rpc:cluster_subscription(Params) of
+                             {ok, IntervalMs, Nodes, Refused} ->
+                                 Self ! {cluster_subscribe, Id, IntervalMs, Nodes, Refused},
+                                 deferred;
+                             Error ->
+                                 Error
+                         end
+                 end, Conn, Limits);
 dispatch(Id, Method, Params, Conn, Limits) ->
     spawn_worker(Id, fun() -> beam_observer_rpc:handle(Method, Params) end, Conn, Limits).
+
+%% Apply a cluster subscription and answer it: the members it samples from
+%% now on (started a few at a time; a member that cannot be started is
+%% reported with load/stopped), and those it refused at once.
+cluster_subscribe(Conn = #conn{cluster = Cluster}, Id, IntervalMs, Nodes, Refused) ->
+    Cluster1 = beam_observer_cluster_load:subscribe(Nodes, IntervalMs, Cluster),
+    reply(Conn, Id, #{intervalMs => IntervalMs, nodes => Nodes, refused => Refused}),
+    Conn#conn{cluster = Cluster1}.
+
+%% Once per interval: every member's newest sample in one notification. The
+%% time it takes is the agent's work.
+flush_cluster(Conn = #conn{cluster = Cluster}) ->
+    Start = erlang:monotonic_time(microsecond),
+    {Batch, Cluster1} = beam_observer_cluster_load:flush(Cluster),
+    Batch =/= none andalso send_text(Conn, Batch),
+    beam_observer_registry:add_busy_us(erlang:monotonic_time(microsecond) - Start),
+    Conn#conn{cluster = Cluster1}.
 
 %% The node a load/subscribe names and the interval it asks for.
 subscription(Params) ->
@@ -318,7 +357,7 @@ spawn_worker(Id, Run, Conn = #conn{workers = Workers}, #{request_timeout_ms := T
 %% In a worker: start a sampler in Node for the connection process
 %% Connection, and hand it over before the response goes out.
 remote_subscribe(Connection, Node, IntervalMs) ->
-    case beam_observer_cluster:start_sampler(Node, Connection, IntervalMs) of
+    case beam_observer_cluster:start_sampler(Node, Connection, IntervalMs, notification) of
         {ok, Sampler} ->
             Connection ! {remote_sampler, Node, Sampler},
             {ok, #{intervalMs => IntervalMs, node => Node}};
@@ -330,16 +369,18 @@ worker(Connection, Id, Run) ->
     Response = beam_observer_registry:agent_work(worker, fun() ->
                    case Run() of
                        {ok, Result} -> response(Id, Result);
-                       {error, Code, Message} -> error_response(Id, Code, Message)
+                       {error, Code, Message} -> error_response(Id, Code, Message);
+                       deferred -> deferred   %% the connection answers it
                    end
                end),
     %% Notifications (no id) get no response.
-    case Id of
-        undefined -> ok;
+    case {Id, Response} of
+        {undefined, _} -> ok;
+        {_, deferred} -> ok;
         _ -> Connection ! {response, self(), Response}
     end.
 
-worker_down(Conn = #conn{workers = Workers}, Worker, Reason) ->
+worker_down(Conn = #conn{workers = Workers, cluster = Cluster}, Worker, Reason) ->
     case maps:take(Worker, Workers) of
         {{Id, _, Timer}, Rest} ->
             erlang:cancel_timer(Timer),
@@ -349,7 +390,15 @@ worker_down(Conn = #conn{workers = Workers}, Worker, Reason) ->
                                                         (beam_observer_format:short(Reason))/binary>>),
             Conn#conn{workers = Rest};
         error ->
-            Conn
+            %% One of the cluster subscription's start workers, perhaps.
+            case beam_observer_cluster_load:start_done(Worker, Reason, Cluster) of
+                {mine, Notes, Cluster1} ->
+                    beam_observer_registry:remove(Worker),
+                    [send_text(Conn, Note) || Note <- Notes],
+                    Conn#conn{cluster = Cluster1};
+                not_mine ->
+                    Conn
+            end
     end.
 
 worker_timeout(Conn = #conn{workers = Workers}, Worker, #{request_timeout_ms := TimeoutMs}) ->
@@ -382,20 +431,24 @@ stop_sampler(Conn = #conn{samplers = Samplers}, Node) ->
 
 %% A sampler ended on its own: its node left the cluster, or it crashed.
 %% The client hears it as a `load/stopped' notification.
-sampler_exit(Conn = #conn{samplers = Samplers}, Pid, Reason) ->
+sampler_exit(Conn = #conn{samplers = Samplers, cluster = Cluster}, Pid, Reason) ->
     case [N || {N, P} <- maps:to_list(Samplers), P =:= Pid] of
         [Node] ->
             beam_observer_registry:remove(Pid),
-            Why = case Reason of
-                      noconnection -> <<"nodeDown">>;
-                      _ -> <<"crashed: ", (beam_observer_format:short(Reason))/binary>>
-                  end,
-            send_text(Conn, iolist_to_binary(beam_observer_json:encode(
-                #{jsonrpc => <<"2.0">>, method => <<"load/stopped">>,
-                  params => #{node => Node, reason => Why}}))),
+            {Why, Code} = case Reason of
+                              noconnection -> {<<"nodeDown">>, ?NodeNotConnected};
+                              _ -> {<<"crashed: ", (beam_observer_format:short(Reason))/binary>>, ?InternalError}
+                          end,
+            send_text(Conn, beam_observer_cluster_load:stopped(Node, Why, Code)),
             Conn#conn{samplers = maps:remove(Node, Samplers)};
         [] ->
-            Conn
+            case beam_observer_cluster_load:sampler_exit(Pid, Reason, Cluster) of
+                {mine, Notes, Cluster1} ->
+                    [send_text(Conn, Note) || Note <- Notes],
+                    Conn#conn{cluster = Cluster1};
+                not_mine ->
+                    Conn
+            end
     end.
 
 reply(_Conn, undefined, _Result) -> ok;

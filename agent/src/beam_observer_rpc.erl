@@ -7,7 +7,7 @@
 
 -include("beam_observer_errors.hrl").
 
--export([handle/2, handle_local/2, handle_remote/2, subscribe_params/1]).
+-export([handle/2, handle_local/2, handle_remote/2, subscribe_params/1, cluster_subscription/1]).
 
 -type result() :: {ok, term()} | {error, integer(), binary()}.
 
@@ -119,6 +119,37 @@ subscribe_params(Params) when is_map(Params) ->
 subscribe_params(_) ->
     {error, ?InvalidParams, <<"params must be an object">>}.
 
+%% cluster/subscribe's params: the interval, and the members named, each
+%% resolved to a node this node is connected to (or refused, with why).
+-spec cluster_subscription(term()) ->
+          {ok, pos_integer(), [node()], [map()]} | {error, integer(), binary()}.
+cluster_subscription(Params) ->
+    #{max_cluster_members := Max} = beam_observer_config:limits(),
+    case subscribe_params(Params) of
+        {ok, IntervalMs} ->
+            case maps:get(<<"nodes">>, Params, null) of
+                Names when is_list(Names), length(Names) =< Max ->
+                    case lists:all(fun is_binary/1, Names) of
+                        true -> resolve_members(IntervalMs, lists:usort(Names));
+                        false -> {error, ?InvalidParams, <<"nodes must be a list of node names">>}
+                    end;
+                _ ->
+                    {error, ?InvalidParams, <<"nodes must be a list of at most ",
+                                              (integer_to_binary(Max))/binary, " node names">>}
+            end;
+        Error ->
+            Error
+    end.
+
+resolve_members(IntervalMs, Names) ->
+    Resolved = [{Name, beam_observer_cluster:target(#{<<"node">> => Name})} || Name <- Names],
+    Nodes = [Node || {_, {ok, Node}} <- Resolved, Node =/= local],
+    Refused = [#{node => Name, code => Code, message => Message} || {Name, {error, Code, Message}} <- Resolved]
+        ++ [#{node => Name, code => ?InvalidParams,
+              message => <<"this is the agent's own node: subscribe to it with load/subscribe">>}
+            || {Name, {ok, local}} <- Resolved],
+    {ok, IntervalMs, Nodes, Refused}.
+
 initialize() ->
     Limits = beam_observer_config:limits(),
     #{node => node(),
@@ -135,7 +166,7 @@ initialize() ->
       osPid => list_to_integer(os:getpid()),
       wordSize => erlang:system_info(wordsize),
       agentVersion => beam_observer_agent:version(),
-      capabilities => [<<"load">>, <<"processes/list">>, <<"process/info">>,
+      capabilities => [<<"load">>, <<"cluster/subscribe">>, <<"processes/list">>, <<"process/info">>,
                        <<"process/state">>, <<"process/messages">>, <<"cluster">>],
       limits => #{maxFrameBytes => maps:get(max_frame_bytes, Limits),
                   maxClients => maps:get(max_clients, Limits),
@@ -145,7 +176,10 @@ initialize() ->
                   maxMailboxPeek => maps:get(max_mailbox_peek, Limits),
                   maxMessagesReturned => maps:get(max_messages_returned, Limits),
                   maxStateBytes => maps:get(max_state_bytes, Limits),
-                  maxStateTimeoutMs => maps:get(max_state_timeout_ms, Limits)}}.
+                  maxStateTimeoutMs => maps:get(max_state_timeout_ms, Limits),
+                  rateBurst => maps:get(rate_burst, Limits),
+                  maxLoadSubscriptions => maps:get(max_load_subscriptions, Limits),
+                  maxClusterMembers => maps:get(max_cluster_members, Limits)}}.
 
 list_params(P) ->
     #{max_list_limit := MaxLimit, max_filter_bytes := MaxFilter} = beam_observer_config:limits(),

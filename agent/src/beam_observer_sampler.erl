@@ -13,50 +13,60 @@
 %%% per process, so it goes off again when the last sampler ends.
 -module(beam_observer_sampler).
 
--export([run/2, start_linked/2, sample/1, first_reading/0]).
+-export([run/3, start_linked/3, sample/1, first_reading/0]).
 %% Pure parts, exported for tests.
 -export([utilisation/4, run_queue_stats/1, os_cpu_ticks/1, debugger_delta/2]).
 
 -define(CLOCK_TICKS_PER_SECOND, 100).   %% USER_HZ on Linux
 
+%% How samples reach the connection: each as a whole `load/sample'
+%% notification it sends on, or, for a cluster subscription, as encoded
+%% params it batches with the other members' (beam_observer_cluster_load).
+-type delivery() :: notification | batched.
+-export_type([delivery/0]).
+
 %% A sampler in this node for a connection process of another node's agent
 %% (see beam_observer_cluster): linked to it, so either ending ends both.
--spec start_linked(pid(), pos_integer()) -> pid().
-start_linked(Conn, IntervalMs) ->
+-spec start_linked(pid(), pos_integer(), delivery()) -> pid().
+start_linked(Conn, IntervalMs, Delivery) ->
     spawn(fun() ->
                   link(Conn),
                   beam_observer_registry:add(self(), sampler),
-                  run(Conn, IntervalMs)
+                  run(Conn, IntervalMs, Delivery)
           end).
 
--spec run(pid(), pos_integer()) -> no_return().
-run(Conn, IntervalMs) ->
+-spec run(pid(), pos_integer(), delivery()) -> no_return().
+run(Conn, IntervalMs, Delivery) ->
     erlang:system_flag(scheduler_wall_time, true),
     Readings = max(2, min(20, IntervalMs div 100)),
-    Step = max(1, IntervalMs div Readings),
+    Plan = #{conn => Conn, interval_ms => IntervalMs, step => max(1, IntervalMs div Readings), delivery => Delivery},
     Prev = first_reading(),
-    loop(Conn, IntervalMs, Step, Prev, maps:get(monotonic_ms, Prev) + IntervalMs, []).
+    loop(Plan, Prev, maps:get(monotonic_ms, Prev) + IntervalMs, []).
 
-loop(Conn, IntervalMs, Step, Prev, Deadline, Queues) ->
+loop(Plan = #{interval_ms := IntervalMs, step := Step}, Prev, Deadline, Queues) ->
     Queues1 = [erlang:statistics(run_queue_lengths_all) | Queues],
     Now = erlang:monotonic_time(millisecond),
     case Now + Step div 2 < Deadline of
         true ->
             timer:sleep(min(Step, Deadline - Now)),
-            loop(Conn, IntervalMs, Step, Prev, Deadline, Queues1);
+            loop(Plan, Prev, Deadline, Queues1);
         false ->
             Start = erlang:monotonic_time(microsecond),
             {Sample, Next} = sample(Prev#{queues => Queues1}),
-            Json = iolist_to_binary(beam_observer_json:encode(
-                       #{jsonrpc => <<"2.0">>, method => <<"load/sample">>, params => Sample})),
-            Conn ! {load_sample, Json},
+            deliver(Plan, Sample),
             beam_observer_registry:add_busy_us(erlang:monotonic_time(microsecond) - Start),
             %% Keep the sampler's heap small between samples.
             erlang:garbage_collect(),
             %% If the node was too busy to wake us in time, start afresh rather than catch up.
             NextDeadline = max(Deadline + IntervalMs, Now + Step),
-            loop(Conn, IntervalMs, Step, Next, NextDeadline, [])
+            loop(Plan, Next, NextDeadline, [])
     end.
+
+deliver(#{conn := Conn, delivery := notification}, Sample) ->
+    Conn ! {load_sample, iolist_to_binary(beam_observer_json:encode(
+                             #{jsonrpc => <<"2.0">>, method => <<"load/sample">>, params => Sample}))};
+deliver(#{conn := Conn, delivery := batched}, Sample) ->
+    Conn ! {cluster_sample, node(), iolist_to_binary(beam_observer_json:encode(Sample))}.
 
 %% Counters whose deltas make a sample.
 -spec first_reading() -> map().

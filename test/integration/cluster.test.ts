@@ -6,48 +6,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
-import { hostname } from 'node:os';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, LoadSample, LoadStopped } from '../../extension/src/protocol/agentProtocol';
 import { rejectsWithCode } from '../support/agentErrors';
-import { FixtureNode, nodeEnv, startErlangFixture, stopNode, waitForOutput } from '../support/beamNode';
+import { FixtureNode, startErlangFixture } from '../support/beamNode';
+import { HOST, PlainNode, startElixirNode as startElixirMember, startPlainNode as startPlainMember } from '../support/clusterNodes';
 import { waitFor } from '../support/wait';
 
-const HOST = hostname().split('.')[0];
 const RUN = `${process.pid}`;
 const COOKIE = `cluster_test_${RUN}`;
-
-interface PlainNode {
-  name: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** A named node without the agent on its code path; it joins `peer` at boot and halts on EOF. */
-function startPlainNode(short: string, peer: string): Promise<PlainNode> {
-  const boot =
-    `true = net_kernel:connect_node('${peer}'), io:format("ready~n"), ` +
-    `(fun Loop() -> case io:get_line("") of eof -> halt(0); _ -> Loop() end end)().`;
-  return startNamed(short, 'erl', ['-noshell', '-sname', short, '-setcookie', COOKIE, '-eval', boot]);
-}
-
-/** An Elixir node (no agent either) running a named Agent whose state is an Elixir map. */
-function startElixirNode(short: string, peer: string): Promise<PlainNode> {
-  const script =
-    `true = Node.connect(:"${peer}"); ` +
-    `{:ok, _} = Agent.start(fn -> %{cart: [:apple, :pear], total: 42} end, name: :cl_cart); ` +
-    `IO.puts("ready"); IO.read(:eof); System.halt(0)`;
-  return startNamed(short, 'elixir', ['--sname', short, '--cookie', COOKIE, '-e', script]);
-}
-
-async function startNamed(short: string, command: string, args: string[]): Promise<PlainNode> {
-  const name = `${short}@${HOST}`;
-  const child = spawn(command, args, { env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  await waitForOutput(child, /ready/, name);
-  return { name, child, stop: () => stopNode(child, exited) };
-}
+const startPlainNode = (short: string, peer: string) => startPlainMember(short, peer, COOKIE);
+const startElixirNode = (short: string, peer: string) => startElixirMember(short, peer, COOKIE);
 
 describe('cluster over Erlang distribution (3 named erl nodes)', () => {
   const nameA = `cl_a_${RUN}`;

@@ -21,11 +21,15 @@ import {
 import {
   ClusterNodes,
   ClusterNodesResult,
+  ClusterSubscribe,
+  ClusterSubscribeResult,
+  ErrorCodes,
   Initialize,
   InitializeNode,
   InitializeResult,
   LoadSample,
   LoadSampleNotification,
+  LoadSamplesNotification,
   LoadStopped,
   LoadStoppedNotification,
   LoadSubscribe,
@@ -44,6 +48,7 @@ import {
   ProcessesListParams,
   ProcessesListResult,
 } from '../protocol/agentProtocol';
+import { Priority, RequestQueue } from './requestQueue';
 
 export interface AgentEndpoint {
   host?: string;
@@ -157,6 +162,8 @@ export class AgentClient implements Disposable {
   private readonly sampleEmitter = new Emitter<LoadSample>();
   private readonly loadStoppedEmitter = new Emitter<LoadStopped>();
   private closed = false;
+  /** Keeps to the agent's limits (initialize's `limits`): requests beyond them wait, by priority. */
+  private readonly queue: RequestQueue;
 
   /** Fired once when the connection ends, whoever ended it. */
   readonly onClose = this.closeEmitter.event;
@@ -170,7 +177,18 @@ export class AgentClient implements Disposable {
     private readonly connection: MessageConnection,
     readonly info: InitializeResult,
   ) {
+    const { maxInflight, ratePerSecond, rateBurst } = info.limits;
+    this.queue = new RequestQueue(
+      // An agent older than rateBurst in its limits: a burst of one second's worth, as the agent allows.
+      { maxInflight, ratePerSecond, rateBurst: rateBurst ?? ratePerSecond },
+      (error) => {
+        const code = agentErrorCode(error);
+        return code === ErrorCodes.RateLimited || code === ErrorCodes.TooManyInflight;
+      },
+    );
     connection.onNotification(LoadSampleNotification, (sample) => this.sampleEmitter.fire(sample));
+    // A cluster subscription's batch: each member's sample, as if it came alone.
+    connection.onNotification(LoadSamplesNotification, ({ samples }) => samples.forEach((sample) => this.sampleEmitter.fire(sample)));
     connection.onNotification(LoadStoppedNotification, (stopped) => this.loadStoppedEmitter.fire(stopped));
     connection.onClose(() => this.markClosed());
     socket.on('close', () => this.markClosed());
@@ -202,9 +220,9 @@ export class AgentClient implements Disposable {
    * on it would never refresh again). markClosed disposes the connection, and the
    * rejection it causes gets a message that says what happened.
    */
-  private request<R>(send: () => Promise<R>): Promise<R> {
+  private request<R>(priority: Priority, send: () => Promise<R>): Promise<R> {
     if (this.closed) return Promise.reject(new AgentConnectError('the connection to the agent is closed'));
-    return send().catch((error: unknown) => {
+    return this.queue.run(priority, send).catch((error: unknown) => {
       if (this.closed && error instanceof ResponseError && error.code === RpcErrorCodes.PendingResponseRejected) {
         throw new AgentConnectError('the connection to the agent closed before it answered');
       }
@@ -214,50 +232,63 @@ export class AgentClient implements Disposable {
 
   /** Samples of `node` (default: the agent's own node). One subscription per node. */
   subscribeLoad(intervalMs?: number, node?: string): Promise<LoadSubscribeResult> {
-    return this.request(() => this.connection.sendRequest(LoadSubscribe, withNode(intervalMs === undefined ? {} : { intervalMs }, node)));
+    return this.request('background', () => this.connection.sendRequest(LoadSubscribe, withNode(intervalMs === undefined ? {} : { intervalMs }, node)));
   }
 
   /** Stop `node`'s subscription; without `node`, all of them. */
   unsubscribeLoad(node?: string): Promise<void> {
-    return this.request(() => this.connection.sendRequest(LoadUnsubscribe, withNode({}, node))).then(() => undefined);
+    return this.request('background', () => this.connection.sendRequest(LoadUnsubscribe, withNode({}, node))).then(() => undefined);
   }
 
   listProcesses(params: ProcessesListParams): Promise<ProcessesListResult> {
-    return this.request(() => this.connection.sendRequest(ProcessesList, params));
+    return this.request('view', () => this.connection.sendRequest(ProcessesList, params));
   }
 
   processInfo(pid: PidText, node?: string): Promise<ProcessInfo> {
-    return this.request(() => this.connection.sendRequest(ProcessInfoRequest, withNode({ pid }, node)));
+    return this.request('user', () => this.connection.sendRequest(ProcessInfoRequest, withNode({ pid }, node)));
   }
 
   processState(pid: PidText, timeoutMs?: number, node?: string): Promise<ProcessState> {
-    return this.request(() => this.connection.sendRequest(ProcessStateRequest,
+    return this.request('user', () => this.connection.sendRequest(ProcessStateRequest,
       withNode(timeoutMs === undefined ? { pid } : { pid, timeoutMs }, node)));
   }
 
   processMessages(pid: PidText, limit?: number, node?: string): Promise<ProcessMessages> {
-    return this.request(() => this.connection.sendRequest(ProcessMessagesRequest,
+    return this.request('user', () => this.connection.sendRequest(ProcessMessagesRequest,
       withNode(limit === undefined ? { pid } : { pid, limit }, node)));
   }
 
   /** The agent's node and the nodes it is connected to (as seen from `node`, by default the agent's). */
   clusterNodes(node?: string): Promise<ClusterNodesResult> {
-    return this.request(() => this.connection.sendRequest(ClusterNodes, withNode({}, node)));
+    return this.request('background', () => this.connection.sendRequest(ClusterNodes, withNode({}, node)));
   }
 
   /** What `initialize` says about another node of the cluster. */
   nodeInfo(node: string): Promise<InitializeResult> {
-    return this.request(() => this.connection.sendRequest(InitializeNode, { node }));
+    return this.request('background', () => this.connection.sendRequest(InitializeNode, { node }));
+  }
+
+  /** The load of these members of the cluster, batched (exactly these from now on; [] stops them all). */
+  subscribeCluster(nodes: string[], intervalMs?: number): Promise<ClusterSubscribeResult> {
+    return this.request('background', () =>
+      this.connection.sendRequest(ClusterSubscribe, intervalMs === undefined ? { nodes } : { nodes, intervalMs }),
+    );
+  }
+
+  /** Requests waiting for the agent's limits, by priority, and how many were sent again after a refusal. */
+  get pending(): { queued: Record<Priority, number>; retried: number } {
+    return { queued: this.queue.queued, retried: this.queue.retried };
   }
 
   /** Which process a pid printed by `node` (default: the agent's node) names. */
   resolvePid(pid: PidText, node?: string): Promise<PidResolveResult> {
-    return this.request(() => this.connection.sendRequest(PidResolve, withNode({ pid }, node)));
+    return this.request('user', () => this.connection.sendRequest(PidResolve, withNode({ pid }, node)));
   }
 
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.queue.close(new AgentConnectError('the connection to the agent closed before the request was sent'));
     this.connection.dispose(); // rejects the requests still pending (see request())
     this.closeEmitter.fire();
   }

@@ -17,8 +17,12 @@ export interface ClusterMember {
   state: MemberState;
   goneAt: number | undefined;
   error: string | undefined;
-  /** A load subscription for it is open (or being opened). */
+  /** It is in the set of members last subscribed. */
   subscribed: boolean;
+  /** Failed subscriptions in a row (0 once it delivers a sample). */
+  attempts: number;
+  /** In error: when to try it again (ms since the epoch); undefined: not scheduled. */
+  retryAt: number | undefined;
   history: SampleHistory;
   /** What `initialize` says about it, once it has been observed. */
   info: InitializeResult | undefined;
@@ -32,6 +36,8 @@ export function newMember(name: string, hidden = false): ClusterMember {
     goneAt: undefined,
     error: undefined,
     subscribed: false,
+    attempts: 0,
+    retryAt: undefined,
     history: new SampleHistory(),
     info: undefined,
   };
@@ -66,4 +72,9 @@ export function mergeListing(members: Map<string, ClusterMember>, listed: { name
     }
   }
   return changed;
+}
+
+/** How long a member in error waits before its next try: 1 s after the first failure, twice as long after each, at most 30 s. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, attempts - 1));
 }

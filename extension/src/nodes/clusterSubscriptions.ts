@@ -2,10 +2,16 @@
  * The cluster behind each connection: an agent whose node is connected to
  * other nodes serves them too (docs/protocol.md, "Cluster"). For each
  * connected node this keeps the list of its cluster's members (polled every
- * 2 s) and their load subscriptions. Members are observed on demand: a
- * member's load is subscribed only while it is the node shown or the cluster
- * overview is open (a watcher), so the agent loads itself into a member only
- * when the user looks at it.
+ * 2 s) and their load. Members are observed on demand: a member's load is
+ * wanted only while it is the node shown or the cluster overview is open (a
+ * watcher), so the agent loads itself into a member only when the user looks
+ * at it.
+ *
+ * One request covers the whole set (`cluster/subscribe`, sent again whenever
+ * the set changes) and the agent batches the members' samples, so a cluster of
+ * a hundred nodes costs one request and one notification per interval. A member
+ * whose subscription fails is tried again on its own, waiting twice as long
+ * after each failure (1 s up to 30 s), and says why it failed meanwhile.
  *
  * The connection lifecycle stays in nodeRegistry.ts, which tells this module
  * when a connection starts and ends and hands it the samples of members.
@@ -14,7 +20,7 @@ import * as vscode from 'vscode';
 import type { AgentClient } from '../agent/agentClient';
 import type { LoadSample, LoadStopped } from '../protocol/agentProtocol';
 import { errorMessage } from '../shared/errors';
-import { ClusterMember, MemberState, markGone, mergeListing, newMember } from './clusterMembers';
+import { ClusterMember, MemberState, markGone, mergeListing, newMember, retryDelayMs } from './clusterMembers';
 
 const CLUSTER_POLL_MS = 2000;
 
@@ -38,7 +44,18 @@ export interface ClusterHost<N extends ClusterNode> {
 
 export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Disposable {
   private watchers = 0;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly polls = new Map<string, NodeJS.Timeout>();
+  /** The set last sent per connection (its names, sorted and joined), to send a set only when it changes. */
+  private readonly sent = new Map<string, string>();
+  /** A sync per connection waits for the end of the current turn: several changes, one request. */
+  private readonly pendingSync = new Map<string, NodeJS.Timeout>();
+  /** The next retry of members in error, per connection. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  /**
+   * Connections with a cluster/subscribe in flight, and whether the set changed
+   * meanwhile: one at a time, so the agent applies the sets in the order sent.
+   */
+  private readonly inFlight = new Map<string, { again: boolean }>();
   private readonly changeEmitter = new vscode.EventEmitter<N>();
   /** A connection's cluster members changed (joined, left, loaded, failed). */
   readonly onDidChange = this.changeEmitter.event;
@@ -51,10 +68,10 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
   /** While at least one watcher (the cluster overview) is open, every visible member of every connection is subscribed. */
   watch(): vscode.Disposable {
     this.watchers++;
-    for (const node of this.connectedNodes()) this.refresh(node);
+    for (const node of this.connectedNodes()) this.sync(node);
     return new vscode.Disposable(() => {
       this.watchers--;
-      for (const node of this.connectedNodes()) this.refresh(node);
+      for (const node of this.connectedNodes()) this.sync(node);
     });
   }
 
@@ -66,7 +83,12 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
 
   /** A connection ended: stop polling; its members' subscriptions ended with it. */
   stopped(node: N): void {
-    this.stopPoll(node.id);
+    for (const timers of [this.polls, this.pendingSync, this.retries]) {
+      clearTimeout(timers.get(node.id));
+      timers.delete(node.id);
+    }
+    this.sent.delete(node.id);
+    this.inFlight.delete(node.id);
     for (const member of node.members.values()) member.subscribed = false;
   }
 
@@ -80,26 +102,27 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
     const member = node.members.get(sample.node);
     if (!member) return 'unknown';
     member.history.push(sample);
+    member.attempts = 0;
     if (member.state !== 'up') this.setMember(node, member, 'up');
     return member;
   }
 
-  /** The member shown is `name` now: subscribe it (and try again if it was in error). */
+  /** The member shown is `name` now: subscribe it (and try again at once if it was in error). */
   show(node: N, name: string): void {
     if (!node.members.has(name)) node.members.set(name, newMember(name));
     const member = node.members.get(name)!;
-    if (member.state === 'error') member.state = 'up';
-    this.update(node, name);
+    if (member.state === 'error') member.retryAt = 0;
+    this.sync(node);
   }
 
   /** The member shown before is no longer: unsubscribe it unless something else wants it. */
-  hide(node: N, name: string): void {
-    this.update(node, name);
+  hide(node: N): void {
+    this.sync(node);
   }
 
   private poll(node: N, client: AgentClient): void {
     const poll = async () => {
-      this.timers.delete(node.id);
+      this.polls.delete(node.id);
       if (node.client !== client) return;
       try {
         const cluster = await client.clusterNodes(node.clusterRoot);
@@ -112,20 +135,14 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
       } catch (error) {
         this.host.log(`cluster/nodes of ${node.name} failed: ${errorMessage(error)}`);
       }
-      if (node.client === client) this.timers.set(node.id, setTimeout(poll, CLUSTER_POLL_MS));
+      if (node.client === client) this.polls.set(node.id, setTimeout(poll, CLUSTER_POLL_MS));
     };
     void poll();
   }
 
-  private stopPoll(id: string): void {
-    const timer = this.timers.get(id);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(id);
-  }
-
   private listed(node: N, listed: { name: string; hidden: boolean }[]): void {
     const changed = mergeListing(node.members, listed, Date.now());
-    this.refresh(node);
+    this.sync(node);
     if (changed) this.changeEmitter.fire(node);
   }
 
@@ -133,12 +150,35 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
     const member = node.members.get(name);
     if (!member) return;
     member.subscribed = false;
+    this.sent.delete(node.id); // the agent dropped it: the next set must name it again
     if (reason === 'nodeDown') {
       markGone(member, Date.now());
       this.changeEmitter.fire(node);
     } else {
-      this.setMember(node, member, 'error', reason);
+      this.failed(node, member, reason);
     }
+  }
+
+  /** A member's subscription failed: say why, and try it again later (twice as late each time). */
+  private failed(node: N, member: ClusterMember, why: string): void {
+    member.attempts++;
+    member.retryAt = Date.now() + retryDelayMs(member.attempts);
+    this.setMember(node, member, 'error', why);
+    this.scheduleRetry(node);
+  }
+
+  private scheduleRetry(node: N): void {
+    clearTimeout(this.retries.get(node.id));
+    const due = [...node.members.values()].filter((m) => m.state === 'error' && m.retryAt !== undefined).map((m) => m.retryAt!);
+    if (due.length === 0) return;
+    const wait = Math.max(0, Math.min(...due) - Date.now());
+    this.retries.set(
+      node.id,
+      setTimeout(() => {
+        this.retries.delete(node.id);
+        this.sync(node);
+      }, wait),
+    );
   }
 
   private setMember(node: N, member: ClusterMember, state: MemberState, error?: string): void {
@@ -147,49 +187,89 @@ export class ClusterSubscriptions<N extends ClusterNode> implements vscode.Dispo
     this.changeEmitter.fire(node);
   }
 
-  private wanted(node: N, member: ClusterMember): boolean {
-    if (member.state === 'gone' || member.state === 'error') return false;
+  /** Is this member's load wanted now? A member in error only once its retry is due. */
+  private wanted(node: N, member: ClusterMember, now: number): boolean {
+    if (member.state === 'gone') return false;
+    if (member.state === 'error' && (member.retryAt ?? Infinity) > now) return false;
     return this.host.isShown(node, member.name) || (this.watchers > 0 && !member.hidden);
   }
 
-  private refresh(node: N): void {
-    for (const member of node.members.values()) this.update(node, member.name);
+  /** Send the wanted set, once the current turn's changes are all in. */
+  private sync(node: N): void {
+    if (this.pendingSync.has(node.id)) return;
+    this.pendingSync.set(
+      node.id,
+      setTimeout(() => {
+        this.pendingSync.delete(node.id);
+        this.sendWanted(node);
+      }, 0),
+    );
   }
 
-  /** Open or close a member's load subscription to match what is wanted. */
-  private update(node: N, name: string): void {
-    const member = node.members.get(name);
+  private sendWanted(node: N): void {
     const client = node.client;
-    if (!member || !client || node.state !== 'connected') return;
-    const wanted = this.wanted(node, member);
-    if (wanted && !member.subscribed) {
-      member.subscribed = true;
-      if (member.history.size === 0) this.setMember(node, member, 'loading');
-      client.subscribeLoad(this.host.sampleIntervalMs(), name).then(
-        () => {
-          // Its OTP release and schedulers, for the charts' header; a failure here is no failure of the node's.
-          if (!member.info) {
-            client.nodeInfo(name).then(
-              (info) => {
-                member.info = info;
-              },
-              () => undefined,
-            );
+    if (!client || node.state !== 'connected') return;
+    if (!client.info.capabilities.includes('cluster/subscribe')) return;
+    const busy = this.inFlight.get(node.id);
+    if (busy) {
+      busy.again = true;
+      return;
+    }
+    const now = Date.now();
+    const wanted = [...node.members.values()].filter((m) => this.wanted(node, m, now));
+    const key = wanted
+      .map((m) => m.name)
+      .sort()
+      .join('\n');
+    if (this.sent.get(node.id) === key) return;
+    this.sent.set(node.id, key);
+    for (const member of node.members.values()) member.subscribed = wanted.includes(member);
+    for (const member of wanted) {
+      if (member.state === 'error') member.retryAt = undefined; // asked again now
+      if (member.history.size === 0 && member.state !== 'loading') this.setMember(node, member, 'loading');
+    }
+    this.inFlight.set(node.id, { again: false });
+    const done = () => {
+      const again = this.inFlight.get(node.id)?.again;
+      this.inFlight.delete(node.id);
+      if (again && node.client === client) this.sync(node);
+    };
+    client
+      .subscribeCluster(
+        wanted.map((m) => m.name),
+        this.host.sampleIntervalMs(),
+      )
+      .then(
+        (result) => {
+          done();
+          for (const refused of result.refused) {
+            const member = node.members.get(refused.node);
+            if (member && node.client === client) this.failed(node, member, refused.message);
+          }
+          // Their OTP release and schedulers, for the charts' header; a failure here is no failure of the node's.
+          for (const member of wanted) {
+            if (!member.info && result.nodes.includes(member.name)) {
+              client.nodeInfo(member.name).then(
+                (info) => (member.info = info),
+                () => undefined,
+              );
+            }
           }
         },
         (error: unknown) => {
-          member.subscribed = false;
-          if (node.client === client) this.setMember(node, member, 'error', errorMessage(error));
+          done();
+          if (node.client !== client) return;
+          this.sent.delete(node.id);
+          for (const member of wanted) this.failed(node, member, errorMessage(error));
         },
       );
-    } else if (!wanted && member.subscribed) {
-      member.subscribed = false;
-      client.unsubscribeLoad(name).catch(() => undefined);
-    }
   }
 
   dispose(): void {
-    for (const id of [...this.timers.keys()]) this.stopPoll(id);
+    for (const timers of [this.polls, this.pendingSync, this.retries]) {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    }
     this.changeEmitter.dispose();
   }
 }

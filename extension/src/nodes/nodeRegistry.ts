@@ -150,7 +150,7 @@ export class NodeRegistry implements vscode.Disposable {
     const previousMember = this.selectedMember;
     this.selectedId = id;
     this.selectedMember = memberName;
-    if (previous && previousMember) this.cluster.hide(previous, previousMember);
+    if (previous && previousMember) this.cluster.hide(previous);
     if (node && memberName) this.cluster.show(node, memberName);
     this.selectionEmitter.fire(this.selected);
   }

@@ -50,9 +50,16 @@ export interface AgentLimits {
   maxMessagesReturned: number;
   maxStateBytes: number;
   maxStateTimeoutMs: number;
+  /** Requests beyond ratePerSecond the agent takes in a burst. */
+  rateBurst: number;
+  /** load/subscribe: one per node, at most this many per connection. */
+  maxLoadSubscriptions: number;
+  /** cluster/subscribe: at most this many members. */
+  maxClusterMembers: number;
 }
 
-export type Capability = 'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster';
+export type Capability =
+  'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster' | 'cluster/subscribe';
 
 export interface InitializeResult {
   node: string;
@@ -158,7 +165,10 @@ export const LoadSampleNotification = new NotificationType<LoadSample>('load/sam
 /** A subscription ended without being asked to: its node left ("nodeDown") or its sampler crashed. */
 export interface LoadStopped {
   node: string;
+  /** "nodeDown" when the node left; otherwise why, in words. */
   reason: 'nodeDown' | string;
+  /** The error code of why (e.g. -32010 when the agent could not load itself there). */
+  code?: number;
 }
 export const LoadStoppedNotification = new NotificationType<LoadStopped>('load/stopped');
 
@@ -428,3 +438,33 @@ export interface DiscoveryFile {
   /** $BEAM_OBSERVER_LAUNCHED_BY of the VM: "debug:<id>" for a debug session, "terminal" for a VS Code terminal. */
   launchedBy: string | null;
 }
+
+// ---------------------------------------------------------------------------
+// cluster/subscribe and load/samples: the load of a whole cluster, batched
+
+export interface ClusterSubscribeParams {
+  /** Sample interval for every member, 100 to 60000 ms; default: the agent's interval_ms (1000). */
+  intervalMs?: number;
+  /**
+   * The members to sample, by name: exactly these from now on (others stop). At most
+   * limits.maxClusterMembers; the agent's own node is refused (load/subscribe covers it).
+   */
+  nodes: string[];
+}
+
+export interface ClusterSubscribeResult {
+  intervalMs: number;
+  /** The members sampled from now on; each starts a moment later (one that cannot is reported by load/stopped). */
+  nodes: string[];
+  /** Names refused at once, with why. */
+  refused: { node: string; code: number; message: string }[];
+}
+
+export const ClusterSubscribe = new RequestType<ClusterSubscribeParams, ClusterSubscribeResult, void>('cluster/subscribe');
+
+/** Once per interval: the newest sample of every member of the cluster subscription. */
+export interface LoadSamples {
+  samples: LoadSample[];
+}
+
+export const LoadSamplesNotification = new NotificationType<LoadSamples>('load/samples');
