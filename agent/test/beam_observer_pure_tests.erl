@@ -131,3 +131,23 @@ interval_option_is_checked_against_the_limits_test() ->
     [?assertEqual({error, <<"interval_ms must be an integer from 100 to 60000">>},
                   beam_observer_config:normalise(#{interval_ms => Bad}))
      || Bad <- [Min - 1, Max + 1, 1000.0, "1000"]].
+
+%%% beam_observer_cluster_load
+
+cluster_batch_is_one_load_samples_notification_test() ->
+    Batch = beam_observer_cluster_load:batch([<<"{\"node\":\"a@h\"}">>, <<"{\"node\":\"b@h\"}">>]),
+    ?assertEqual(#{<<"jsonrpc">> => <<"2.0">>, <<"method">> => <<"load/samples">>,
+                   <<"params">> => #{<<"samples">> => [#{<<"node">> => <<"a@h">>}, #{<<"node">> => <<"b@h">>}]}},
+                 element(2, beam_observer_json:decode(Batch))).
+
+cluster_member_stopped_notification_test() ->
+    Note = beam_observer_cluster_load:stopped('m@h', <<"could not load the agent into m@h: why">>, -32010),
+    ?assertEqual(#{<<"jsonrpc">> => <<"2.0">>, <<"method">> => <<"load/stopped">>,
+                   <<"params">> => #{<<"node">> => <<"m@h">>, <<"code">> => -32010,
+                                     <<"reason">> => <<"could not load the agent into m@h: why">>}},
+                 element(2, beam_observer_json:decode(Note))).
+
+cluster_subscription_starts_empty_and_flushes_nothing_test() ->
+    S = beam_observer_cluster_load:new(),
+    ?assertEqual([], beam_observer_cluster_load:nodes(S)),
+    ?assertMatch({none, _}, beam_observer_cluster_load:flush(S)).
