@@ -33,7 +33,7 @@ function sample(node: string, util: number, runQueue: number, t: number): LoadSa
 }
 
 describe('cluster overview rows', () => {
-  it('puts the agent node first, members by name, with the latest figures', () => {
+  it('puts nodes with a problem first, then the agent node, then members by name, with the latest figures', () => {
     const rows = clusterRows(
       {
         name: 'a@h',
@@ -50,11 +50,13 @@ describe('cluster overview rows', () => {
     );
     assert.deepEqual(
       rows.map((r) => r.name),
-      ['a@h', 'b@h', 'c@h'],
+      ['b@h', 'a@h', 'c@h'],
+      'b left: first',
     );
-    assert.equal(rows[0].agentNode, true);
-    assert.equal(rows[1].agentNode, false);
-    assert.deepEqual(rows[0].figures, {
+    const [b, a, c] = rows;
+    assert.equal(a.agentNode, true);
+    assert.equal(b.agentNode, false);
+    assert.deepEqual(a.figures, {
       timestamp: 2,
       utilisation: 0.9,
       dirtyCpuUtilisation: 0.25,
@@ -65,16 +67,16 @@ describe('cluster overview rows', () => {
       processes: 321,
       processLimit: 262144,
     });
-    assert.deepEqual(rows[0].utilisationHistory, [0.2, 0.9]);
-    assert.equal(rows[1].goneAt, 1234);
-    assert.equal(rows[1].error, null, 'an error text only for rows in the error state');
-    assert.equal(rows[1].figures?.utilisation, 0.5, 'a node that left keeps its last figures');
-    assert.equal(rows[2].figures, null);
+    assert.deepEqual(a.utilisationHistory, [0.2, 0.9]);
+    assert.equal(b.goneAt, 1234);
+    assert.equal(b.error, null, 'an error text only for rows in the error state');
+    assert.equal(b.figures?.utilisation, 0.5, 'a node that left keeps its last figures');
+    assert.equal(c.figures, null);
   });
 
   it('keeps the sparkline bounded and reports errors', () => {
     const many = Array.from({ length: 200 }, (_, i) => sample('a@h', i / 200, 0, i));
-    const [row, failed] = clusterRows({ name: 'a@h', hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: many }, [
+    const [failed, row] = clusterRows({ name: 'a@h', hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: many }, [
       { name: 'x@h', hidden: false, state: 'error', goneAt: undefined, error: 'could not load the agent', samples: [] },
     ]);
     assert.equal(row.utilisationHistory.length, SPARKLINE_POINTS);
@@ -90,11 +92,33 @@ describe('cluster overview rows', () => {
     assert.equal(queueLoad(q(3, 3, 0.5, 1.5)), 'above-guide', 'only the newest run counts');
     assert.equal(queueLoad(q(0.5, 1.5, 2, 4)), 'overloaded', 'three in a row');
     assert.equal(queueLoad(q(1, 1, 1)), 'normal', 'at the guide is not above it');
-    const [up, gone] = clusterRows({ name: 'a@h', hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: q(2, 2, 2) }, [
+    const [gone, up] = clusterRows({ name: 'a@h', hidden: false, state: 'up', goneAt: undefined, error: undefined, samples: q(2, 2, 2) }, [
       { name: 'b@h', hidden: false, state: 'gone', goneAt: 1, error: undefined, samples: q(2, 2, 2) },
     ]);
     assert.equal(up.queueLoad, 'overloaded');
     assert.equal(gone.queueLoad, 'normal', 'a node that left is not judged');
+  });
+
+  it('orders a large cluster: gone, in error, overloaded, then the rest by name', () => {
+    const member = (name: string, state: 'up' | 'gone' | 'error', queues: number[] = []) => ({
+      name,
+      hidden: false,
+      state,
+      goneAt: undefined,
+      error: state === 'error' ? 'why' : undefined,
+      samples: queues.map((rq, i) => sample(name, 0.5, rq, i)),
+    });
+    const rows = clusterRows(member('a@h', 'up'), [
+      member('m1@h', 'up', [0, 0, 0]),
+      member('m2@h', 'up', [3, 3, 3]),
+      member('m3@h', 'error'),
+      member('m4@h', 'gone'),
+      member('m0@h', 'up'),
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['m4@h', 'm3@h', 'm2@h', 'a@h', 'm0@h', 'm1@h'],
+    );
   });
 
   it('through a relay, the target comes first and no row claims the agent', () => {

@@ -241,7 +241,7 @@ describe('cluster overview webview', () => {
     await dark.post(cluster(rows()));
     assert.equal(await dark.page.locator('.empty').isVisible(), false);
     assert.equal(await dark.page.locator('.summary-title').textContent(), 'Cluster of app@host1');
-    assert.equal(await dark.page.locator('.summary-counts').textContent(), '3 nodes, 1 up');
+    assert.equal(await dark.page.locator('.summary-counts').textContent(), '3 nodes, 1 up, 1 gone, 1 overloaded');
 
     // Names, in the host's order, as the grid exposes them.
     assert.deepEqual(await dark.page.locator('tbody .node-name').allTextContents(), ['app@host1', 'worker@host2', 'old@host3']);
@@ -345,8 +345,37 @@ describe('cluster overview webview', () => {
     assert.equal(await row(dark, 'app@host1').isVisible(), true);
     assert.ok(Number(await dark.page.locator('.table-scroller').evaluate((e) => getComputedStyle(e).opacity)) < 1);
     await dark.post({ ...cluster(rows(T0)), connection: 'connected' });
-    assert.equal(await dark.page.locator('.summary-counts').textContent(), '3 nodes, 1 up');
+    assert.equal(await dark.page.locator('.summary-counts').textContent(), '3 nodes, 1 up, 1 gone, 1 overloaded');
     assert.equal(await dark.page.locator('.table-scroller').evaluate((e) => getComputedStyle(e).opacity), '1');
+  });
+
+  test('a hundred nodes: the counts say what is wrong, and typing filters the rows by name', async () => {
+    const many: ClusterRow[] = Array.from({ length: 100 }, (_, i) => ({
+      name: `node${String(i).padStart(3, '0')}@host${i % 7}`,
+      state: i === 3 ? 'error' : i === 5 || i === 6 ? 'gone' : 'up',
+      hidden: false,
+      agentNode: i === 0,
+      goneAt: i === 5 || i === 6 ? GONE_AT : null,
+      error: i === 3 ? 'could not load the agent into node003@host3: it did not answer within 15 s' : null,
+      figures: busyFigures(T0, i % 10 === 9 ? 9.4 : 0.2),
+      utilisationHistory: history,
+      queueLoad: i % 10 === 9 ? 'overloaded' : 'normal',
+    }));
+    await dark.post(cluster(many, 'node000@host0'));
+    assert.equal(await dark.page.locator('tbody tr.cluster-row').count(), 100);
+    assert.equal(await dark.page.locator('.summary-counts').textContent(), '100 nodes, 97 up, 1 in error, 2 gone, 10 overloaded');
+    const filter = dark.page.locator('input.filter');
+    await filter.fill('host3');
+    // node003, node010, node017 … node094: every seventh.
+    assert.equal(await dark.page.locator('tbody tr.cluster-row').count(), 14);
+    assert.match((await dark.page.locator('.summary-counts').textContent()) ?? '', /, showing 14$/);
+    // A new table from the host keeps the filter.
+    await dark.post(cluster(many.slice(0, 50), 'node000@host0'));
+    assert.equal(await dark.page.locator('tbody tr.cluster-row').count(), 7);
+    await filter.fill('nothing-like-this');
+    assert.match((await dark.page.locator('.empty').textContent()) ?? '', /No node's name contains "nothing-like-this"/);
+    await filter.fill('');
+    assert.equal(await dark.page.locator('tbody tr.cluster-row').count(), 50);
   });
 
   test('a click on a row asks the host to select that node', async () => {
@@ -368,8 +397,10 @@ describe('cluster overview webview', () => {
       .locator('tbody tr')
       .evaluateAll((trs) => trs.map((tr) => (tr as unknown as { tabIndex: number }).tabIndex));
     assert.equal(tabStops.filter((t) => t === 0).length, 1, `one row in the tab order: ${tabStops}`);
-    // From nothing focused, Tab enters the table on that row.
+    // From nothing focused, Tab goes to the filter box above the table, then enters the table on that row.
     await dark.page.evaluate(() => document.activeElement?.blur());
+    await dark.page.keyboard.press('Tab');
+    assert.equal(await dark.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Filter nodes by name');
     await dark.page.keyboard.press('Tab');
     assert.equal(await dark.page.evaluate(() => document.activeElement?.getAttribute('tabindex')), '0');
     assert.ok(await dark.page.evaluate(() => document.activeElement?.getAttribute('data-node')));

@@ -124,6 +124,8 @@ export class Toolbar {
       );
     }
     this.choiceKey = key;
+    // A cluster of many nodes: type to filter them (the host lists those with a problem first).
+    this.nodeSelect.toggleAttribute('combobox', choices.length > 8);
     if (many && selected !== null) this.nodeSelect.value = selected;
   }
 

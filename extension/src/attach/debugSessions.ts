@@ -34,6 +34,7 @@ export const AGENT_MODULES = [
   'beam_observer_inspect',
   'beam_observer_loader',
   'beam_observer_cluster',
+  'beam_observer_cluster_load',
   'beam_observer_rpc',
   'beam_observer_conn',
   'beam_observer_listener',

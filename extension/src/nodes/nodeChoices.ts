@@ -1,11 +1,12 @@
 /**
  * The nodes a user can show, as the pickers list them (Select Node…, the
  * charts' node picker): each connection's node, then the members of its
- * cluster by name. A hidden node (a remote shell, an attach helper) that left
+ * cluster, those with a problem first (gone, in error, overloaded), then by name. A hidden node (a remote shell, an attach helper) that left
  * is noise and is left out. Each choice has a target id, the one key for "this
  * connection, and this member within it" (the charts key their data by it).
  */
-import type { ConnectionState, MemberState, NodeTarget, ObservedNode } from './nodeRegistry';
+import { OVERLOAD_MIN_SAMPLES, problemRank, queueLoad } from '../shared/overload';
+import type { ClusterMember, ConnectionState, MemberState, NodeTarget, ObservedNode } from './nodeRegistry';
 
 export interface NodeChoice {
   /** targetId(agentId, member). */
@@ -51,7 +52,10 @@ export function nodeChoices(nodes: readonly ObservedNode[]): NodeChoice[] {
       via: undefined,
       osPid: node.osPid,
     });
-    for (const member of [...node.members.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const rank = (m: ClusterMember) =>
+      problemRank(m.state, m.state === 'up' ? queueLoad(m.history.latest(OVERLOAD_MIN_SAMPLES)) : 'normal');
+    const members = [...node.members.values()].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+    for (const member of members) {
       if (member.hidden && member.state === 'gone') continue;
       choices.push({
         id: targetId(node.id, member.name),

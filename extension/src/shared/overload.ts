@@ -44,3 +44,14 @@ export function queueLoad(samples: readonly QueueReading[]): QueueLoad {
 export function overloaded(samples: readonly QueueReading[]): boolean {
   return queueLoad(samples) === 'overloaded';
 }
+
+/**
+ * Where a node goes in a list of many: its problems first (it left, it is in
+ * error, it is overloaded), the rest after. Lower ranks first.
+ */
+export function problemRank(state: string, load: QueueLoad): number {
+  if (state === 'gone' || state === 'disconnected') return 0;
+  if (state === 'error' || state === 'lost') return 1;
+  if (load === 'overloaded') return 2;
+  return 3;
+}

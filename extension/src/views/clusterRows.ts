@@ -1,10 +1,11 @@
 /**
  * The cluster overview's table, built from what the registry already holds:
- * the agent's node (or a relay's target) first, then the other members by name. Pure (no `vscode`
+ * the nodes with a problem first (gone, in error, overloaded), then the
+ * agent's node (or a relay's target), then the other members by name. Pure (no `vscode`
  * import), so unit tests build rows from plain objects.
  */
 import type { LoadSample } from '../protocol/agentProtocol';
-import { queueLoad } from '../shared/overload';
+import { problemRank, queueLoad } from '../shared/overload';
 import type { ClusterFigures, ClusterRow } from '../protocol/webviewProtocol';
 
 /** The parts of a registry node and member that the rows need. */
@@ -55,6 +56,8 @@ function row(source: RowSource, agentNode: boolean): ClusterRow {
  * relay helper, which is no node of the user's cluster and not shown.
  */
 export function clusterRows(first: RowSource, members: RowSource[], agentInFirst = true): ClusterRow[] {
-  const others = [...members].sort((a, b) => a.name.localeCompare(b.name));
-  return [row(first, agentInFirst), ...others.map((m) => row(m, false))];
+  const rows = [row(first, agentInFirst), ...members.map((m) => row(m, false))];
+  // Problems first (a cluster of a hundred nodes is read from the top); then the cluster's own node, then by name.
+  const rank = (r: ClusterRow) => problemRank(r.state, r.queueLoad);
+  return rows.sort((a, b) => rank(a) - rank(b) || Number(b === rows[0]) - Number(a === rows[0]) || a.name.localeCompare(b.name));
 }
