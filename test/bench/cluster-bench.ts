@@ -11,15 +11,22 @@
  *     pushed with code:load_binary and started as a member) vs the next ones;
  *   - Attach to Node: a helper node started with the local erl, connected,
  *     the agent pushed and started in a fresh node (median of 3 fresh nodes);
- *   - a relay's round trip vs a direct one.
+ *   - a relay's round trip vs a direct one;
+ *   - clusters of 10, 30 and 100 members (plain nodes, each fresh) watched
+ *     through A's agent with one cluster/subscribe, as the cluster overview
+ *     does: the time until every member shows figures, what the agent costs
+ *     A (its busy time, its reductions and the VM's CPU, in 5 s windows with
+ *     the members subscribed and without, interleaved), and the memory it
+ *     keeps per member. `--members` runs only this part.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import { attachThroughDistribution, relayThroughDistribution } from '../../extension/src/attach/distributionHelper';
-import type { SortKey } from '../../extension/src/protocol/agentProtocol';
+import type { LoadSample, SortKey } from '../../extension/src/protocol/agentProtocol';
 import { AGENT_EBIN, nodeEnv, tempDiscoveryDir, waitForOutput } from '../support/beamNode';
+import { startPlainNodes } from '../support/clusterNodes';
 
 const HOST = hostname().split('.')[0];
 const COOKIE = `bench_${randomBytes(6).toString('hex')}`;
@@ -56,12 +63,75 @@ async function timed<T>(run: () => Promise<T>): Promise<number> {
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 
+/** Clusters of many members through A's agent: time to figures, A's cost, memory per member. */
+async function manyMembers(a: string, endA: { port: number; token: string }, run: string): Promise<void> {
+  const nodeA = `${a}@${HOST}`;
+  console.log(
+    "\n| members | every member's first figures | agent busy time on A, subscribed / not (share of one scheduler) | agent reductions/s on A, subscribed / not | VM CPU of A, subscribed / not (cores) | agent memory on A per member |",
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const count of [10, 30, 100]) {
+    const members = await startPlainNodes(count, `bm${run}_${count}_`, nodeA, COOKIE);
+    const client = await AgentClient.connect(endA);
+    const own: LoadSample[] = [];
+    const seen = new Set<string>();
+    client.onSample((sample) => (sample.node === nodeA ? own.push(sample) : seen.add(sample.node)));
+    await client.subscribeLoad(1000);
+    const names = members.map((m) => m.name);
+    const memory = async () => {
+      const rows = (await client.listProcesses({ filter: 'beam_observer', sortBy: 'memory', limit: 1000 })).rows;
+      return rows.filter((r) => r.agent).reduce((sum, r) => sum + r.memory, 0);
+    };
+    const before = await memory();
+    const started = Date.now();
+    await client.subscribeCluster(names, 1000);
+    while (seen.size < count) {
+      if (Date.now() - started > 120_000) throw new Error(`only ${seen.size} of ${count} members sent figures in 120 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const toFigures = Date.now() - started;
+    await new Promise((r) => setTimeout(r, 3000));
+    const perMember = ((await memory()) - before) / count;
+    // 5 s windows, with the members subscribed and without, three of each, interleaved.
+    const cost = { on: [] as LoadSample[], off: [] as LoadSample[] };
+    for (let round = 0; round < 3; round++) {
+      for (const phase of ['on', 'off'] as const) {
+        await client.subscribeCluster(phase === 'on' ? names : []);
+        await new Promise((r) => setTimeout(r, 1500)); // let the change settle
+        const from = own.length;
+        await new Promise((r) => setTimeout(r, 5000));
+        cost[phase].push(...own.slice(from));
+      }
+    }
+    const share = (samples: LoadSample[]) => mean(samples.map((s) => s.agent.busyUs / (s.intervalMs * 1000)));
+    const reds = (samples: LoadSample[]) => mean(samples.map((s) => (s.agent.reductions * 1000) / s.intervalMs));
+    const cores = (samples: LoadSample[]) => mean(samples.map((s) => s.osCpu?.cores ?? 0));
+    const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+    console.log(
+      `| ${count} | ${(toFigures / 1000).toFixed(1)} s | ${pct(share(cost.on))} / ${pct(share(cost.off))} | ` +
+        `${Math.round(reds(cost.on))} / ${Math.round(reds(cost.off))} | ${cores(cost.on).toFixed(3)} / ${cores(cost.off).toFixed(3)} | ` +
+        `${Math.round(perMember)} B |`,
+    );
+    await client.subscribeCluster([]);
+    client.dispose();
+    await Promise.all(members.map((m) => m.stop()));
+  }
+}
+
+function mean(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
+}
+
 async function main(): Promise<void> {
   const run = randomBytes(3).toString('hex');
   const a = `bench_a_${run}`;
   const b = `bench_b_${run}`;
   const nodeB = `${b}@${HOST}`;
   const endA = await startNode(a, { agent: true });
+  if (process.argv.includes('--members')) {
+    await manyMembers(a, endA, run);
+    return;
+  }
   const endB = await startNode(b, { agent: true, peer: `${a}@${HOST}` });
   const viaA = await AgentClient.connect(endA);
   const direct = await AgentClient.connect(endB);
@@ -133,6 +203,7 @@ async function main(): Promise<void> {
 
   viaA.dispose();
   direct.dispose();
+  await manyMembers(a, endA, run);
 }
 
 main()

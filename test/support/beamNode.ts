@@ -99,6 +99,8 @@ export interface FixtureNode {
 interface StartOptions {
   env?: NodeJS.ProcessEnv;
   extraArgs?: string[];
+  /** The node's working directory (an agent writes it into its discovery file). */
+  cwd?: string;
 }
 
 export function startErlangFixture(options: StartOptions = {}): Promise<FixtureNode> {
@@ -126,7 +128,7 @@ export function startElixirFixture(options: StartOptions = {}): Promise<FixtureN
 
 function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
   const env = nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir(), ...options.env });
-  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
