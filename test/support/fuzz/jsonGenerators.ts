@@ -82,6 +82,7 @@ const KNOWN_METHODS = [
   'load/subscribe',
   'load/unsubscribe',
   'cluster/nodes',
+  'cluster/subscribe',
   'pid/resolve',
 ];
 
@@ -539,6 +540,20 @@ function genWrongParams(rng: Rng, ctx: GenContext): string {
       break;
     case 'load/subscribe':
       maybe('intervalMs', () => paramValue(rng, ['100', '1000', '60000']));
+      break;
+    case 'cluster/subscribe':
+      maybe('intervalMs', () => paramValue(rng, ['100', '1000', '60000']));
+      // Names: none, some (new atoms if made), the node itself, wrong types, too many.
+      members.nodes = rng.pick([
+        '[]',
+        `[${nodeValue(rng, ctx)}]`,
+        `[${nodeValue(rng, ctx)},${nodeValue(rng, ctx)}]`,
+        '["nonode@nohost"]',
+        '[1]',
+        '"a@b"',
+        'null',
+        `[${Array.from({ length: 257 }, (_, i) => S(`n${i}@h`)).join(',')}]`,
+      ]);
       break;
     case 'pid/resolve':
       maybe('pid', pidValue);

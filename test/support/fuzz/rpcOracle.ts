@@ -90,6 +90,14 @@ function methodOutcomes(method: string, params: JValue): { allowed: Outcome[]; m
     case 'cluster/nodes':
     case 'load/unsubscribe':
       return quick('result');
+    case 'cluster/subscribe': {
+      // intervalMs, then the list of names; each name is resolved or refused within the result.
+      if (notObject) return quick(E.InvalidParams);
+      if (intParam(params, 'intervalMs', 100, 60000) === 'bad') return quick(E.InvalidParams);
+      const nodes = params.get('nodes');
+      const ok = Array.isArray(nodes) && nodes.length <= 256 && nodes.every((n) => typeof n === 'string');
+      return quick(ok ? 'result' : E.InvalidParams);
+    }
     case 'load/subscribe': {
       if (notObject) return quick(E.InvalidParams);
       if (intParam(params, 'intervalMs', 100, 60000) === 'bad' || target === 'invalid') return quick(E.InvalidParams);
