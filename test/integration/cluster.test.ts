@@ -146,7 +146,7 @@ describe('cluster over Erlang distribution (3 named erl nodes)', () => {
       await client.subscribeLoad(300, c.name);
       await c.stop();
       await waitFor(() => stopped.length > 0, 5000);
-      assert.deepEqual(stopped[0], { node: c.name, reason: 'nodeDown' });
+      assert.deepEqual(stopped[0], { node: c.name, reason: 'nodeDown', code: ErrorCodes.NodeNotConnected });
       const cluster = await client.clusterNodes();
       assert.ok(!cluster.nodes.some((n) => n.name === c.name), 'C is no longer listed');
       await rejectsWithCode(client.listProcesses({ node: c.name }), ErrorCodes.NodeNotConnected, /is not connected/);
