@@ -12,6 +12,8 @@ import { findTool, runTool, TOOLS } from '../tools/catalog';
 import type { NodeSource } from '../tools/nodeSource';
 
 export const MCP_SERVER_NAME = 'beam-observer';
+/** package.json's contributes.mcpServerDefinitionProviders id (mcpDefinitionProvider.ts). */
+export const MCP_PROVIDER_ID = 'beamObserver.mcpServer';
 
 const INSTRUCTIONS =
   'BEAM Observer looks at live Erlang and Elixir nodes that run its agent, read-only: start with beam_node_overview ' +

@@ -22,7 +22,7 @@ import { errorMessage } from '../shared/errors';
 import { attachedSentence, NodeSource, ToolError, ToolNode } from './nodeSource';
 import { overviewText } from './overviewText';
 import { pidLookupText } from './pidLookupText';
-import { processesText } from './processesText';
+import { AGENT_ROWS, processesText } from './processesText';
 import { processInfoText } from './processInfoText';
 import { processStateText } from './processStateText';
 import { inputObject, integerIn, nodeName, optionalText, pidText, RawInput, sortKey } from './toolInputs';
@@ -137,12 +137,13 @@ const topProcesses: ToolSpec = {
     const limit = integerIn(input, 'limit', 1, 100, 10);
     const filter = optionalText(input, 'filter', 200);
     const node = await source.node(nodeName(input));
-    const params = { sortBy, limit, ...(filter ? { filter } : {}), ...(node.member ? { node: node.member } : {}) };
+    // More rows than asked: the agent's own processes are ranked but not listed (processesText).
+    const params = { sortBy, limit: limit + AGENT_ROWS, ...(filter ? { filter } : {}), ...(node.member ? { node: node.member } : {}) };
     if (sortBy === 'reductions') {
       await asked(node, () => node.client.listProcesses({ ...params, limit: 1 }));
       await sleep(REDUCTIONS_WINDOW_MS);
     }
-    return processesText(await asked(node, () => node.client.listProcesses(params)), filter);
+    return processesText(await asked(node, () => node.client.listProcesses(params)), limit, filter);
   },
 };
 

@@ -15,7 +15,16 @@ export const MAX_LISTED = 50;
 export const MAX_FRAMES = 30;
 
 /** Dictionary keys whose values are OTP's bookkeeping (pids and names), safe to show. */
-const SHOWN_DICTIONARY_KEYS = new Set(['$initial_call', '$ancestors', "'$initial_call'", "'$ancestors'"]);
+const SHOWN_DICTIONARY_KEYS = new Set(['$initial_call', '$ancestors']);
+
+/** A key as formatted in either language ('$ancestors' in Erlang, :"$ancestors" in Elixir), bare. */
+function bareKey(key: string): string {
+  return key.replace(/^:/, '').replace(/^(['"])(.*)\1$/, '$2');
+}
+
+function shownKey(key: string): boolean {
+  return SHOWN_DICTIONARY_KEYS.has(bareKey(key));
+}
 
 function monitorText(m: MonitorEntry): string {
   if ('pid' in m) return m.pid;
@@ -51,8 +60,8 @@ export function processSummaryLines(info: ProcessInfo): string[] {
 }
 
 function dictionaryLine(info: ProcessInfo): string {
-  const shown = info.dictionary.filter((e) => SHOWN_DICTIONARY_KEYS.has(e.key)).map((e) => `${e.key} = ${e.value}`);
-  const others = info.dictionary.filter((e) => !SHOWN_DICTIONARY_KEYS.has(e.key)).map((e) => e.key);
+  const shown = info.dictionary.filter((e) => shownKey(e.key)).map((e) => `${e.key} = ${e.value}`);
+  const others = info.dictionary.filter((e) => !shownKey(e.key)).map((e) => e.key);
   const rest = others.length ? `; other keys (values not shown: application data): ${listSome(others, 20)}` : '';
   return `- Process dictionary: ${shown.length ? shown.join('; ') : 'no OTP entries'}${rest}.`;
 }
