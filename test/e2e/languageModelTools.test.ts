@@ -105,8 +105,13 @@ after(async () => {
 });
 
 describe('language-model tools in VS Code', () => {
-  it('appear in vscode.lm.tools, as the catalog declares them', async () => {
+  it('appear in vscode.lm.tools, as the catalog declares them; the MCP server is offered to VS Code', async () => {
     const listed = await listedTools();
+    // This VS Code (code-server 4.139, VS Code 1.139) has both APIs: both are registered.
+    const logged = (pattern: RegExp, what: string) =>
+      workbench.step(what, () => waitFor(() => pattern.test(workbench.extensionLogText()), 20_000, what));
+    await logged(/language-model tools offered: beam_node_overview, beam_top_processes/, 'the tools offered, in the log');
+    await logged(/MCP server offered to VS Code: .*\/dist\/mcp\.js/, 'the MCP server offered, in the log');
     for (const tool of TOOLS) {
       const found = listed.find((t) => t.name === tool.name);
       assert.ok(found, `${tool.name} in ${JSON.stringify(listed.map((t) => t.name))}`);
