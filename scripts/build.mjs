@@ -2,7 +2,7 @@
 // TypeScript (type check and test output with tsc) and the bundles
 // (esbuild): dist/extension.js for the extension host, dist/webview.js
 // (+ .css) for the load charts, dist/cluster.js (+ .css) for the cluster
-// overview.
+// overview, dist/mcp.js for the MCP server.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -108,6 +108,27 @@ export async function bundle({ minify = false } = {}) {
       target: 'chrome120',
     });
   }
+  // The MCP server (issue 18): a Node script of its own, dist/mcp.js, run by
+  // `npx beam-observer-mcp` (bin/beam-observer-mcp.js) or `node dist/mcp.js`;
+  // it shares the tool catalog and the agent client with the extension, not vscode.
+  if (existsSync(join(root, 'extension', 'src', 'mcp', 'main.ts'))) await bundleMcp({ minify });
+}
+
+/** dist/mcp.js alone: what bin/beam-observer-mcp.js builds when a clone has not run `npm run build` yet. */
+export async function bundleMcp({ minify = false } = {}) {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    bundle: true,
+    sourcemap: true,
+    minify,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: ['extension/src/mcp/main.ts'],
+    outfile: 'dist/mcp.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -29,6 +29,9 @@ import { registerLoadCharts } from './views/loadCharts';
 import { createProcessTreeView } from './views/processTreeView';
 import { STATE_SCHEME, StateDocuments } from './views/stateDocuments';
 import { LoadStatusBar } from './views/statusBar';
+import { registerMcpServerDefinition } from './mcp/mcpDefinitionProvider';
+import { registerLanguageModelTools } from './tools/languageModelTools';
+import { RegistryNodeSource } from './tools/registryNodeSource';
 import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -87,6 +90,12 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLoadAgentAgain(registry, reloadWays(sessions, agent)),
     ...registerCommands({ registry, tree, treeView, states, texts, recent, discovery: watcher, log }),
     registerTerminalEnvironment(context.environmentVariableCollection, agent, dir, log, () => autoConnect.reapply()),
+  );
+
+  // Language models (issue 18): the read-only tools in VS Code's chat, and the MCP server for MCP clients.
+  context.subscriptions.push(
+    registerLanguageModelTools(new RegistryNodeSource(registry), (message) => log.info(message)),
+    registerMcpServerDefinition(context.extensionPath, version, dir, (message) => log.info(message)),
   );
 
   watcher.start();

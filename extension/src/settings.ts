@@ -17,6 +17,10 @@ export const settings = {
   sampleIntervalMs: (): number => section().get<number>('sampleIntervalMs', 1000),
   /** Load the agent through the debugger into sessions BEAM Observer did not prepare. */
   injectThroughDebugger: (): boolean => section().get<boolean>('injectThroughDebugger', true),
+  /** Offer the read-only tools to language models in VS Code's chat (issue 18). */
+  languageModelTools: (): boolean => section().get<boolean>('languageModelTools', true),
+  /** Offer the MCP server to VS Code's MCP clients (issue 18). */
+  mcpServer: (): boolean => section().get<boolean>('mcpServer', true),
 };
 
 /** Did this configuration change touch the setting `key` (e.g. "autoAttach")? */
