@@ -23,8 +23,8 @@
 %%% process/gc
 %%% ------------------------------------------------------------------
 
-%% The collection is asked asynchronously and awaited with a timeout: a
-%% suspended process handles the request only when resumed.
+%% The collection is asked asynchronously and awaited with a timeout, so a
+%% process with a huge heap cannot hold the request beyond it.
 -spec gc(pid(), pos_integer()) -> {ok, map()} | {error, integer(), binary()}.
 gc(Pid, TimeoutMs) ->
     case erlang:process_info(Pid, memory) of
@@ -45,9 +45,8 @@ gc(Pid, TimeoutMs) ->
                 {garbage_collect, Ref, false} ->
                     dead(Pid)
             after TimeoutMs ->
-                    {error, ?Timeout, <<"process ", (text(Pid))/binary, " did not collect its garbage within ",
-                                        (integer_to_binary(TimeoutMs))/binary,
-                                        " ms (it may be suspended)">>}
+                    {error, ?Timeout, <<"process ", (text(Pid))/binary, " did not finish collecting its garbage within ",
+                                        (integer_to_binary(TimeoutMs))/binary, " ms">>}
             end
     end.
 

@@ -189,7 +189,9 @@ not_found(Text) ->
 %% be the one the request names (a named table deleted and created again
 %% has a new id).
 same_table(Text, Tid) ->
-    case ets:info(Tid, name) of
+    %% The id of a deleted table, decoded again, is a plain reference: badarg.
+    case catch ets:info(Tid, name) of
+        {'EXIT', _} -> gone;
         undefined -> gone;
         Name ->
             case ets:info(Tid, named_table) of
