@@ -48,36 +48,53 @@
 -spec list(#{sort_by := sort_key(), limit := pos_integer(), filter := binary() | none}) -> {ok, map()}.
 list(#{sort_by := SortBy, limit := Limit, filter := Filter}) ->
     Start = erlang:monotonic_time(microsecond),
-    Tables = ets:all(),
-    Candidates = case Filter of
-                     none -> Tables;
-                     _ -> [T || T <- Tables, matches(Filter, T)]
-                 end,
-    Keyed = [{Key, T} || T <- Candidates, (Key = sort_value(SortBy, T)) =/= undefined],
-    Top = top(SortBy, Keyed, Limit),
+    {Total, Matched, Top} = top_tables(SortBy, Limit, Filter),
     Rows = [R || T <- Top, (R = table_row(T)) =/= undefined],
     {ok, #{tables => Rows,
-           total => length(Tables),
-           matched => length(Keyed),
+           total => Total,
+           matched => Matched,
            sortBy => SortBy,
            wordSize => erlang:system_info(wordsize),
            elapsedMs => (erlang:monotonic_time(microsecond) - Start) / 1000}}.
 
-sort_value(memory, T) -> ets:info(T, memory);
-sort_value(size, T) -> ets:info(T, size);
-sort_value(name, T) when is_atom(T) -> T;
-sort_value(name, T) -> ets:info(T, name).
+%% One ets:info/2 item per table, folded into the top Limit as it goes.
+top_tables(SortBy, Limit, Filter) ->
+    Tables = ets:all(),
+    {Matched, Top} =
+        lists:foldl(fun(T, {N, Acc} = Unchanged) ->
+                            case (Filter =:= none orelse matches(Filter, T)) andalso sort_value(SortBy, T) of
+                                false -> Unchanged;
+                                undefined -> Unchanged;
+                                Key -> {N + 1, top_add(SortBy, Key, T, Acc)}
+                            end
+                    end, {0, top_new(SortBy, Limit)}, Tables),
+    {length(Tables), Matched, top_list(SortBy, Top)}.
 
-%% The largest first by memory or size; names in alphabetical order.
-top(name, Keyed, Limit) ->
-    [T || {_, T} <- lists:sublist(lists:sort(Keyed), Limit)];
-top(_, Keyed, Limit) when length(Keyed) =< Limit ->
-    [T || {_, T} <- lists:reverse(lists:sort(Keyed))];
-top(_, Keyed, Limit) ->
-    %% Keep the top Limit without sorting every table.
-    Top = lists:foldl(fun({Key, T}, Acc) -> beam_observer_ranking:top_add(Key, T, Acc) end,
-                      beam_observer_ranking:top_new(Limit), Keyed),
-    [T || {_, T} <- beam_observer_ranking:top_list(Top)].
+%% A bounded set of the Limit tables to show: the largest keys by memory
+%% or size, the smallest (alphabetical) by name.
+direction(name) -> smallest;
+direction(_) -> largest.
+
+top_new(_, Limit) -> {0, Limit, gb_sets:empty()}.
+
+top_add(_SortBy, Key, T, {Size, Limit, Set}) when Size < Limit ->
+    {Size + 1, Limit, gb_sets:add({Key, T}, Set)};
+top_add(SortBy, Key, T, {Size, Limit, Set} = Top) ->
+    {Edge, Keeps} = case direction(SortBy) of
+                        largest -> Min = gb_sets:smallest(Set), {Min, Key > element(1, Min)};
+                        smallest -> Max = gb_sets:largest(Set), {Max, Key < element(1, Max)}
+                    end,
+    case Keeps of
+        true -> {Size, Limit, gb_sets:add({Key, T}, gb_sets:delete(Edge, Set))};
+        false -> Top
+    end.
+
+top_list(SortBy, {_, _, Set}) ->
+    Ordered = [T || {_, T} <- gb_sets:to_list(Set)],
+    case direction(SortBy) of
+        largest -> lists:reverse(Ordered);
+        smallest -> Ordered
+    end.
 
 %% Filter: a case-insensitive substring of the table's name or id, or of
 %% its owner's registered name.
