@@ -70,6 +70,11 @@ top_tables(SortBy, Limit, Filter) ->
                     end, {0, top_new(SortBy, Limit)}, Tables),
     {length(Tables), Matched, top_list(SortBy, Top)}.
 
+sort_value(memory, T) -> ets:info(T, memory);
+sort_value(size, T) -> ets:info(T, size);
+sort_value(name, T) when is_atom(T) -> T;
+sort_value(name, T) -> ets:info(T, name).
+
 %% A bounded set of the Limit tables to show: the largest keys by memory
 %% or size, the smallest (alphabetical) by name.
 direction(name) -> smallest;
