@@ -33,11 +33,13 @@ app(Name, Description, Vsn) ->
                  Pid when is_pid(Pid) -> Pid;
                  _ -> undefined
              end,
+    Top = top_supervisor(Master),
     #{name => Name,
       description => text(Description),
       version => text(Vsn),
       master => pid_or_null(Master),
-      supervisor => pid_or_null(top_supervisor(Master))}.
+      supervisor => pid_or_null(Top),
+      supervisorName => registered_name(Top)}.
 
 %% A library application (stdlib) has a master but no supervisor.
 top_supervisor(undefined) -> undefined;
@@ -59,6 +61,13 @@ linked(Pid) ->
     case erlang:process_info(Pid, links) of
         {links, Links} -> [P || P <- Links, is_pid(P), node(P) =:= node()];
         undefined -> []
+    end.
+
+registered_name(undefined) -> null;
+registered_name(Pid) ->
+    case erlang:process_info(Pid, registered_name) of
+        {registered_name, Name} when is_atom(Name) -> Name;
+        _ -> null
     end.
 
 pid_or_null(undefined) -> null;

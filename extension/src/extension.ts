@@ -27,6 +27,8 @@ import { BEAM_DEBUG_TYPES } from './shared/debugTypes';
 import { registerClusterOverview } from './views/clusterOverview';
 import { registerLoadCharts } from './views/loadCharts';
 import { createProcessTreeView } from './views/processTreeView';
+import { registerNodeViewCommands } from './commands/nodeViewCommands';
+import { createNodeViews } from './views/nodeViews';
 import { STATE_SCHEME, StateDocuments } from './views/stateDocuments';
 import { LoadStatusBar } from './views/statusBar';
 import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
@@ -58,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const states = new StateDocuments(registry);
   const texts = new TextDocuments();
   const recent = new RecentPids();
+  // The rest of the node (issue 12): supervision tree, ETS tables, ports, system.
+  const nodeViews = createNodeViews(registry);
 
   context.subscriptions.push(
     log,
@@ -87,6 +91,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLoadAgentAgain(registry, reloadWays(sessions, agent)),
     ...registerCommands({ registry, tree, treeView, states, texts, recent, discovery: watcher, log }),
     registerTerminalEnvironment(context.environmentVariableCollection, agent, dir, log, () => autoConnect.reapply()),
+    nodeViews,
+    ...registerNodeViewCommands({ registry, views: nodeViews, processTree: tree, log }),
   );
 
   watcher.start();

@@ -113,7 +113,10 @@ async function startNode(): Promise<BenchNode> {
       };
       const queued = early.shift();
       if (queued !== undefined) return deliver(queued);
-      const timer = setTimeout(() => reject(new Error(`bench node: no answer to ${what} within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`bench node: no answer to ${what} within ${timeoutMs} ms; stderr: ${stderr}`)),
+        timeoutMs,
+      );
       waiting.push((json) => {
         clearTimeout(timer);
         deliver(json);

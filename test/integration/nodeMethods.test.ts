@@ -501,6 +501,7 @@ describe('the rest of the node (erl node)', () => {
 });
 
 function assertDescending(values: number[]): void {
-  for (let i = 1; i < values.length; i++)
+  for (let i = 1; i < values.length; i++) {
     assert.ok(values[i - 1] >= values[i], `not descending at ${i}: ${values.slice(0, i + 1).join(', ')}`);
+  }
 }

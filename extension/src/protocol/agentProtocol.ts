@@ -420,6 +420,7 @@ export interface RunningApplication {
   master: PidText | null;
   /** The top supervisor its start/2 returned; null for a library application. */
   supervisor: PidText | null;
+  supervisorName: string | null;
 }
 export interface ApplicationsList {
   node: string;
