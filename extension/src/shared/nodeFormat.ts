@@ -150,3 +150,29 @@ export function killOutcome(result: ProcessKill, label: string): string {
   if (sup && result.restartedBy === 'supervisor') return `killed ${who}; its supervisor restarts it.`;
   return `killed ${who}; nobody restarts it.`;
 }
+
+/** The rows of an ETS table read so far, as its document shows them. */
+export interface TableText {
+  nodeName: string;
+  table: string;
+  language: 'elixir' | 'erlang';
+  rows: string[];
+  size: number;
+  continuation: string | null;
+  /** Why no more rows can be read; undefined while they can. */
+  ended: string | undefined;
+  pageSize: number;
+}
+
+/** A table's document: a header comment, one row after another, and what is left to read. */
+export function tableDocumentText(t: TableText): string {
+  const c = t.language === 'elixir' ? '#' : '%';
+  const shown = t.rows.length.toLocaleString('en-US');
+  const header = `${c} ETS table ${t.table} on ${t.nodeName}: ${shown} of ${t.size.toLocaleString('en-US')} rows (read-only, a page at a time)`;
+  const footer = t.ended
+    ? `${c} No more rows: ${t.ended}`
+    : t.continuation
+      ? `${c} ${shown} rows shown; "Load More Rows" reads the next ${t.pageSize}.`
+      : `${c} End of table.`;
+  return [header, '', ...t.rows, '', footer, ''].join('\n');
+}

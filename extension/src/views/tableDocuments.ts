@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import type { NodeMethods } from '../agent/nodeMethods';
 import type { EtsRows } from '../protocol/agentProtocol';
 import { errorMessage } from '../shared/errors';
+import { tableDocumentText } from '../shared/nodeFormat';
 import { termDocumentPath } from './textDocuments';
 
 export const TABLE_SCHEME = 'beam-observer-table';
@@ -89,7 +90,9 @@ export class TableDocuments implements vscode.TextDocumentContentProvider, vscod
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     const contents = this.documents.get(uri.toString());
-    return contents ? render(contents) : '(this table is no longer kept: run "Show Table Contents" again)';
+    return contents
+      ? tableDocumentText({ ...contents, pageSize: ROWS_PAGE })
+      : '(this table is no longer kept: run "Show Table Contents" again)';
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -114,20 +117,4 @@ function append(contents: TableContents, page: EtsRows): void {
   contents.rows.push(...page.rows.map((r) => r.text));
   contents.size = page.size;
   contents.continuation = page.continuation;
-}
-
-/** The document: a header comment, one row after another, and what is left to read. */
-export function render(
-  contents: Pick<TableContents, 'nodeName' | 'table' | 'language' | 'rows' | 'size' | 'continuation' | 'ended'>,
-): string {
-  const c = contents.language === 'elixir' ? '#' : '%';
-  const shown = contents.rows.length.toLocaleString('en-US');
-  const size = contents.size.toLocaleString('en-US');
-  const header = `${c} ETS table ${contents.table} on ${contents.nodeName}: ${shown} of ${size} rows (read-only, a page at a time)`;
-  const footer = contents.ended
-    ? `${c} No more rows: ${contents.ended}`
-    : contents.continuation
-      ? `${c} ${shown} rows shown; "Load More Rows" reads the next ${ROWS_PAGE}.`
-      : `${c} End of table.`;
-  return [header, '', ...contents.rows, '', footer, ''].join('\n');
 }
