@@ -300,9 +300,10 @@ page(Text, Tid, Limit0, From) ->
                                       (beam_observer_format:short({Class, Reason}))/binary>>}
     end.
 
+%% One row, one line (a table reads as one).
 row_text(Object, Language, MaxBytes) ->
     {Text, Truncated} = beam_observer_format:term(Object, #{language => Language, max_bytes => MaxBytes,
-                                                            depth => 20, limit => 25}),
+                                                            depth => 20, limit => 25, single_line => true}),
     #{text => Text, truncated => Truncated}.
 
 %%% ------------------------------------------------------------------

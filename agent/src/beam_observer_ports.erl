@@ -104,7 +104,7 @@ row({port, Port}) ->
                      memory => Memory,
                      osPid => case OsPid of undefined -> null; _ -> OsPid end,
                      protocol => null, local => null, peer => null, state => null},
-            maps:merge(Base, inet_details(Driver, Port));
+            maps:merge(Base#{agent => is_agent(Owner)}, inet_details(Driver, Port));
         _ ->
             %% Closed while being read.
             undefined
@@ -125,7 +125,12 @@ row({socket, Socket, Info}) ->
       protocol => maps:get(protocol, Info, null),
       local => address(catch socket:sockname(Socket)),
       peer => address(catch socket:peername(Socket)),
-      state => socket_state(Info)}.
+      state => socket_state(Info),
+      agent => is_pid(Owner) andalso is_agent(Owner)}.
+
+%% The agent's own sockets (its listener and its clients' connections) are marked.
+is_agent(Owner) ->
+    beam_observer_ranking:is_agent_process(Owner, {case owner_name(Owner) of null -> []; N -> N end, undefined}).
 
 owner_name(Owner) ->
     case erlang:process_info(Owner, registered_name) of

@@ -487,6 +487,11 @@ describe('the rest of the node (erl node)', () => {
       assert.equal(socket.protocol, 'udp');
       assert.match(socket.local ?? '', /^127\.0\.0\.1:\d+$/);
 
+      // The agent's own listener and this test's connection to it are marked as the agent's.
+      const agentListener = ports.find((p) => p.state === 'listen' && p.local === `127.0.0.1:${node.port}`);
+      assert.equal(agentListener?.agent, true, JSON.stringify(agentListener));
+      assert.equal(client.agent, false);
+
       const tcpOnly = await methods.ports({ filter: 'tcp_inet', limit: 100 });
       assert.ok(tcpOnly.ports.length >= 3 && tcpOnly.ports.every((p) => p.name === 'tcp_inet'));
       const top = await methods.ports({ sortBy: 'output', limit: 1 });

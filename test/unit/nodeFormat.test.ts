@@ -53,6 +53,8 @@ describe('limits', () => {
       '312 of 262,144 (0.1%)',
     );
     assert.equal(limitLine('Ports', { count: 0, limit: 65536, ratio: 0, enforced: true }).description, '0 of 65,536 (0%)');
+    assert.equal(limitLine('Ports', { count: 17, limit: 65536, ratio: 17 / 65536, enforced: true }).description, '17 of 65,536 (<0.1%)');
+    assert.equal(limitLine('Atoms', { count: 21450, limit: 1048576, ratio: 21450 / 1048576, enforced: true }).description, '21,450 of 1,048,576 (2%)');
   });
 });
 
@@ -81,9 +83,11 @@ describe('allocators, uptime', () => {
 });
 
 describe("a supervisor's children", () => {
-  it('are named by registered name, else id, else pid', () => {
+  it('are named by registered name, else id, else module, else pid', () => {
     assert.equal(childLabel(child({ name: 'Elixir.Overload.Probe', id: 'Overload.Probe' })), 'Overload.Probe');
     assert.equal(childLabel(child({ id: '{copying, 1}' })), '{copying, 1}');
+    assert.equal(childLabel(child({ modules: ['Elixir.Overload.Sessions.Session'] })), 'Session');
+    assert.equal(childLabel(child({ modules: ['fixture_worker'] })), 'fixture_worker');
     assert.equal(childLabel(child({})), '<0.90.0>');
     assert.equal(childLabel(child({ pid: null, status: 'restarting' })), '(not running)');
   });
@@ -114,6 +118,7 @@ describe('ports', () => {
       local: '127.0.0.1:4000',
       peer: '127.0.0.1:51234',
       state: 'connected',
+      agent: false,
     };
     assert.equal(portLabel(port), 'tcp 127.0.0.1:4000 → 127.0.0.1:51234');
     assert.equal(portLabel({ ...port, protocol: null, local: null, peer: null, name: 'efile' }), 'efile');

@@ -596,6 +596,8 @@ export interface PortRow {
   peer: string | null;
   /** "listen", "connected", "open"... for sockets. */
   state: string | null;
+  /** One of the agent's own (its listener, its clients' connections). */
+  agent: boolean;
 }
 
 export interface PortsList {

@@ -28,7 +28,7 @@ export interface Line {
 /** "312 of 262,144 (0.1%)", a warning from 80% of an enforced limit. */
 export function limitLine(label: string, limit: CountAndLimit): Line {
   const percent = limit.ratio * 100;
-  const share = percent < 1 && percent > 0 ? percent.toFixed(1) : String(Math.round(percent));
+  const share = percent > 0 && percent < 0.1 ? '<0.1' : percent < 1 ? percent.toFixed(1).replace(/\.0$/, '') : String(Math.round(percent));
   const warning = limit.enforced && limit.ratio >= LIMIT_WARNING_RATIO;
   return {
     label,
@@ -73,10 +73,12 @@ export function applicationLine(app: RunningApplication): Line {
   };
 }
 
-/** A supervisor's child: its registered name, else its id, else its pid. */
+/** A supervisor's child: its registered name, else its id, else its module (a dynamic child), else its pid. */
 export function childLabel(child: SupervisorChild): string {
   if (child.name) return formatName(child.name);
   if (child.id !== null) return child.id;
+  // A dynamic child (DynamicSupervisor, simple_one_for_one) by its module's last name: "Session".
+  if (Array.isArray(child.modules) && child.modules.length > 0) return formatName(child.modules[0]).split('.').pop()!;
   return child.pid ?? '(not running)';
 }
 
@@ -114,7 +116,8 @@ export function portLabel(port: PortRow): string {
 export function portDescription(port: PortRow): string {
   const queue = port.queueSize ? ` · ${formatBytes(port.queueSize)} queued` : '';
   const state = port.state ? `${port.state} · ` : '';
-  return `${state}in ${formatBytes(port.input)} · out ${formatBytes(port.output)}${queue} · ${port.id}`;
+  const agent = port.agent ? ' · BEAM Observer agent' : '';
+  return `${state}in ${formatBytes(port.input)} · out ${formatBytes(port.output)}${queue}${agent} · ${port.id}`;
 }
 
 /** What the Kill Process confirmation says, from the agent's dry run. */

@@ -98,7 +98,7 @@ function portItem(node: Extract<PortNode, { kind: 'port' }>): vscode.TreeItem {
   item.id = node.id;
   item.description = portDescription(port);
   item.tooltip = `${portLabel(port)}\n${portDescription(port)}\nowner ${port.ownerName ?? ''} ${port.owner ?? ''}`;
-  item.iconPath = new vscode.ThemeIcon(port.protocol ? 'globe' : port.kind === 'socket' ? 'radio-tower' : 'plug');
+  item.iconPath = new vscode.ThemeIcon(port.agent ? 'eye' : port.protocol ? 'globe' : port.kind === 'socket' ? 'radio-tower' : 'plug');
   item.contextValue = 'beamPort';
   return item;
 }

@@ -252,7 +252,14 @@ export class SupervisionTreeProvider implements vscode.TreeDataProvider<Supervis
     return nodes;
   }
 
+  /**
+   * One object per id for the view's lifetime (until Refresh): VS Code knows
+   * a tree's elements by identity, so a change fired for (or a reveal of) a
+   * node built again by another read must be the object it was given first.
+   */
   private keep<T extends SupervisionNode>(node: T): T {
+    const known = this.nodes.get(node.id);
+    if (known && known.kind === node.kind) return Object.assign(known, node) as T;
     this.nodes.set(node.id, node);
     return node;
   }
