@@ -54,7 +54,10 @@ describe('limits', () => {
     );
     assert.equal(limitLine('Ports', { count: 0, limit: 65536, ratio: 0, enforced: true }).description, '0 of 65,536 (0%)');
     assert.equal(limitLine('Ports', { count: 17, limit: 65536, ratio: 17 / 65536, enforced: true }).description, '17 of 65,536 (<0.1%)');
-    assert.equal(limitLine('Atoms', { count: 21450, limit: 1048576, ratio: 21450 / 1048576, enforced: true }).description, '21,450 of 1,048,576 (2%)');
+    assert.equal(
+      limitLine('Atoms', { count: 21450, limit: 1048576, ratio: 21450 / 1048576, enforced: true }).description,
+      '21,450 of 1,048,576 (2%)',
+    );
   });
 });
 
