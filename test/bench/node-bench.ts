@@ -268,6 +268,7 @@ async function etsRows(): Promise<{ comparisons: Comparison[]; flat: { type: str
           [
             { label: 'ets:tab2list/1, first 100 formatted', command: `tab2list ${big}` },
             { label: "observer_backend:get_table/3's first chunk (Table Viewer), first 100 formatted", command: `get_table ${big}` },
+            { label: 'observer_backend:get_table/3, every chunk (what the Table Viewer receives in all)', command: `get_table_all ${big}` },
           ],
           { copiesAll: true, list: true, rounds: 5 },
         ),
