@@ -73,11 +73,14 @@ kill(Pid, Reason, DryRun, TimeoutMs) ->
     end.
 
 %% Who restarts Pid: its supervisor, with the row that lists it there.
+%% A supervisor that does not answer in time leaves the kill possible, with
+%% who restarts the process unknown.
 restarter(Pid, TimeoutMs) ->
     case beam_observer_supervisor:supervisor_of(Pid, TimeoutMs) of
         {ok, Sup, Row} -> {supervised, Sup, Row};
         {none, Why} -> {unsupervised, Why};
         {error, ?NotSupervisor, _} -> {unsupervised, <<"its parent is not a supervisor">>};
+        {error, ?Timeout, Why} -> {unknown, Why};
         {error, _, _} = Error -> Error
     end.
 
@@ -91,7 +94,9 @@ answer(Pid, Reason, Restarter, Outcome) ->
                     restartedBy => restarted_by(maps:get(restart, Row), Reason),
                     unsupervisedBecause => null};
               {unsupervised, Why} ->
-                  #{supervisor => null, restartedBy => nobody, unsupervisedBecause => Why}
+                  #{supervisor => null, restartedBy => nobody, unsupervisedBecause => Why};
+              {unknown, Why} ->
+                  #{supervisor => null, restartedBy => unknown, unsupervisedBecause => Why}
           end,
     maps:merge(maps:merge(Base, Who), Outcome).
 

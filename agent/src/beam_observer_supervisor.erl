@@ -69,6 +69,9 @@ check(Pid) ->
                     not_supervisor(Pid, <<"it was started by proc_lib without a recorded initial call">>);
                 dead ->
                     dead(Pid);
+                timeout ->
+                    {error, ?Timeout, <<"process ", (text(Pid))/binary,
+                                        " did not give its process dictionary within 5000 ms">>};
                 too_large ->
                     not_supervisor(Pid, <<"its process dictionary is over 1 MB, which no supervisor has">>)
             end;
@@ -90,7 +93,8 @@ dictionary_initial_call(Pid) ->
     case beam_observer_bounded:run(Read, ?DICT_MAX_BYTES, 5000) of
         {ok, Answer} -> Answer;
         too_large -> too_large;
-        _ -> none
+        timeout -> timeout;
+        {crashed, _, _} -> none
     end.
 
 not_supervisor(Pid, Why) ->

@@ -177,7 +177,12 @@ describe('the rest of the node (erl node)', () => {
       );
       const took = Date.now() - started;
       assert.ok(took >= 450 && took < 3000, `answered in ${took} ms`);
-      // Let it go: it handles the system message it queued, and answers a worker that is gone.
+      // A kill's dry run of the child it is starting: who restarts it is unknown, the kill stays possible.
+      const slow = (await whereis('nf_slow'))!;
+      const preview = await methods.kill(slow, { dryRun: true, timeoutMs: 300 });
+      assert.deepEqual([preview.supervisor, preview.restartedBy], [null, 'unknown']);
+      assert.match(preview.unsupervisedBecause ?? '', /did not answer within 300 ms/);
+      // Let it go: it handles the system messages it queued, and answers workers that are gone.
       await node.command('unblock');
       const page = await methods.supervisorChildren(pid('blocked_sup'), 0, 10);
       assert.equal(page.total, 0, 'the slow child did not start');

@@ -160,6 +160,14 @@ describe('Kill Process…', () => {
     );
   });
 
+  it('says when its supervisor did not answer', () => {
+    const unknown = killConfirmation(
+      preview({ supervisor: null, restartedBy: 'unknown', unsupervisedBecause: 'supervisor <0.2.0> did not answer within 5000 ms' }),
+      'p',
+    );
+    assert.equal(unknown.detail, 'Whether anyone restarts it is not known: supervisor <0.2.0> did not answer within 5000 ms.');
+  });
+
   it('reports the new pid after the restart', () => {
     assert.equal(
       killOutcome(preview({ killed: true, exited: true, restartedAs: '<0.777.0>' }), 'Overload.Probe'),

@@ -125,6 +125,12 @@ export function killConfirmation(preview: ProcessKill, label: string): { message
   const who = label === preview.pid ? preview.pid : `${label} (${preview.pid})`;
   const message = `Kill ${who}?`;
   const sup = preview.supervisor;
+  if (!sup && preview.restartedBy === 'unknown') {
+    return {
+      message,
+      detail: `Whether anyone restarts it is not known: ${preview.unsupervisedBecause ?? 'its supervisor did not answer'}.`,
+    };
+  }
   if (!sup) {
     return {
       message,
