@@ -192,6 +192,7 @@ describe('the rest of the node in VS Code', () => {
     writeFileSync(join(workspace, 'sessions.log'), `12:00:00.001 [info] session #PID${session.pid} logged in\n`);
     const hover = await workbench.hoverIn('sessions.log', session.pid, 'Reveal in Supervision Tree');
     assert.match(hover, /Reveal in Supervision Tree/);
+    await workbench.screenshot('21a-pid-hover-reveal-link');
     await workbench.page.locator('.monaco-hover a', { hasText: 'Reveal in Supervision Tree' }).first().click();
     const view = await workbench.expandedView('Supervision');
     await workbench.step('the session selected under Overload.Sessions', () =>
