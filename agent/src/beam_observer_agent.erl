@@ -170,5 +170,7 @@ modules() ->
      beam_observer_pid, beam_observer_registry, beam_observer_discovery,
      beam_observer_debugger, beam_observer_sampler, beam_observer_ranking, beam_observer_inspect,
      beam_observer_loader, beam_observer_cluster, beam_observer_cluster_load,
+     beam_observer_bounded, beam_observer_supervisor, beam_observer_apps, beam_observer_ets,
+     beam_observer_ports, beam_observer_system, beam_observer_actions, beam_observer_node_rpc,
      beam_observer_rpc,
      beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_agent].

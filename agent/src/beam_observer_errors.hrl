@@ -27,3 +27,11 @@
 -define(NodeNotConnected, -32009).
 -define(AgentUnavailable, -32010).
 -define(HeldByDebugger, -32011).
+
+%% The rest of the node (issue 12): supervisors, ETS tables, process actions.
+-define(NotSupervisor, -32020).
+-define(TableNotFound, -32021).
+-define(TableNotReadable, -32022).
+-define(VitalProcess, -32023).
+-define(PageTooLarge, -32024).
+-define(AgentTable, -32025).

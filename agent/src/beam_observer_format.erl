@@ -11,7 +11,8 @@
 -type options() :: #{language => elixir | erlang,
                      depth => pos_integer(),       %% io_lib depth
                      limit => pos_integer(),       %% inspect item limit
-                     max_bytes => pos_integer()}.
+                     max_bytes => pos_integer(),
+                     single_line => boolean()}.    %% no layout newlines (ETS rows)
 
 %% Elixir when Elixir is running in this node: users then read Elixir terms.
 -spec language() -> elixir | erlang.
@@ -35,26 +36,30 @@ elixir_version() ->
 term(Term, Opts) ->
     Language = maps:get(language, Opts, language()),
     MaxBytes = maps:get(max_bytes, Opts, 256 * 1024),
+    Pretty = not maps:get(single_line, Opts, false),
     Text = case Language of
-               elixir -> inspect(Term, maps:get(limit, Opts, 50), MaxBytes);
-               erlang -> io_format(Term, maps:get(depth, Opts, 40), MaxBytes)
+               elixir -> inspect(Term, maps:get(limit, Opts, 50), MaxBytes, Pretty);
+               erlang -> io_format(Term, maps:get(depth, Opts, 40), MaxBytes, Pretty)
            end,
     case byte_size(Text) > MaxBytes of
         true -> {utf8_prefix(Text, MaxBytes), true};
         false -> {Text, binary:match(Text, <<"...">>) =/= nomatch}
     end.
 
-inspect(Term, Limit, MaxBytes) ->
+inspect(Term, Limit, MaxBytes, Pretty) ->
     try
         'Elixir.Kernel':inspect(Term, [{limit, Limit}, {printable_limit, min(4096, MaxBytes)},
-                                       {pretty, true}, {width, 98}])
+                                       {pretty, Pretty}, {width, 98}])
     catch
-        _:_ -> io_format(Term, 40, MaxBytes)
+        _:_ -> io_format(Term, 40, MaxBytes, Pretty)
     end.
 
-io_format(Term, Depth, MaxBytes) ->
-    unicode:characters_to_binary(
-        io_lib:format("~tP", [Term, Depth], [{chars_limit, MaxBytes}])).
+%% ~tP lays a term out over lines of 80 columns; with a line as long as the
+%% text may be, it stays on one (strings and binaries still print as such).
+io_format(Term, Depth, MaxBytes, true) ->
+    unicode:characters_to_binary(io_lib:format("~tP", [Term, Depth], [{chars_limit, MaxBytes}]));
+io_format(Term, Depth, MaxBytes, false) ->
+    unicode:characters_to_binary(io_lib:format("~*tP", [MaxBytes + 1, Term, Depth], [{chars_limit, MaxBytes}])).
 
 %% A one-line rendering for error messages.
 -spec short(term()) -> binary().

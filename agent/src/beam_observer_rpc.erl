@@ -15,11 +15,15 @@
                   <<"processes/list">>, <<"process/info">>, <<"process/state">>,
                   <<"process/messages">>]).
 
+%% The rest of the node (issue 12): supervisors, ETS, ports, system, process
+%% actions; their parameters and dispatch live in beam_observer_node_rpc.
+-define(NODE_METHODS, beam_observer_node_rpc:methods()).
+
 %% A request from a client: run it here or, when it names another node (or a
 %% pid of another node), in that node (see beam_observer_cluster).
 -spec handle(binary(), term()) -> result().
 handle(Method, Params) ->
-    case lists:member(Method, ?METHODS) of
+    case lists:member(Method, ?METHODS) orelse lists:member(Method, ?NODE_METHODS) of
         false ->
             unknown_method(Method);
         true ->
@@ -61,8 +65,11 @@ run(<<"process/state">>, Params) ->
 run(<<"process/messages">>, Params) ->
     with_pid(<<"process/messages">>, Params, fun messages_params/1,
              fun({Pid, Limit}) -> beam_observer_inspect:messages(Pid, Limit) end);
-run(Method, _Params) ->
-    unknown_method(Method).
+run(Method, Params) ->
+    case lists:member(Method, ?NODE_METHODS) of
+        true -> beam_observer_node_rpc:run(Method, Params);
+        false -> unknown_method(Method)
+    end.
 
 %% A pid this node printed for a process of another node runs there, with
 %% the pid in that node's own form.
@@ -167,7 +174,8 @@ initialize() ->
       wordSize => erlang:system_info(wordsize),
       agentVersion => beam_observer_agent:version(),
       capabilities => [<<"load">>, <<"cluster/subscribe">>, <<"processes/list">>, <<"process/info">>,
-                       <<"process/state">>, <<"process/messages">>, <<"cluster">>],
+                       <<"process/state">>, <<"process/messages">>, <<"cluster">>]
+                      ++ beam_observer_node_rpc:capabilities(),
       limits => #{maxFrameBytes => maps:get(max_frame_bytes, Limits),
                   maxClients => maps:get(max_clients, Limits),
                   maxInflight => maps:get(max_inflight, Limits),

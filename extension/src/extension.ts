@@ -27,6 +27,8 @@ import { BEAM_DEBUG_TYPES } from './shared/debugTypes';
 import { registerClusterOverview } from './views/clusterOverview';
 import { registerLoadCharts } from './views/loadCharts';
 import { createProcessTreeView } from './views/processTreeView';
+import { registerNodeViewCommands } from './commands/nodeViewCommands';
+import { createNodeViews } from './views/nodeViews';
 import { STATE_SCHEME, StateDocuments } from './views/stateDocuments';
 import { LoadStatusBar } from './views/statusBar';
 import { registerMcpServerDefinition } from './mcp/mcpDefinitionProvider';
@@ -61,6 +63,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const states = new StateDocuments(registry);
   const texts = new TextDocuments();
   const recent = new RecentPids();
+  // The rest of the node (issue 12): supervision tree, ETS tables, ports, system.
+  const nodeViews = createNodeViews(registry);
 
   context.subscriptions.push(
     log,
@@ -90,6 +94,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLoadAgentAgain(registry, reloadWays(sessions, agent)),
     ...registerCommands({ registry, tree, treeView, states, texts, recent, discovery: watcher, log }),
     registerTerminalEnvironment(context.environmentVariableCollection, agent, dir, log, () => autoConnect.reapply()),
+    nodeViews,
+    ...registerNodeViewCommands({ registry, views: nodeViews, processTree: tree, log }),
   );
 
   // Language models (issue 18): the read-only tools in VS Code's chat, and the MCP server for MCP clients.

@@ -126,7 +126,7 @@ export function startElixirFixture(options: StartOptions = {}): Promise<FixtureN
   return startFixture('elixir', ['--erl', `-pa ${AGENT_EBIN}`, join(ROOT, 'test', 'fixtures', 'elixir_fixture.exs')], options);
 }
 
-function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
+export function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
   const env = nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir(), ...options.env });
   const child = spawn(command, args, { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

@@ -16,6 +16,7 @@ import {
   MessageWriter,
   ResponseError,
   ErrorCodes as RpcErrorCodes,
+  RequestType,
   createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import {
@@ -283,6 +284,14 @@ export class AgentClient implements Disposable {
   /** Which process a pid printed by `node` (default: the agent's node) names. */
   resolvePid(pid: PidText, node?: string): Promise<PidResolveResult> {
     return this.request('user', () => this.connection.sendRequest(PidResolve, withNode({ pid }, node)));
+  }
+
+  /**
+   * Any request of the protocol, typed by its RequestType (extension/src/agent/nodeMethods.ts sends the rest of
+   * the node's through it); by default with a user's priority (the views of the rest of the node answer clicks).
+   */
+  send<P, R>(type: RequestType<P, R, void>, params: P, priority: Priority = 'user'): Promise<R> {
+    return this.request(priority, () => this.connection.sendRequest<R>(type.method, params));
   }
 
   private markClosed(): void {

@@ -28,15 +28,41 @@ export const Commands = {
   resume: 'beamObserver.resume',
   openLoadCharts: 'beamObserver.openLoadCharts',
   showLog: 'beamObserver.showLog',
+  // The rest of the node (issue 12).
+  refreshSupervision: 'beamObserver.refreshSupervision',
+  revealInSupervisionTree: 'beamObserver.revealInSupervisionTree',
+  garbageCollect: 'beamObserver.garbageCollect',
+  killProcess: 'beamObserver.killProcess',
+  refreshEts: 'beamObserver.refreshEts',
+  sortEtsBy: 'beamObserver.sortEtsBy',
+  filterEts: 'beamObserver.filterEts',
+  clearEtsFilter: 'beamObserver.clearEtsFilter',
+  showTableContents: 'beamObserver.showTableContents',
+  loadMoreRows: 'beamObserver.loadMoreRows',
+  refreshPorts: 'beamObserver.refreshPorts',
+  sortPortsBy: 'beamObserver.sortPortsBy',
+  refreshSystem: 'beamObserver.refreshSystem',
 } as const;
 
 /** Commands not in the palette or menus: a stack frame's "open source". */
 export const InternalCommands = {
   openFrame: 'beamObserver.openFrame',
+  /** A supervisor's "N more…" row: its next page of children. */
+  moreChildren: 'beamObserver.moreChildren',
 } as const;
 
 /** Views and other contributed ids the code refers to. */
 export const Views = {
   processes: 'beamObserver.processes',
   loadCharts: 'beamObserver.loadCharts',
+  // The rest of the node (issue 12), in BEAM Observer's own view container.
+  supervision: 'beamObserver.supervision',
+  etsTables: 'beamObserver.etsTables',
+  ports: 'beamObserver.ports',
+  system: 'beamObserver.system',
+} as const;
+
+/** BEAM Observer's view container in the activity bar (the rest of the node, issue 12). */
+export const ViewContainers = {
+  observer: 'beamObserver',
 } as const;

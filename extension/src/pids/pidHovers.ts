@@ -30,9 +30,10 @@ export class PidHoverProvider implements vscode.HoverProvider {
       const arg = encodeURIComponent(JSON.stringify([match.pid]));
       markdown.appendMarkdown(
         `\n\n[Reveal in Process Tree](command:${Commands.revealProcess}?${arg}) · ` +
-          `[Inspect State](command:${Commands.inspectState}?${arg})`,
+          `[Inspect State](command:${Commands.inspectState}?${arg}) · ` +
+          `[Reveal in Supervision Tree](command:${Commands.revealInSupervisionTree}?${arg})`,
       );
-      markdown.isTrusted = { enabledCommands: [Commands.revealProcess, Commands.inspectState] };
+      markdown.isTrusted = { enabledCommands: [Commands.revealProcess, Commands.inspectState, Commands.revealInSupervisionTree] };
     }
     const range = new vscode.Range(position.line, match.start, position.line, match.end);
     return new vscode.Hover(markdown, range);

@@ -59,7 +59,7 @@ export interface AgentLimits {
 }
 
 export type Capability =
-  'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster' | 'cluster/subscribe';
+  'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster' | 'cluster/subscribe' | NodeCapability;
 
 export interface InitializeResult {
   node: string;
@@ -371,6 +371,294 @@ export interface ProcessMessages {
 export const ProcessMessagesRequest = new RequestType<ProcessMessagesParams, ProcessMessages, void>('process/messages');
 
 // ---------------------------------------------------------------------------
+// The rest of the node (issue 12): system, applications, supervisors, ETS
+// tables, ports and sockets, and guarded actions on a process.
+
+/** What these methods add to `initialize`'s capabilities. */
+export type NodeCapability =
+  'system/info' | 'applications/list' | 'supervisor/children' | 'ets' | 'ports/list' | 'process/gc' | 'process/kill';
+
+/** A count against its limit; `ratio` is count / limit. ETS's limit is not enforced since OTP 20. */
+export interface CountAndLimit {
+  count: number;
+  limit: number;
+  ratio: number;
+  enforced: boolean;
+}
+
+/** One allocator family: bytes its carriers hold from the OS, and bytes of blocks in use in them. */
+export interface AllocatorFamily {
+  name: string;
+  instances: number;
+  carriersBytes: number;
+  multiblockCarriersBytes: number;
+  singleblockCarriersBytes: number;
+  blocksBytes: number;
+  /** blocksBytes / carriersBytes; low means fragmented; null without carriers. */
+  usage: number | null;
+}
+
+export interface SystemInfo {
+  node: string;
+  otpRelease: string;
+  ertsVersion: string;
+  elixirVersion: string | null;
+  systemArchitecture: string;
+  wordSize: number;
+  uptimeMs: number;
+  schedulers: SchedulerCounts;
+  logicalProcessors: { total: number | null; online: number | null; available: number | null };
+  limits: { processes: CountAndLimit; ports: CountAndLimit; atoms: CountAndLimit; etsTables: CountAndLimit };
+  /** Bytes, as erlang:memory/0 reports them. */
+  memory: LoadSample['memory'];
+  allocators: { families: AllocatorFamily[]; carriersBytes: number; blocksBytes: number; usage: number | null };
+  /** Time the agent took to read all of it. */
+  elapsedMs: number;
+}
+export const SystemInfoRequest = new RequestType<NodeParams, SystemInfo, void>('system/info');
+
+export interface TimeoutParams extends NodeParams {
+  /** 1..30000, default 5000. */
+  timeoutMs?: number;
+}
+
+export interface RunningApplication {
+  name: string;
+  description: string;
+  version: string;
+  /** The application master; null for none. */
+  master: PidText | null;
+  /** The top supervisor its start/2 returned; null for a library application. */
+  supervisor: PidText | null;
+  supervisorName: string | null;
+}
+export interface ApplicationsList {
+  node: string;
+  /** Sorted by name. */
+  applications: RunningApplication[];
+}
+export const ApplicationsListRequest = new RequestType<TimeoutParams, ApplicationsList, void>('applications/list');
+
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+export type ChildType = 'worker' | 'supervisor';
+
+export interface SupervisorChildrenParams extends PidParams {
+  /** 0.., default 0. */
+  offset?: number;
+  /** 1..500, default 100. */
+  limit?: number;
+  /** 1..30000, default 5000. */
+  timeoutMs?: number;
+}
+
+export interface SupervisorChild {
+  /** The child id, formatted; null for the children of a simple_one_for_one or DynamicSupervisor. */
+  id: string | null;
+  /** null while it is restarting or not running. */
+  pid: PidText | null;
+  status: 'running' | 'restarting' | 'undefined';
+  /** Registered name of a running child. */
+  name: string | null;
+  type: ChildType;
+  /** null when the supervisor's state could not be read and which_children answered. */
+  restart: RestartType | null;
+  modules: string[] | 'dynamic';
+}
+
+export interface SupervisorChildren {
+  node: string;
+  pid: PidText;
+  name: string | null;
+  /** The callback module (Elixir's Supervisor.Default for Supervisor.start_link/2 and DynamicSupervisor). */
+  module: string;
+  strategy: string | null;
+  /** Children in all. */
+  total: number;
+  offset: number;
+  children: SupervisorChild[];
+  /** "state": read inside the supervisor; "which_children": the fallback for a state of unknown shape. */
+  source: 'state' | 'which_children';
+}
+export const SupervisorChildrenRequest = new RequestType<SupervisorChildrenParams, SupervisorChildren, void>('supervisor/children');
+
+/** One process on the way from the application's top supervisor down. */
+export interface SupervisionStep {
+  pid: PidText;
+  name: string | null;
+  supervisor: boolean;
+  /** How the supervisor above lists it; null for the top. */
+  id: string | null;
+  restart: RestartType | null;
+  type: ChildType | null;
+}
+export interface SupervisorPath {
+  node: string;
+  pid: PidText;
+  application: string | null;
+  /** The path has a supervisor above the process. */
+  supervised: boolean;
+  /** Why it is not supervised (its parent is not a supervisor...); null otherwise. */
+  why: string | null;
+  /** Top supervisor first, the process last. */
+  path: SupervisionStep[];
+}
+export const SupervisorPathRequest = new RequestType<TimeoutParams & PidParams, SupervisorPath, void>('supervisor/path');
+
+export type EtsSortKey = 'memory' | 'size' | 'name';
+export const ETS_SORT_KEYS: readonly EtsSortKey[] = ['memory', 'size', 'name'];
+
+export interface EtsListParams extends NodeParams {
+  sortBy?: EtsSortKey;
+  /** 1..1000, default 200. */
+  limit?: number;
+  /** Case-insensitive substring of the table's name or id, or of its owner's registered name. */
+  filter?: string | null;
+}
+
+export interface EtsTable {
+  /** What ets/rows takes: the name of a named table, else the id ("#Ref<0.1.2.3>"). */
+  id: string;
+  name: string;
+  named: boolean;
+  type: 'set' | 'ordered_set' | 'bag' | 'duplicate_bag';
+  protection: 'public' | 'protected' | 'private';
+  owner: PidText;
+  ownerName: string | null;
+  heir: PidText | null;
+  /** Rows. */
+  size: number;
+  /** Bytes. */
+  memory: number;
+  keypos: number;
+  compressed: boolean;
+  /** ets/rows can read it: not private, not the agent's. */
+  readable: boolean;
+  agent: boolean;
+}
+
+export interface EtsList {
+  node: string;
+  tables: EtsTable[];
+  /** Tables in the node. */
+  total: number;
+  /** Tables that passed the filter. */
+  matched: number;
+  sortBy: EtsSortKey;
+  wordSize: number;
+  elapsedMs: number;
+}
+export const EtsListRequest = new RequestType<EtsListParams, EtsList, void>('ets/list');
+
+export interface EtsRowsParams extends NodeParams {
+  /** An EtsTable's id. */
+  table: string;
+  /** 1..500, default 100. */
+  limit?: number;
+  /** The previous page's continuation; omitted or null for the first page. */
+  continuation?: string | null;
+}
+
+export interface EtsRows {
+  node: string;
+  table: string;
+  /** Rows in the table now. */
+  size: number;
+  rows: { text: string; truncated: boolean }[];
+  returned: number;
+  /** The page size used (lower than asked for a table of big rows). */
+  limit: number;
+  language: 'elixir' | 'erlang';
+  /** For the next page; null after the last. */
+  continuation: string | null;
+}
+export const EtsRowsRequest = new RequestType<EtsRowsParams, EtsRows, void>('ets/rows');
+
+export type PortSortKey = 'input' | 'output' | 'queueSize' | 'memory';
+export const PORT_SORT_KEYS: readonly PortSortKey[] = ['input', 'output', 'queueSize', 'memory'];
+
+export interface PortsListParams extends NodeParams {
+  sortBy?: PortSortKey;
+  /** 1..1000, default 200. */
+  limit?: number;
+  /** Case-insensitive substring of the id, the driver's name or the owner's registered name. */
+  filter?: string | null;
+}
+
+export interface PortRow {
+  /** "#Port<0.12>", or "#Socket<...>" for a socket-module socket. */
+  id: string;
+  kind: 'port' | 'socket';
+  /** The driver ("tcp_inet", "udp_inet", "efile", a spawned command...) or "socket". */
+  name: string;
+  owner: PidText | null;
+  ownerName: string | null;
+  /** Bytes read and written. */
+  input: number;
+  output: number;
+  /** Bytes queued in the driver (a socket's unsent data); null for socket-module sockets. */
+  queueSize: number | null;
+  memory: number | null;
+  osPid: number | null;
+  /** "tcp", "udp", "sctp" for sockets; null for other ports. */
+  protocol: string | null;
+  /** "127.0.0.1:4000". */
+  local: string | null;
+  peer: string | null;
+  /** "listen", "connected", "open"... for sockets. */
+  state: string | null;
+  /** One of the agent's own (its listener, its clients' connections). */
+  agent: boolean;
+}
+
+export interface PortsList {
+  node: string;
+  ports: PortRow[];
+  total: number;
+  matched: number;
+  sortBy: PortSortKey;
+  elapsedMs: number;
+}
+export const PortsListRequest = new RequestType<PortsListParams, PortsList, void>('ports/list');
+
+export interface ProcessGc {
+  node: string;
+  pid: PidText;
+  /** Bytes. */
+  memoryBefore: number;
+  memoryAfter: number;
+  freed: number;
+  elapsedMs: number;
+}
+export const ProcessGcRequest = new RequestType<TimeoutParams & PidParams, ProcessGc, void>('process/gc');
+
+export interface ProcessKillParams extends PidParams {
+  /** "kill" (default, cannot be trapped) or "shutdown" (as a supervisor stops a child). */
+  reason?: 'kill' | 'shutdown';
+  /** Only say who would restart it; kill nothing. */
+  dryRun?: boolean;
+  timeoutMs?: number;
+}
+
+export interface ProcessKill {
+  node: string;
+  pid: PidText;
+  reason: 'kill' | 'shutdown';
+  application: string | null;
+  /** Its supervisor and how it lists the process; null when none does. */
+  supervisor: { pid: PidText; name: string | null; childId: string | null; restart: RestartType | null; type: ChildType } | null;
+  /** Who restarts it after this exit, by OTP's restart rules. */
+  restartedBy: 'supervisor' | 'nobody' | 'unknown';
+  unsupervisedBecause: string | null;
+  killed: boolean;
+  dryRun?: boolean;
+  /** After a kill: whether it exited within 5 s, why, and its new pid once its supervisor restarted it (children with an id). */
+  exited?: boolean;
+  exitReason?: string | null;
+  restartedAs?: PidText | null;
+}
+export const ProcessKillRequest = new RequestType<ProcessKillParams, ProcessKill, void>('process/kill');
+
+// ---------------------------------------------------------------------------
 // Errors
 
 /** JSON-RPC error codes the agent returns, with what each means. */
@@ -404,6 +692,19 @@ export const ErrorCodes = {
   AgentUnavailable: -32010,
   /** The process runs interpreted code under a debugger (at a breakpoint, or in a slow interpreted callback). */
   HeldByDebugger: -32011,
+  // The rest of the node (issue 12).
+  /** supervisor/children of a process that is not a supervisor: it was sent nothing. */
+  NotSupervisor: -32020,
+  /** No ETS table by that name or id, or it was deleted since the previous page. */
+  TableNotFound: -32021,
+  /** A private ETS table: only its owner can read it. */
+  TableNotReadable: -32022,
+  /** process/kill of a process the runtime cannot lose (init, code server, kernel's processes...). */
+  VitalProcess: -32023,
+  /** A page of ETS rows too large to copy; ask for fewer rows. */
+  PageTooLarge: -32024,
+  /** One of the agent's own ETS tables (its registry holds the token). */
+  AgentTable: -32025,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -7,10 +7,15 @@ defmodule Overload.Application do
     children = [
       {DynamicSupervisor, name: Overload.ScenarioSupervisor, strategy: :one_for_one},
       Overload.BigState,
-      Overload.Probe
+      Overload.Probe,
+      # What the supervision tree, ETS, ports and system views show (always running).
+      Overload.Sessions,
+      Overload.Cache,
+      Overload.Sockets
     ]
 
     result = Supervisor.start_link(children, strategy: :one_for_one, name: Overload.Supervisor)
+    :ok = Overload.Sessions.start_sessions()
     # OVERLOAD_SCENARIOS=cpu,timers starts scenarios at boot (the demo command uses it).
     for name <- Overload.Scenarios.from_env(System.get_env("OVERLOAD_SCENARIOS", "")) do
       Overload.Scenarios.start(name)
