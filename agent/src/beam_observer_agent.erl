@@ -170,5 +170,8 @@ modules() ->
      beam_observer_pid, beam_observer_registry, beam_observer_discovery,
      beam_observer_debugger, beam_observer_sampler, beam_observer_ranking, beam_observer_inspect,
      beam_observer_loader, beam_observer_cluster,
+     beam_observer_trace_params, beam_observer_trace_index, beam_observer_trace_backend,
+     beam_observer_trace_events, beam_observer_trace_counts, beam_observer_trace_watcher,
+     beam_observer_trace_session, beam_observer_trace_rpc,
      beam_observer_rpc,
      beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_agent].

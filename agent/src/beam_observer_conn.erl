@@ -130,7 +130,12 @@ loop(Conn = #conn{socket = Socket}, Limits) ->
         {load_sample, Json} ->
             send_text(Conn, Json),
             loop(Conn, Limits);
+        %% A trace session's events and end (beam_observer_trace_session).
+        {notification, Json} ->
+            send_text(Conn, Json),
+            loop(Conn, Limits);
         {'DOWN', Ref, process, _, Reason} when Ref =:= Conn#conn.listener ->
+            end_trace_sessions(Conn),
             close(Conn, 1001, <<"agent stopping">>, Reason);
         {'DOWN', _, process, Worker, Reason} ->
             loop(worker_down(Conn, Worker, Reason), Limits);
@@ -295,7 +300,28 @@ dispatch(Id, <<"load/unsubscribe">>, Params, Conn = #conn{samplers = Samplers}, 
     reply(Conn, Id, #{}),
     lists:foldl(fun(Node, C) -> stop_sampler(C, Node) end, Conn, Stop);
 dispatch(Id, Method, Params, Conn, Limits) ->
-    spawn_worker(Id, fun() -> beam_observer_rpc:handle(Method, Params) end, Conn, Limits).
+    Self = self(),
+    Run = case lists:member(Method, beam_observer_trace_rpc:methods()) of
+              %% Traces belong to the connection that starts them: their worker knows which.
+              true -> fun() -> beam_observer_trace_rpc:handle(Self, Method, Params) end;
+              false -> fun() -> beam_observer_rpc:handle(Method, Params) end
+          end,
+    spawn_worker(Id, Run, Conn, Limits).
+
+%% The agent is stopping: this connection's traces end first, and the
+%% client hears why (trace/stopped, reason agentStopped) before the close.
+end_trace_sessions(Conn) ->
+    beam_observer_trace_rpc:stop_owned(self(), agent_stopped),
+    forward_notifications(Conn).
+
+forward_notifications(Conn) ->
+    receive
+        {notification, Json} ->
+            send_text(Conn, Json),
+            forward_notifications(Conn)
+    after 0 ->
+        ok
+    end.
 
 %% The node a load/subscribe names and the interval it asks for.
 subscription(Params) ->

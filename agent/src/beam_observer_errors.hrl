@@ -27,3 +27,12 @@
 -define(NodeNotConnected, -32009).
 -define(AgentUnavailable, -32010).
 -define(HeldByDebugger, -32011).
+
+%% Tracing (issue 13): trace/start, trace/stop, calls/*, modules/loaded.
+-define(TraceNotFound, -32030).
+-define(ModuleNotLoaded, -32031).
+-define(FunctionNotFound, -32032).
+-define(AlreadyTraced, -32033).
+-define(TooManyTraces, -32034).
+-define(NotTraceable, -32035).
+-define(TraceOnOtherNode, -32036).
