@@ -21,7 +21,10 @@
                last_refill :: integer(),
                %% Load samplers by node: this node's is linked to the connection,
                %% another node's (beam_observer_cluster) too, across the distribution.
-               samplers = #{} :: #{node() => pid()}}).
+               samplers = #{} :: #{node() => pid()},
+               %% Trace sessions this connection started (beam_observer_trace_session):
+               %% they end with it, and before it when the agent stops.
+               traces = [] :: [pid()]}).
 
 %% Spawned unlinked by the acceptor; it waits to be admitted by the listener.
 -spec spawn_for(gen_tcp:socket()) -> pid().
@@ -134,6 +137,8 @@ loop(Conn = #conn{socket = Socket}, Limits) ->
         {notification, Json} ->
             send_text(Conn, Json),
             loop(Conn, Limits);
+        {trace_session, Session} ->
+            loop(Conn#conn{traces = [Session | [P || P <- Conn#conn.traces, is_process_alive(P)]]}, Limits);
         {'DOWN', Ref, process, _, Reason} when Ref =:= Conn#conn.listener ->
             end_trace_sessions(Conn),
             close(Conn, 1001, <<"agent stopping">>, Reason);
@@ -310,8 +315,8 @@ dispatch(Id, Method, Params, Conn, Limits) ->
 
 %% The agent is stopping: this connection's traces end first, and the
 %% client hears why (trace/stopped, reason agentStopped) before the close.
-end_trace_sessions(Conn) ->
-    beam_observer_trace_rpc:stop_owned(self(), agent_stopped),
+end_trace_sessions(Conn = #conn{traces = Sessions}) ->
+    [beam_observer_trace_session:stop(P, agent_stopped) || P <- Sessions, is_process_alive(P)],
     forward_notifications(Conn).
 
 forward_notifications(Conn) ->

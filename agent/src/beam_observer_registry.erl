@@ -10,7 +10,7 @@
 
 -export([create/1, config/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0, agent_work/2]).
 %% Keyed entries of other parts of the agent (the trace sessions' index).
--export([put_entry/2, delete_entry/1, entries/1, next_number/1]).
+-export([put_entry/2, claim_entry/2, delete_entry/1, entries/1, next_number/1]).
 
 -define(TAB, beam_observer_registry).
 
@@ -84,6 +84,13 @@ busy_us() ->
 put_entry({Kind, _} = Key, Value) when is_atom(Kind) ->
     catch ets:insert(?TAB, {Key, Value}),
     ok.
+
+%% Insert only if the key is free: true when this call took it.
+-spec claim_entry({atom(), term()}, term()) -> boolean().
+claim_entry({Kind, _} = Key, Value) when is_atom(Kind) ->
+    try ets:insert_new(?TAB, {Key, Value})
+    catch error:badarg -> false
+    end.
 
 -spec delete_entry({atom(), term()}) -> ok.
 delete_entry(Key) ->

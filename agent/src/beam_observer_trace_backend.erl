@@ -30,16 +30,18 @@
 -include("beam_observer_errors.hrl").
 
 -export([mode/0, open/1, close/1, claim/2, release/1, set_patterns/1, clear_patterns/1,
-         pause/1, resume/1, patterns_in_place/1, verify/1, describe_tracer/1]).
+         gate/2, pause/2, resume/2, patterns_in_place/1, verify/1, describe_tracer/1]).
 %% Exported for tests.
--export([call_ms/1]).
+-export([call_ms/2]).
 
 -type backend() :: global | {session, term()}.
 -type pattern() :: #{spec := tuple(), mfas := [mfa()], ms := term(), flags := [atom()]}.
 -type plan() :: #{backend := backend(), tracer := pid(), patterns := [pattern()],
                   processes := none | all | [pid()], process_flags := [atom()],
                   %% Processes no trace of ours may touch (the agent's own).
-                  exclude := [pid()]}.
+                  exclude := [pid()],
+                  %% A call trace's bit of the trace control word (its gate), or none.
+                  gate := pos_integer() | none}.
 -type claim() :: #{traced := non_neg_integer(), skipped := non_neg_integer(), holders := [binary()],
                    newProcesses := boolean()}.
 -export_type([backend/0, plan/0, pattern/0]).
@@ -70,11 +72,37 @@ close({session, Session}) ->
     _ = catch apply(trace, session_destroy, [Session]),
     ok.
 
-%% The match spec of a call trace of ours: `{message, true}' is what a
-%% pattern without actions does anyway, and marks the pattern as ours.
--spec call_ms(boolean()) -> list().
-call_ms(true) -> [{'_', [], [{message, true}, {exception_trace}]}];
-call_ms(false) -> [{'_', [], [{message, true}]}].
+%% The match spec of a call trace of ours, with its gate: while the
+%% session's bit of the node's trace control word is set, the second
+%% clause matches and `{message, false}' sends nothing. Closing the gate is
+%% one atomic write that every traced process sees at its next call:
+%% measured on OTP 25 with a traced tight loop on each of 2 schedulers,
+%% erlang:trace_pattern/3 took 70-830 ms to return (its code barrier waits
+%% for the hot processes), erlang:trace(existing, ...) 4-370 ms, turning
+%% off one running process's flags up to 110 ms, each of them with the
+%% trace messages piling up meanwhile. The gate's bit also marks the
+%% pattern as ours (no other tool writes this match spec).
+-spec call_ms(boolean(), pos_integer()) -> list().
+call_ms(Returns, Bit) ->
+    Open = [{'=:=', {'band', {get_tcw}, Bit}, 0}],
+    Actions = case Returns of
+                  true -> [{message, true}, {exception_trace}];
+                  false -> [{message, true}]
+              end,
+    [{'_', Open, Actions}, {'_', [], [{message, false}]}].
+
+%% Open or close a call trace's gate (its bit of the trace control word;
+%% the other bits, whoever uses them, are left as they are).
+-spec gate(plan(), open | closed) -> ok.
+gate(#{gate := none}, _) -> ok;
+gate(#{gate := Bit}, How) ->
+    Word = erlang:system_info(trace_control_word),
+    New = case How of
+              open -> Word band (bnot Bit);
+              closed -> Word bor Bit
+          end,
+    New =/= Word andalso erlang:system_flag(trace_control_word, New),
+    ok.
 
 %%% ------------------------------------------------------------------
 %%% Process flags
@@ -119,31 +147,27 @@ claim(#{processes := all, process_flags := Flags, tracer := Tracer, exclude := E
                "stop that trace first, or trace named processes (pids)">>}
     end.
 
+%% Every process at once (erlang:trace(existing, ...), which skips those
+%% another tracer holds), after counting those: a sweep setting flags one
+%% process at a time would let the first ones flood the tracer with a hot
+%% function's calls while it is still busy with the rest.
 every(Flags, Tracer, Exclude, SetNew) ->
-    SetNew andalso erlang:trace(new, true, [{tracer, Tracer} | Flags]),
     Skip = sets:from_list(Exclude, [{version, 2}]),
-    {Traced, Held} =
-        lists:foldl(
-          fun(P, {N, H}) ->
-                  case sets:is_element(P, Skip) of
-                      true -> {N, H};
-                      false ->
-                          case erlang:trace_info(P, tracer) of
-                              {tracer, []} ->
-                                  case set_flags(P, Flags, Tracer) of
-                                      true -> {N + 1, H};
-                                      false -> {N, H}
-                                  end;
-                              {tracer, Tracer} -> {N + 1, H};
-                              {tracer, Other} -> {N, [Other | H]};
-                              undefined -> {N, H}
-                          end
-                  end
-          end, {0, []}, erlang:processes()),
+    Held = [H || P <- erlang:processes(), not sets:is_element(P, Skip),
+                 {tracer, H} <- [erlang:trace_info(P, tracer)], H =/= [], H =/= Tracer],
+    SetNew andalso erlang:trace(new, true, [{tracer, Tracer} | Flags]),
+    Matched = erlang:trace(existing, true, [{tracer, Tracer} | Flags]),
+    exclude(Exclude, Flags, Tracer),
     Holders = lists:usort(Held),
-    {ok, #{traced => Traced, skipped => length(Held),
+    {ok, #{traced => max(0, Matched - length(Held) - length(Exclude)), skipped => length(Held),
            holders => [describe_tracer(H) || H <- lists:sublist(Holders, ?HOLDERS_NAMED)],
            newProcesses => SetNew}}.
+
+%% The agent's own processes are never traced (with the tracer option: a
+%% process another tracer holds is not ours to change).
+exclude(Pids, Flags, Tracer) ->
+    [catch erlang:trace(P, false, [{tracer, Tracer} | Flags]) || P <- Pids],
+    ok.
 
 set_flags(P, Flags, Tracer) ->
     try erlang:trace(P, true, [{tracer, Tracer} | Flags]) of
@@ -213,21 +237,22 @@ clear_patterns(#{backend := {session, S}, patterns := Patterns}) ->
 clear_patterns(#{backend := global, patterns := Patterns}) ->
     lists:foreach(fun(P) -> switch(P, false, fun ours/2) end, Patterns).
 
-%% Pause and resume a call trace's patterns (the rate limit): set only
-%% where the function is in the state we left it in.
--spec pause(plan()) -> ok.
-pause(#{backend := {session, S}, patterns := Patterns}) ->
-    [apply(trace, function, [S, Spec, false, Flags]) || #{spec := Spec, flags := Flags} <- Patterns],
+%% Pause and resume one traced process (a message trace's rate limit, an
+%% agent process met in a call trace): its flags.
+-spec pause(plan(), pid()) -> ok.
+pause(#{backend := {session, S}, process_flags := Flags}, Pid) ->
+    _ = catch apply(trace, process, [S, Pid, false, Flags]),
     ok;
-pause(#{patterns := Patterns}) ->
-    lists:foreach(fun(P) -> switch(P, false, fun ours/2) end, Patterns).
+pause(#{process_flags := Flags, tracer := Tracer}, Pid) ->
+    %% With the tracer option: a process another tracer took meanwhile is left alone.
+    _ = catch erlang:trace(Pid, false, [{tracer, Tracer} | Flags]),
+    ok.
 
--spec resume(plan()) -> ok.
-resume(#{backend := {session, S}, patterns := Patterns}) ->
-    [apply(trace, function, [S, Spec, Ms, Flags]) || #{spec := Spec, ms := Ms, flags := Flags} <- Patterns],
-    ok;
-resume(#{patterns := Patterns}) ->
-    lists:foreach(fun(P = #{ms := Ms}) -> switch(P, Ms, fun free/2) end, Patterns).
+-spec resume(plan(), pid()) -> boolean().
+resume(#{backend := {session, S}, process_flags := Flags}, Pid) ->
+    (catch apply(trace, process, [S, Pid, true, Flags])) =:= 1;
+resume(#{process_flags := Flags, tracer := Tracer}, Pid) ->
+    set_flags(Pid, Flags, Tracer).
 
 switch(#{spec := Spec, mfas := MFAs, flags := Flags} = Pattern, Value, Eligible) ->
     case lists:partition(fun(MFA) -> Eligible(MFA, Pattern) end, MFAs) of
@@ -239,8 +264,6 @@ ours(MFA, #{flags := [local], ms := Ms}) ->
     erlang:trace_info(MFA, match_spec) =:= {match_spec, Ms};
 ours(MFA, #{flags := Counters}) ->
     lists:any(fun(Item) -> element(2, erlang:trace_info(MFA, Item)) =/= false end, Counters).
-
-free(MFA, #{flags := Flags}) -> not taken(MFA, Flags).
 
 %% Are the patterns still there? A module that is reloaded (recompiled, or
 %% interpreted by a debugger) loses them: the trace would go silent.
@@ -258,10 +281,10 @@ patterns_in_place(#{patterns := Patterns}) ->
 %% After clean-up: nothing of this plan is left (erlang:trace_info/2).
 -spec verify(plan()) -> #{verified := boolean(), processesLeft := non_neg_integer(),
                           patternsLeft := non_neg_integer()}.
-verify(#{backend := {session, _}}) ->
-    %% A destroyed session holds nothing by construction.
-    #{verified => true, processesLeft => 0, patternsLeft => 0};
-verify(#{patterns := Patterns, processes := Processes, tracer := Tracer}) ->
+verify(#{backend := {session, _}} = Plan) ->
+    %% A destroyed session holds nothing by construction; the gate is the node's.
+    #{verified => gate_open(Plan), processesLeft => 0, patternsLeft => 0};
+verify(#{patterns := Patterns, processes := Processes, tracer := Tracer} = Plan) ->
     ProcessesLeft = case Processes of
                         none -> 0;
                         _ ->
@@ -270,8 +293,11 @@ verify(#{patterns := Patterns, processes := Processes, tracer := Tracer}) ->
                                                erlang:trace_info(P, tracer) =:= {tracer, Tracer}])
                     end,
     PatternsLeft = length([MFA || #{mfas := MFAs} = P <- Patterns, MFA <- MFAs, ours(MFA, P)]),
-    #{verified => ProcessesLeft =:= 0 andalso PatternsLeft =:= 0,
+    #{verified => ProcessesLeft =:= 0 andalso PatternsLeft =:= 0 andalso gate_open(Plan),
       processesLeft => ProcessesLeft, patternsLeft => PatternsLeft}.
+
+gate_open(#{gate := none}) -> true;
+gate_open(#{gate := Bit}) -> erlang:system_info(trace_control_word) band Bit =:= 0.
 
 %%% ------------------------------------------------------------------
 %%% Naming a tracer

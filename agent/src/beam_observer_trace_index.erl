@@ -7,7 +7,7 @@
 -module(beam_observer_trace_index).
 
 -export([new_id/0, add/2, remove/1, find/2, find_counter/2, owned/1, count/2,
-         describe_tracer/1, holder_of_function/1]).
+         describe_tracer/1, holder_of_function/1, claim_gate/1, release_gate/1]).
 
 -type kind() :: calls | messages | counter.
 -type info() :: #{pid := pid(), owner := pid(), kind := kind(), specs := [tuple()],
@@ -76,3 +76,22 @@ name(Id, _) ->
 
 all() ->
     beam_observer_registry:entries(trace_session).
+
+%% A bit of the trace control word for a call trace's gate (see
+%% beam_observer_trace_backend): bits 16 to 31, one per running call trace
+%% in the node, taken atomically.
+-spec claim_gate(pos_integer()) -> {ok, pos_integer()} | none.
+claim_gate(Id) ->
+    claim_gate(Id, 16).
+
+claim_gate(_Id, 32) -> none;
+claim_gate(Id, N) ->
+    Bit = 1 bsl N,
+    case beam_observer_registry:claim_entry({trace_gate, Bit}, Id) of
+        true -> {ok, Bit};
+        false -> claim_gate(Id, N + 1)
+    end.
+
+-spec release_gate(pos_integer()) -> ok.
+release_gate(Bit) ->
+    beam_observer_registry:delete_entry({trace_gate, Bit}).

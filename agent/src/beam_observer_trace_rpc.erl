@@ -10,7 +10,7 @@
 
 -include("beam_observer_errors.hrl").
 
--export([methods/0, handle/3, stop_owned/2]).
+-export([methods/0, handle/3]).
 
 -spec methods() -> [binary()].
 methods() ->
@@ -102,10 +102,3 @@ loaded(Name) ->
 too_many(What, Max) ->
     {error, ?TooManyTraces, <<"at most ", (integer_to_binary(Max))/binary, " ", What/binary,
                               " run at once per connection; stop one first">>}.
-
-%% The agent is stopping: end every session of this connection with that
-%% reason, so the client hears why (called by the connection before it closes).
--spec stop_owned(pid(), atom()) -> ok.
-stop_owned(Conn, Reason) ->
-    [beam_observer_trace_session:stop(Pid, Reason) || {_Id, #{pid := Pid}} <- beam_observer_trace_index:owned(Conn)],
-    ok.

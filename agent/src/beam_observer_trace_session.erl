@@ -8,10 +8,13 @@
 %%% messages at all, but the same ownership and clean-up).
 %%%
 %%% Limits:
-%%% - at most maxPerSecond events a second: at the limit the session pauses
-%%%   its sources (its patterns, or the traced process's flags) until the
-%%%   second is over, so a hot function stops sending messages at all
-%%%   instead of flooding the tracer with messages to drop;
+%%% - at most maxPerSecond events a second: at the limit the session closes
+%%%   its gate until the second is over (a call trace: its bit of the trace
+%%%   control word, which its match spec tests, see
+%%%   beam_observer_trace_backend; a message trace: the process's flags), so
+%%%   a hot function stops sending trace messages at all instead of flooding
+%%%   the tracer with messages to drop; the returns of calls already
+%%%   delivered still arrive;
 %%% - at most maxEvents events in all, then the trace ends (after the
 %%%   returns of the calls it delivered, 500 ms at most);
 %%% - at most durationMs;
@@ -34,6 +37,11 @@
 
 -export([start/2, stop/2, read/1, interpreted/1]).
 
+%% The rate window: one second. Each reopening of the gate lets a burst of
+%% calls through before the tracer closes it again (a hot process keeps
+%% calling until its time slice ends, when the high-priority tracer gets to
+%% run): measured with windows of 100 ms, ten reopenings a second let
+%% 10-40 times more calls through to be dropped, and the tracer overloaded.
 -define(TICK_MS, 1000).
 -define(FLUSH_MS, 200).
 -define(BATCH_MAX, 100).
@@ -57,7 +65,7 @@
             started :: integer(),
             events = 0 :: non_neg_integer(),
             dropped = 0 :: non_neg_integer(),
-            window = 0 :: non_neg_integer(),
+            window = 0 :: non_neg_integer(),      %% events in this second
             paused = false :: boolean(),
             draining = false :: boolean(),
             %% Taking the last messages after switching off: nothing ends it again.
@@ -83,8 +91,13 @@
 start(Owner, Spec) ->
     Caller = self(),
     Ref = make_ref(),
+    %% High priority, as dbg's tracer (max): a tracer that waits for a
+    %% scheduler behind the very processes it traces finds a flood in its
+    %% queue before it can pause them (measured: 900,000 messages, +450 MB,
+    %% with a tight loop on each of 2 schedulers). Its own work is bounded:
+    %% at most maxPerSecond events a second to format, and dropping the rest.
     {Pid, Monitor} = spawn_opt(fun() -> init(Caller, Ref, Owner, Spec) end,
-                               [monitor, {message_queue_data, off_heap}]),
+                               [monitor, {message_queue_data, off_heap}, {priority, high}]),
     receive
         {Ref, Reply} ->
             erlang:demonitor(Monitor, [flush]),
@@ -126,11 +139,21 @@ call(Session, Request) ->
 %%% ------------------------------------------------------------------
 
 init(Caller, Ref, Owner, Spec) ->
-    CallerRef = erlang:monitor(process, Caller),
     Id = beam_observer_trace_index:new_id(),
+    case gate(Id, Spec) of
+        {ok, Gate} -> init(Caller, Ref, Owner, Spec, Id, Gate);
+        none -> Caller ! {Ref, {error, ?TooManyTraces, <<"at most 16 call traces run at once in a node; stop one first">>}}
+    end.
+
+%% A call trace's gate: a bit of the trace control word of its own.
+gate(Id, #{kind := calls}) -> beam_observer_trace_index:claim_gate(Id);
+gate(_Id, _Spec) -> {ok, none}.
+
+init(Caller, Ref, Owner, Spec, Id, Gate) ->
+    CallerRef = erlang:monitor(process, Caller),
     beam_observer_registry:add(self(), tracer),
     beam_observer_trace_index:add(Id, index_info(Owner, Spec)),
-    Plan = (plan(Spec))#{backend => beam_observer_trace_backend:open(self()), tracer => self()},
+    Plan = (plan(Spec, Gate))#{backend => beam_observer_trace_backend:open(self()), tracer => self(), gate => Gate},
     Watcher = beam_observer_trace_watcher:start(self(), Plan),
     Agent = case whereis(beam_observer_sup) of undefined -> []; Sup -> [{erlang:monitor(process, Sup), agent}] end,
     S0 = #s{id = Id, kind = maps:get(kind, Spec), owner = Owner, watcher = Watcher, plan = Plan,
@@ -138,9 +161,12 @@ init(Caller, Ref, Owner, Spec) ->
                                    | Agent]),
             language = beam_observer_format:language(), started = now_ms(),
             pairing = beam_observer_trace_events:new()},
+    warm_up(S0#s.language),
     case apply_plan(S0#s{plan = Plan#{exclude => [self() | beam_observer_registry:pids()]}}, Spec) of
         {ok, S, Summary} ->
             erlang:demonitor(CallerRef, [flush]),
+            %% The connection ends this session first when the agent stops.
+            Owner ! {trace_session, self()},
             Caller ! {Ref, {ok, Summary#{traceId => Id, mode => mode(Plan)}}},
             erlang:send_after(?TICK_MS, self(), tick),
             S#s.kind =/= counter andalso erlang:send_after(?FLUSH_MS, self(), flush),
@@ -152,6 +178,14 @@ init(Caller, Ref, Owner, Spec) ->
             Caller ! {Ref, Error}
     end.
 
+%% Format and encode once before any flag is set: the modules this needs
+%% (io_lib_pretty...) load on first use, from the code server, and a tracer
+%% waiting for it while a hot function is traced finds a flood on return.
+warm_up(Language) ->
+    Raw = {call, 1, self(), {?MODULE, warm_up, 1}, [#{a => [<<"b">>, 1.0, {c}]}], erlang:monotonic_time()},
+    _ = beam_observer_json:encode(beam_observer_trace_events:format(Raw, Language)),
+    ok.
+
 index_info(Owner, #{kind := counter, module := M}) ->
     #{pid => self(), owner => Owner, kind => counter, module => M, specs => [{M, '_', '_'}]};
 index_info(Owner, #{kind := calls, groups := Groups}) ->
@@ -160,15 +194,15 @@ index_info(Owner, #{kind := messages}) ->
     #{pid => self(), owner => Owner, kind => messages, specs => []}.
 
 %% What the session sets, for the backend (and the watcher).
-plan(#{kind := calls, groups := Groups, targets := Targets, detail := Detail, returns := Returns}) ->
-    Ms = beam_observer_trace_backend:call_ms(Returns),
+plan(#{kind := calls, groups := Groups, targets := Targets, detail := Detail, returns := Returns}, Gate) ->
+    Ms = beam_observer_trace_backend:call_ms(Returns, Gate),
     #{patterns => [G#{ms => Ms, flags => [local]} || G <- Groups],
       processes => Targets,
       process_flags => [call, monotonic_timestamp | [arity || Detail =:= arity]],
       exclude => []};
-plan(#{kind := messages, pid := Pid}) ->
+plan(#{kind := messages, pid := Pid}, none) ->
     #{patterns => [], processes => [Pid], process_flags => [send, 'receive', monotonic_timestamp], exclude => []};
-plan(#{kind := counter, module := M, time := Time}) ->
+plan(#{kind := counter, module := M, time := Time}, none) ->
     MFAs = [{M, F, A} || {F, A} <- M:module_info(functions)],
     Count = #{spec => {M, '_', '_'}, mfas => MFAs, ms => true, flags => [call_count]},
     Timed = [#{spec => {M, '_', '_'}, mfas => MFAs, ms => true, flags => [call_time]} || Time],
@@ -176,19 +210,25 @@ plan(#{kind := counter, module := M, time := Time}) ->
       processes => case Time of true -> all; false -> none end,
       process_flags => [call], exclude => []}.
 
+%% Patterns first, then the processes' flags: setting a pattern on a
+%% function that traced processes call in a tight loop took 240-830 ms
+%% (measured), all of it filling the tracer's queue; with no process
+%% flagged yet it takes about 0.2 ms.
 apply_plan(S = #s{plan = Plan}, Spec = #{kind := calls, groups := Groups}) ->
     Policy = case maps:get(targets, Spec) of all -> every; _ -> strict end,
-    with_claim(Plan, Policy, fun(Claim) ->
-        case beam_observer_trace_backend:set_patterns(Plan) of
-            {ok, _} ->
-                MFAs = lists:append([M || #{mfas := M} <- Groups]),
+    MFAs = lists:append([M || #{mfas := M} <- Groups]),
+    %% Asked before any flag is set: once set, a hot function's calls arrive.
+    Interpreted = interpreted(lists:usort([M || {M, _, _} <- MFAs])),
+    with_patterns(Plan, fun() ->
+        case beam_observer_trace_backend:claim(Plan, Policy) of
+            {ok, Claim} ->
                 Targets = case maps:get(targets, Spec) of all -> []; Pids -> Pids end,
                 [erlang:monitor(process, P) || P <- Targets],
                 {ok, S#s{mfas = maps:from_list([{MFA, true} || MFA <- MFAs]), limits = maps:get(limits, Spec),
                          returns = maps:get(returns, Spec), targets = Targets},
                  (summary(Claim))#{kind => calls, functions => functions_json(MFAs), functionsTotal => length(MFAs),
                                    processes => processes_json(maps:get(targets, Spec)),
-                                   interpreted => interpreted(lists:usort([M || {M, _, _} <- MFAs])),
+                                   interpreted => Interpreted,
                                    limits => limits_json(maps:get(limits, Spec)),
                                    detail => maps:get(detail, Spec), returns => maps:get(returns, Spec)}};
             Error ->
@@ -204,16 +244,19 @@ apply_plan(S = #s{plan = Plan}, #{kind := messages, pid := Pid, limits := Limits
                            limits => limits_json(Limits), detail => args, returns => false}}
     end);
 apply_plan(S = #s{plan = Plan}, #{kind := counter, module := M, time := Time}) ->
+    with_patterns(Plan, fun() ->
+        with_claim(Plan, lenient, fun(Claim) ->
+            {ok, S#s{module = M, time = Time, last_read = now_ms()},
+             (summary(Claim))#{kind => counter, module => M, time => Time,
+                               functionsTotal => length(M:module_info(functions)),
+                               interpreted => interpreted([M])}}
+        end)
+    end).
+
+with_patterns(Plan, Then) ->
     case beam_observer_trace_backend:set_patterns(Plan) of
-        {ok, _} ->
-            with_claim(Plan, lenient, fun(Claim) ->
-                {ok, S#s{module = M, time = Time, last_read = now_ms()},
-                 (summary(Claim))#{kind => counter, module => M, time => Time,
-                                   functionsTotal => length(M:module_info(functions)),
-                                   interpreted => interpreted([M])}}
-            end);
-        Error ->
-            Error
+        {ok, _} -> Then();
+        Error -> Error
     end.
 
 with_claim(Plan, Policy, Then) ->
@@ -304,19 +347,26 @@ target_down(S = #s{targets = Targets}) ->
 
 trace({trace_ts, Pid, call, {M, F, AA}, Ts}, S = #s{kind = calls}) ->
     MFA = {M, F, case AA of A when is_integer(A) -> A; Args -> length(Args) end},
-    case maps:is_key(MFA, S#s.mfas) andalso not beam_observer_registry:is_agent(Pid) of
+    case maps:is_key(MFA, S#s.mfas) of
         false -> S;
         true ->
-            Accept = accepting(S),
-            {Raw, P} = beam_observer_trace_events:call(Pid, {M, F, AA}, Ts, {Accept, S#s.returns}, S#s.pairing),
-            counted(Accept, Raw, S#s{pairing = P})
+            case beam_observer_registry:is_agent(Pid) of
+                true ->
+                    %% An agent process spawned since the start (`new'): never traced.
+                    beam_observer_trace_backend:pause(S#s.plan, Pid),
+                    S;
+                false ->
+                    Accept = accepting(S),
+                    {Raw, P} = beam_observer_trace_events:call(Pid, {M, F, AA}, Ts, {Accept, S#s.returns}, S#s.pairing),
+                    counted(Accept, Raw, S#s{pairing = P})
+            end
     end;
 trace({trace_ts, Pid, Kind, MFA, Value, Ts}, S = #s{kind = calls})
   when Kind =:= return_from; Kind =:= exception_from ->
     Which = case Kind of return_from -> return; exception_from -> exception end,
     case beam_observer_trace_events:return(Pid, Which, MFA, Value, Ts, S#s.pairing) of
-        {none, P} -> drained_check(S#s{pairing = P});
-        {Raw, P} -> drained_check(add(Raw, S#s{pairing = P}))
+        {none, P} -> returned(S#s{pairing = P});
+        {Raw, P} -> returned(add(Raw, S#s{pairing = P}))
     end;
 trace({trace_ts, Pid, 'receive', Msg, Ts}, S = #s{kind = messages}) ->
     message(Pid, 'receive', Msg, undefined, Ts, S);
@@ -338,18 +388,23 @@ message(Pid, Kind, Msg, To, Ts, S) ->
             counted(false, none, S)
     end.
 
-accepting(#s{paused = Paused, draining = Draining, window = Window, events = Events,
-             limits = #{max_per_second := PerSecond, max_events := Max}}) ->
-    not Paused andalso not Draining andalso Window < PerSecond andalso Events < Max.
+accepting(#s{paused = Paused, draining = Draining, events = Events, limits = #{max_events := Max}} = S) ->
+    not Paused andalso not Draining andalso within_rate(S) andalso Events < Max.
+
+within_rate(#s{window = Window, limits = #{max_per_second := PerSecond}}) ->
+    Window < PerSecond.
 
 counted(false, _, S) ->
     S#s{dropped = S#s.dropped + 1};
-counted(true, Raw, S = #s{limits = #{max_per_second := PerSecond, max_events := Max}}) ->
+counted(true, Raw, S = #s{limits = #{max_events := Max}}) ->
     S1 = add(Raw, S#s{events = S#s.events + 1, window = S#s.window + 1}),
-    if
-        S1#s.events >= Max -> reach_max_events(S1);
-        S1#s.window >= PerSecond -> pause(S1);
-        true -> S1
+    case S1#s.events >= Max of
+        true -> reach_max_events(S1);
+        false ->
+            case within_rate(S1) of
+                true -> S1;
+                false -> pause(S1)
+            end
     end.
 
 add(Raw, S = #s{batch = Batch, batch_len = N}) ->
@@ -359,8 +414,9 @@ add(Raw, S = #s{batch = Batch, batch_len = N}) ->
         false -> S1
     end.
 
-%% maxEvents reached: wait (at most 500 ms) for the returns of the calls
-%% already delivered, so each shown call has its result.
+%% maxEvents reached: the gate closes, and the trace waits (at most
+%% 500 ms) for the returns of the calls it delivered, so that each shown
+%% call has its result.
 reach_max_events(S = #s{returns = true, pairing = P}) ->
     case beam_observer_trace_events:open_calls(P) of
         0 -> end_session(max_events, S, none);
@@ -371,12 +427,13 @@ reach_max_events(S = #s{returns = true, pairing = P}) ->
 reach_max_events(S) ->
     end_session(max_events, S, none).
 
-drained_check(S = #s{draining = true, ending = false, pairing = P}) ->
+%% While draining, the last return awaited ends the trace.
+returned(S = #s{draining = true, ending = false, pairing = P}) ->
     case beam_observer_trace_events:open_calls(P) of
         0 -> end_session(max_events, S, none);
         _ -> S
     end;
-drained_check(S) ->
+returned(S) ->
     S.
 
 %% Read our own queue and memory every so often: if trace messages arrive
@@ -386,9 +443,11 @@ checked(S = #s{since_check = N}) when N + 1 < ?CHECK_EVERY ->
 checked(S) ->
     overload_check(S#s{since_check = 0}).
 
+%% The queue's length first: it costs nothing, while `memory' walks the
+%% queue, so it is read only once the queue is known to be short.
 overload_check(S) ->
-    [{message_queue_len, Queue}, {memory, Memory}] = erlang:process_info(self(), [message_queue_len, memory]),
-    case Queue > ?MAX_QUEUE orelse Memory > ?MAX_MEMORY of
+    {message_queue_len, Queue} = erlang:process_info(self(), message_queue_len),
+    case Queue > ?MAX_QUEUE orelse element(2, erlang:process_info(self(), memory)) > ?MAX_MEMORY of
         true -> end_session(overload, S, none);
         false -> S
     end.
@@ -400,32 +459,31 @@ tick(S = #s{kind = counter, plan = Plan}) ->
         false -> end_session(module_reloaded, S, none)
     end;
 tick(S = #s{paused = Paused, draining = Draining, plan = Plan}) ->
+    %% The dropped messages are garbage at once; collecting every second
+    %% keeps the tracer's heap to its live data (measured: 1-2 MB without).
+    erlang:garbage_collect(),
     S1 = overload_check(S#s{window = 0}),
-    case Paused of
-        false ->
-            case beam_observer_trace_backend:patterns_in_place(Plan) of
-                true -> S1;
-                false -> end_session(module_reloaded, S1, none)
-            end;
-        true when Draining -> S1;
-        true -> resume(S1)
+    case beam_observer_trace_backend:patterns_in_place(Plan) of
+        false -> end_session(module_reloaded, S1, none);
+        true when Paused, not Draining -> resume(S1);
+        true -> S1
     end.
 
 pause(S = #s{paused = true}) -> S;
 pause(S = #s{kind = calls, plan = Plan}) ->
-    beam_observer_trace_backend:pause(Plan),
+    beam_observer_trace_backend:gate(Plan, closed),
     S#s{paused = true};
-pause(S = #s{kind = messages, plan = Plan}) ->
-    beam_observer_trace_backend:release(Plan),
+pause(S = #s{kind = messages, plan = Plan, targets = [Pid]}) ->
+    beam_observer_trace_backend:pause(Plan, Pid),
     S#s{paused = true}.
 
 resume(S = #s{kind = calls, plan = Plan}) ->
-    beam_observer_trace_backend:resume(Plan),
+    beam_observer_trace_backend:gate(Plan, open),
     S#s{paused = false};
-resume(S = #s{kind = messages, plan = Plan}) ->
-    case beam_observer_trace_backend:claim(Plan, strict) of
-        {ok, _} -> S#s{paused = false};
-        {error, _, _} -> end_session(process_exited, S, none)
+resume(S = #s{kind = messages, plan = Plan, targets = [Pid]}) ->
+    case beam_observer_trace_backend:resume(Plan, Pid) of
+        true -> S#s{paused = false};
+        false -> end_session(process_exited, S, none)
     end.
 
 %% Send the batch, oldest first, formatted now.
@@ -462,15 +520,14 @@ answer_read(From, Ref, S) ->
 %% delivered calls still count), send the last events, verify that nothing
 %% is left, and say why the session ended.
 end_session(Reason, S0 = #s{plan = Plan}, ReplyTo) ->
-    beam_observer_trace_backend:release(Plan),
-    beam_observer_trace_backend:clear_patterns(Plan),
-    beam_observer_trace_backend:close(maps:get(backend, Plan)),
+    Cleanup = beam_observer_trace_watcher:cleanup(Plan),
+    %% After an overload the queue is left to die with this process (its
+    %% memory is freed at once), counted as dropped.
     S = case Reason of
-            overload -> discard_queue(S0#s{ending = true});
+            overload -> S0#s{dropped = S0#s.dropped + element(2, erlang:process_info(self(), message_queue_len))};
             _ -> take_queue(S0#s{draining = true, ending = true}, ?MAX_QUEUE)
         end,
     S1 = flush(S),
-    Cleanup = beam_observer_trace_backend:verify(Plan),
     Summary = #{reason => reason_json(Reason), events => S1#s.events, dropped => S1#s.dropped,
                 elapsedMs => now_ms() - S1#s.started, cleanup => Cleanup},
     Reason =/= disconnected andalso notify_stopped(S1, Summary),
@@ -498,12 +555,6 @@ take_queue(S, 0) -> S;
 take_queue(S, N) ->
     receive
         Message when element(1, Message) =:= trace_ts -> take_queue(trace(Message, S), N - 1)
-    after 0 -> S
-    end.
-
-discard_queue(S) ->
-    receive
-        Message when element(1, Message) =:= trace_ts -> discard_queue(S#s{dropped = S#s.dropped + 1})
     after 0 -> S
     end.
 

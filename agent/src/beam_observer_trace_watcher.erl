@@ -43,6 +43,11 @@ cleanup(Plan) ->
     _ = catch beam_observer_trace_backend:release(Plan),
     _ = catch beam_observer_trace_backend:clear_patterns(Plan),
     _ = catch beam_observer_trace_backend:close(maps:get(backend, Plan)),
+    _ = catch beam_observer_trace_backend:gate(Plan, open),
+    _ = case maps:get(gate, Plan) of
+            none -> ok;
+            Bit -> beam_observer_trace_index:release_gate(Bit)
+        end,
     try beam_observer_trace_backend:verify(Plan)
     catch _:_ -> #{verified => false, processesLeft => 0, patternsLeft => 0}
     end.

@@ -43,6 +43,23 @@ import {
   ProcessesList,
   ProcessesListParams,
   ProcessesListResult,
+  CallsRead,
+  CallsReadResult,
+  CallsStart,
+  CallsStartParams,
+  CallsStartResult,
+  CallsStop,
+  CallsStopped,
+  CallsStoppedNotification,
+  ModulesLoaded,
+  TraceEventBatch,
+  TraceEventNotification,
+  TraceStart,
+  TraceStartParams,
+  TraceStartResult,
+  TraceStop,
+  TraceStopped,
+  TraceStoppedNotification,
 } from '../protocol/agentProtocol';
 
 export interface AgentEndpoint {
@@ -165,6 +182,14 @@ export class AgentClient implements Disposable {
   /** A node's subscription ended on its own (the node left the cluster). */
   readonly onLoadStopped = this.loadStoppedEmitter.event;
 
+  // Tracing: the events and ends of this connection's traces and call counters.
+  private readonly traceEventEmitter = new Emitter<TraceEventBatch>();
+  private readonly traceStoppedEmitter = new Emitter<TraceStopped>();
+  private readonly callsStoppedEmitter = new Emitter<CallsStopped>();
+  readonly onTraceEvents = this.traceEventEmitter.event;
+  readonly onTraceStopped = this.traceStoppedEmitter.event;
+  readonly onCallsStopped = this.callsStoppedEmitter.event;
+
   private constructor(
     private readonly socket: WebSocket,
     private readonly connection: MessageConnection,
@@ -172,6 +197,9 @@ export class AgentClient implements Disposable {
   ) {
     connection.onNotification(LoadSampleNotification, (sample) => this.sampleEmitter.fire(sample));
     connection.onNotification(LoadStoppedNotification, (stopped) => this.loadStoppedEmitter.fire(stopped));
+    connection.onNotification(TraceEventNotification, (batch) => this.traceEventEmitter.fire(batch));
+    connection.onNotification(TraceStoppedNotification, (stopped) => this.traceStoppedEmitter.fire(stopped));
+    connection.onNotification(CallsStoppedNotification, (stopped) => this.callsStoppedEmitter.fire(stopped));
     connection.onClose(() => this.markClosed());
     socket.on('close', () => this.markClosed());
   }
@@ -253,6 +281,34 @@ export class AgentClient implements Disposable {
   /** Which process a pid printed by `node` (default: the agent's node) names. */
   resolvePid(pid: PidText, node?: string): Promise<PidResolveResult> {
     return this.request(() => this.connection.sendRequest(PidResolve, withNode({ pid }, node)));
+  }
+
+  // -------------------------------------------------------------------------
+  // Tracing (docs/protocol.md, "Tracing"): in the node of this connection's agent.
+
+  traceStart(params: TraceStartParams): Promise<TraceStartResult> {
+    return this.request(() => this.connection.sendRequest(TraceStart, params));
+  }
+
+  traceStop(traceId: number): Promise<TraceStopped> {
+    return this.request(() => this.connection.sendRequest(TraceStop, { traceId }));
+  }
+
+  callsStart(params: CallsStartParams): Promise<CallsStartResult> {
+    return this.request(() => this.connection.sendRequest(CallsStart, params));
+  }
+
+  callsRead(module: string): Promise<CallsReadResult> {
+    return this.request(() => this.connection.sendRequest(CallsRead, { module }));
+  }
+
+  callsStop(module: string): Promise<CallsStopped> {
+    return this.request(() => this.connection.sendRequest(CallsStop, { module }));
+  }
+
+  /** Which of these modules are loaded in the node. */
+  modulesLoaded(modules: string[]): Promise<string[]> {
+    return this.request(() => this.connection.sendRequest(ModulesLoaded, { modules })).then((r) => r.modules);
   }
 
   private markClosed(): void {
