@@ -17,25 +17,26 @@
 %% The functions whose counters moved since Previous, and the new totals.
 %% `stale' when the counters are gone: the module was reloaded (recompiled,
 %% or interpreted by a debugger) or unloaded, which drops them.
--spec read(module(), boolean(), totals()) -> {ok, [map()], totals()} | stale.
-read(Module, Time, Previous) ->
-    try Module:module_info(functions) of
-        Functions ->
-            Read = [{FA, counts({Module, F, A}, Time)} || {F, A} = FA <- Functions],
-            case [x || {_, {Count, _}} <- Read, Count =/= false] of
-                [] when Read =/= [] -> stale;
-                _ ->
-                    Totals = maps:from_list([{FA, C} || {FA, {Count, _} = C} <- Read, Count =/= false]),
-                    Rows = [row(FA, C, maps:get(FA, Previous, {0, zero(Time)}), Time)
-                            || {FA, C} <- maps:to_list(Totals), moved(C, maps:get(FA, Previous, {0, zero(Time)}))],
-                    {ok, lists:sort(Rows), Totals}
-            end
-    catch
-        error:undef -> stale
+%% MFAs are the module's functions when counting started: asking the
+%% module again (module_info/1) would count as one of its calls.
+-spec read([mfa()], boolean(), totals()) -> {ok, [map()], totals()} | stale.
+read(MFAs, Time, Previous) ->
+    Read = [{{F, A}, counts(MFA, Time)} || {_, F, A} = MFA <- MFAs],
+    case [x || {_, {Count, _}} <- Read, Count =/= false] of
+        [] when Read =/= [] -> stale;
+        _ ->
+            Totals = maps:from_list([{FA, C} || {FA, {Count, _} = C} <- Read, Count =/= false]),
+            Rows = [row(FA, C, maps:get(FA, Previous, {0, zero(Time)}), Time)
+                    || {FA, C} <- maps:to_list(Totals), moved(C, maps:get(FA, Previous, {0, zero(Time)}))],
+            {ok, lists:sort(Rows), Totals}
     end.
 
 counts(MFA, Time) ->
-    {call_count, Count} = erlang:trace_info(MFA, call_count),
+    %% undefined: the module is gone (deleted); its counters with it.
+    Count = case erlang:trace_info(MFA, call_count) of
+                {call_count, C} -> C;
+                _ -> false
+            end,
     case Time of
         false -> {Count, null};
         true ->

@@ -58,10 +58,13 @@ describe_tracer(Pid) ->
         [] -> none
     end.
 
-%% Which session of ours has a pattern on a function, in words.
+%% Which other session of ours has a pattern on a function, in words
+%% (asked by a session about to set its own, already in the index).
 -spec holder_of_function(mfa()) -> {ok, binary()} | none.
 holder_of_function(MFA) ->
-    case [{Id, I} || {Id, #{specs := Specs} = I} <- all(), lists:any(fun(S) -> covers(S, MFA) end, Specs)] of
+    Self = self(),
+    case [{Id, I} || {Id, #{specs := Specs, pid := P} = I} <- all(), P =/= Self,
+                     lists:any(fun(S) -> covers(S, MFA) end, Specs)] of
         [{Id, Info} | _] -> {ok, name(Id, Info)};
         [] -> none
     end.

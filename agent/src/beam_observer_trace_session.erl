@@ -248,7 +248,7 @@ apply_plan(S = #s{plan = Plan}, #{kind := counter, module := M, time := Time}) -
         with_claim(Plan, lenient, fun(Claim) ->
             {ok, S#s{module = M, time = Time, last_read = now_ms()},
              (summary(Claim))#{kind => counter, module => M, time => Time,
-                               functionsTotal => length(M:module_info(functions)),
+                               functionsTotal => length(maps:get(mfas, hd(maps:get(patterns, Plan)))),
                                interpreted => interpreted([M])}}
         end)
     end).
@@ -497,8 +497,9 @@ notify(Owner, Method, Params) ->
     Owner ! {notification, iolist_to_binary(beam_observer_json:encode(
                                                #{jsonrpc => <<"2.0">>, method => Method, params => Params}))}.
 
-answer_read(From, Ref, S = #s{kind = counter, module = M, time = Time, totals = Totals, last_read = Last}) ->
-    case beam_observer_trace_counts:read(M, Time, Totals) of
+answer_read(From, Ref, S = #s{kind = counter, module = M, time = Time, totals = Totals, last_read = Last,
+                              plan = #{patterns := [#{mfas := MFAs} | _]}}) ->
+    case beam_observer_trace_counts:read(MFAs, Time, Totals) of
         {ok, Rows, Totals1} ->
             Now = now_ms(),
             From ! {Ref, {ok, #{module => M, time => Time, intervalMs => Now - Last, functions => Rows}}},

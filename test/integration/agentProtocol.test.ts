@@ -35,7 +35,16 @@ describe('agent protocol (erl node)', () => {
     assert.ok(info.schedulers.dirtyCpu >= 1);
     assert.ok(info.processLimit > 1000);
     assert.equal(info.wordSize, 8);
-    assert.deepEqual(info.capabilities.sort(), ['cluster', 'load', 'process/info', 'process/messages', 'process/state', 'processes/list']);
+    assert.deepEqual(info.capabilities.sort(), [
+      'calls',
+      'cluster',
+      'load',
+      'process/info',
+      'process/messages',
+      'process/state',
+      'processes/list',
+      'trace',
+    ]);
     assert.equal(info.limits.maxFrameBytes, 1024 * 1024);
   });
 

@@ -27,7 +27,11 @@ export function compileTraceFixtures(): string {
 
 export function startTraceFixture(options: StartOptions = {}): Promise<FixtureNode> {
   const ebin = compileTraceFixtures();
-  return startFixture('erl', ['-noshell', '-pa', AGENT_EBIN, '-pa', ebin, ...(options.extraArgs ?? []), '-eval', 'trace_fixture:main()'], options);
+  return startFixture(
+    'erl',
+    ['-noshell', '-pa', AGENT_EBIN, '-pa', ebin, ...(options.extraArgs ?? []), '-eval', 'trace_fixture:main()'],
+    options,
+  );
 }
 
 /** What the tracing tests read back from the node: every trace setting left there. */
