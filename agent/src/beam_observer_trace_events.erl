@@ -16,7 +16,7 @@
 %%% return is recognised, and dropped too.
 -module(beam_observer_trace_events).
 
--export([new/0, call/5, return/6, message/6, open_calls/1, format/2]).
+-export([new/0, call/5, return/6, message/6, open_calls/1, open_calls/2, format/2]).
 
 -define(MAX_STACK, 256).            %% open calls kept per process
 -define(MAX_PROCESSES, 10000).      %% processes with open calls
@@ -89,6 +89,11 @@ pop(MFA, Frames) ->
           {raw(), pairing()}.
 message(Pid, Kind, Msg, To, Ts, P = #pairing{next_id = Id}) ->
     {{Kind, Id, Pid, Msg, To, Ts}, P#pairing{next_id = Id + 1}}.
+
+%% Calls of Pid (delivered or not) still waiting for their return.
+-spec open_calls(pid(), pairing()) -> non_neg_integer().
+open_calls(Pid, #pairing{stacks = Stacks}) ->
+    length(maps:get(Pid, Stacks, [])).
 
 %% Delivered calls still waiting for their return.
 -spec open_calls(pairing()) -> non_neg_integer().

@@ -67,6 +67,9 @@
             dropped = 0 :: non_neg_integer(),
             window = 0 :: non_neg_integer(),      %% events in this second
             paused = false :: boolean(),
+            %% Callers heard from this second, and those whose flags are off until the next.
+            active = #{} :: #{pid() => true},
+            held = #{} :: #{pid() => true},
             draining = false :: boolean(),
             %% Taking the last messages after switching off: nothing ends it again.
             ending = false :: boolean(),
@@ -358,15 +361,20 @@ trace({trace_ts, Pid, call, {M, F, AA}, Ts}, S = #s{kind = calls}) ->
                 false ->
                     Accept = accepting(S),
                     {Raw, P} = beam_observer_trace_events:call(Pid, {M, F, AA}, Ts, {Accept, S#s.returns}, S#s.pairing),
-                    counted(Accept, Raw, S#s{pairing = P})
+                    counted(Accept, Raw, heard(Pid, S#s{pairing = P}))
             end
     end;
 trace({trace_ts, Pid, Kind, MFA, Value, Ts}, S = #s{kind = calls})
   when Kind =:= return_from; Kind =:= exception_from ->
     Which = case Kind of return_from -> return; exception_from -> exception end,
-    case beam_observer_trace_events:return(Pid, Which, MFA, Value, Ts, S#s.pairing) of
-        {none, P} -> returned(S#s{pairing = P});
-        {Raw, P} -> returned(add(Raw, S#s{pairing = P}))
+    S1 = case beam_observer_trace_events:return(Pid, Which, MFA, Value, Ts, S#s.pairing) of
+             {none, P} -> returned(S#s{pairing = P});
+             {Raw, P} -> returned(add(Raw, S#s{pairing = P}))
+         end,
+    %% Behind a closed gate, a caller is held once its last open call returns.
+    case S1#s.paused of
+        true -> hold([Pid], S1);
+        false -> S1
     end;
 trace({trace_ts, Pid, 'receive', Msg, Ts}, S = #s{kind = messages}) ->
     message(Pid, 'receive', Msg, undefined, Ts, S);
@@ -386,6 +394,16 @@ message(Pid, Kind, Msg, To, Ts, S) ->
             counted(true, Raw, S#s{pairing = P});
         false ->
             counted(false, none, S)
+    end.
+
+%% A caller: remembered for this second's pause, or held at once if the
+%% gate closed while its call was on the way.
+heard(Pid, S = #s{paused = true}) ->
+    hold([Pid], S);
+heard(Pid, S = #s{active = Active}) ->
+    case maps:is_key(Pid, Active) of
+        true -> S;
+        false -> S#s{active = Active#{Pid => true}}
     end.
 
 accepting(#s{paused = Paused, draining = Draining, events = Events, limits = #{max_events := Max}} = S) ->
@@ -469,22 +487,36 @@ tick(S = #s{paused = Paused, draining = Draining, plan = Plan}) ->
         true -> S1
     end.
 
+%% A call trace closes its gate: no trace message from now on, at once.
+%% A traced process still pays the match spec at each call behind a
+%% closed gate (measured: about 1 µs a call), so the callers heard from
+%% this second also lose their flags until the next one: turning a running
+%% process's flags off takes up to its time slice, but nothing arrives
+%% meanwhile. A caller with calls open keeps them, or their returns would
+%% never come.
 pause(S = #s{paused = true}) -> S;
-pause(S = #s{kind = calls, plan = Plan}) ->
+pause(S = #s{kind = calls, plan = Plan, active = Active}) ->
     beam_observer_trace_backend:gate(Plan, closed),
-    S#s{paused = true};
+    hold(maps:keys(Active), S#s{paused = true, active = #{}});
 pause(S = #s{kind = messages, plan = Plan, targets = [Pid]}) ->
     beam_observer_trace_backend:pause(Plan, Pid),
     S#s{paused = true}.
 
-resume(S = #s{kind = calls, plan = Plan}) ->
+resume(S = #s{kind = calls, plan = Plan, held = Held}) ->
+    %% A process that ended, or that another tracer took meanwhile, stays out.
+    [beam_observer_trace_backend:resume(Plan, Pid) || Pid <- maps:keys(Held)],
     beam_observer_trace_backend:gate(Plan, open),
-    S#s{paused = false};
+    S#s{paused = false, held = #{}};
 resume(S = #s{kind = messages, plan = Plan, targets = [Pid]}) ->
     case beam_observer_trace_backend:resume(Plan, Pid) of
         true -> S#s{paused = false};
         false -> end_session(process_exited, S, none)
     end.
+
+hold(Pids, S = #s{plan = Plan, held = Held, pairing = P}) ->
+    New = [Pid || Pid <- Pids, not maps:is_key(Pid, Held), beam_observer_trace_events:open_calls(Pid, P) =:= 0],
+    [beam_observer_trace_backend:pause(Plan, Pid) || Pid <- New],
+    S#s{held = maps:merge(Held, maps:from_list([{Pid, true} || Pid <- New]))}.
 
 %% Send the batch, oldest first, formatted now.
 flush(S = #s{batch = []}) -> S;

@@ -216,7 +216,8 @@ describe('a hot function on every scheduler', () => {
     const memory: number[] = [];
     const answers: number[] = [];
     const t0 = Date.now();
-    while (!recorder.stopped.has(started.traceId) && Date.now() - t0 < 15_000) {
+    // The 10 s whatever ends the trace: the node runs its tight loops all along.
+    while (Date.now() - t0 < 10_500) {
       const asked = Date.now();
       await client.listProcesses({ sortBy: 'reductions', limit: 20 });
       answers.push(Date.now() - asked);
@@ -244,7 +245,7 @@ describe('a hot function on every scheduler', () => {
     // Within a few MB: the tracer's heap and queue (at most 10,000 messages) and the
     // runtime's own backlog of freed message buffers (measured 2-6 MB under load).
     assert.ok(peak < 8 * 1048576, `node memory rose by ${(peak / 1048576).toFixed(2)} MB`);
-    assert.ok(answers.length >= 8, `the agent answered ${answers.length} requests meanwhile`);
+    assert.ok(answers.length >= 10, `the agent answered ${answers.length} requests meanwhile`);
     assert.ok(slowest < 2000, `the slowest answer took ${slowest} ms`);
     assert.ok(stopped.cleanup.verified);
     await assertNothingLeft(node, 'after the hot trace');
