@@ -37,13 +37,14 @@ function checkContents(vsce, vsix) {
     .map((l) => l.trim())
     .filter(Boolean);
   const allowed =
-    /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.[he]rl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
+    /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css|trace\.js|trace\.css)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.[he]rl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
   const unexpected = listing.filter((f) => !allowed.test(f));
   const required = [
     'CHANGELOG.md',
     'dist/extension.js',
     'dist/webview.js',
     'dist/cluster.js',
+    'dist/trace.js',
     'agent/ebin/beam_observer_agent.beam',
     'agent/src/beam_observer_agent.erl',
     'agent/src/beam_observer_errors.hrl',

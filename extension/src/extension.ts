@@ -30,6 +30,7 @@ import { createProcessTreeView } from './views/processTreeView';
 import { STATE_SCHEME, StateDocuments } from './views/stateDocuments';
 import { LoadStatusBar } from './views/statusBar';
 import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
+import { registerTracing } from './trace';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('BEAM Observer', { log: true });
@@ -87,6 +88,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLoadAgentAgain(registry, reloadWays(sessions, agent)),
     ...registerCommands({ registry, tree, treeView, states, texts, recent, discovery: watcher, log }),
     registerTerminalEnvironment(context.environmentVariableCollection, agent, dir, log, () => autoConnect.reapply()),
+    // Tracing from the code: CodeLens, live call counts, the BEAM Trace panel.
+    registerTracing(context, registry, log),
   );
 
   watcher.start();

@@ -28,6 +28,12 @@ export const Commands = {
   resume: 'beamObserver.resume',
   openLoadCharts: 'beamObserver.openLoadCharts',
   showLog: 'beamObserver.showLog',
+  // Tracing (extension/src/trace).
+  traceFunction: 'beamObserver.traceFunction',
+  countCalls: 'beamObserver.countCalls',
+  stopCounting: 'beamObserver.stopCounting',
+  stopAllTraces: 'beamObserver.stopAllTraces',
+  traceMessages: 'beamObserver.traceMessages',
 } as const;
 
 /** Commands not in the palette or menus: a stack frame's "open source". */
