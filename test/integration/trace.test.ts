@@ -13,7 +13,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { AgentClient } from '../../extension/src/agent/agentClient';
 import { ErrorCodes, type TraceEvent } from '../../extension/src/protocol/agentProtocol';
 import { rejectsWithCode } from '../support/agentErrors';
-import { startDebuggerFixture, type FixtureNode } from '../support/beamNode';
+import { join } from 'node:path';
+import { AGENT_EBIN, ROOT, startDebuggerFixture, startFixture, type FixtureNode } from '../support/beamNode';
 import { NOTHING_LEFT, TraceRecorder, startTraceFixture, type TraceState } from '../support/traceNode';
 import { sleep, waitFor, waitForAsync } from '../support/wait';
 
@@ -518,5 +519,47 @@ describe('a module the debugger interprets', () => {
     const counting = await client.callsStart({ module: 'interpreted_shop' });
     assert.deepEqual(counting.interpreted, ['interpreted_shop']);
     await client.callsStop('interpreted_shop');
+  });
+});
+
+describe('an Elixir node', () => {
+  let node: FixtureNode;
+  let client: AgentClient;
+  let recorder: TraceRecorder;
+
+  before(async () => {
+    node = await startFixture('elixir', ['--erl', `-pa ${AGENT_EBIN}`, join(ROOT, 'test', 'fixtures', 'trace_fixture.exs')], {});
+    client = await AgentClient.connect({ port: node.port, token: node.token });
+    recorder = new TraceRecorder(client);
+  });
+  after(async () => {
+    client?.dispose();
+    await node?.stop();
+  });
+
+  it("formats arguments and results with Elixir's inspect, so a redacted field stays hidden", async () => {
+    const started = await client.traceStart({
+      calls: [{ module: 'Elixir.TraceFixture.Cart', function: 'total', arity: 1 }],
+      detail: 'args',
+      returns: true,
+      limits: { maxEvents: 2 },
+    });
+    const stopped = await recorder.stoppedWith(started.traceId, 5000);
+    assert.equal(stopped.reason, 'maxEvents');
+    const [call, result] = recorder.of(started.traceId);
+    assert.equal(call.pid, node.pids.caller);
+    assert.match(call.args?.[0] ?? '', /^#TraceFixture\.Cart<items: \[\d+, 2\], \.\.\.>$/);
+    assert.doesNotMatch(JSON.stringify(recorder.of(started.traceId)), /tok_secret_42/);
+    assert.equal(result.kind, 'return');
+    assert.match(result.result ?? '', /^\d+$/);
+  });
+
+  it('counts the calls of an Elixir module', async () => {
+    await client.callsStart({ module: 'Elixir.TraceFixture.Cart' });
+    await sleep(600);
+    const read = await client.callsRead('Elixir.TraceFixture.Cart');
+    const total = read.functions.find((f) => f.function === 'total');
+    assert.ok(total && total.calls >= 5 && total.calls <= 20, `total/1 called ${total?.calls} times in ${read.intervalMs} ms`);
+    await client.callsStop('Elixir.TraceFixture.Cart');
   });
 });

@@ -7,7 +7,9 @@ defmodule Overload.Application do
     children = [
       {DynamicSupervisor, name: Overload.ScenarioSupervisor, strategy: :one_for_one},
       Overload.BigState,
-      Overload.Probe
+      Overload.Probe,
+      # Orders placed several times a second: something to trace and count (BEAM Observer's tracing).
+      Overload.Shopper
     ]
 
     result = Supervisor.start_link(children, strategy: :one_for_one, name: Overload.Supervisor)
