@@ -20,6 +20,10 @@ interface Counter {
   client: AgentClient;
   module: string;
   time: boolean;
+  /** Times given up for a trace (restored when it ends). */
+  timesLent: boolean;
+  /** Being started again (with or without times): the old counter's calls/stopped is not an end. */
+  restarting: boolean;
   /** The latest read, by "name/arity". */
   latest: Map<string, FunctionCalls>;
   intervalMs: number;
@@ -71,6 +75,8 @@ export class CallCounters implements vscode.Disposable {
       client,
       module,
       time,
+      timesLent: false,
+      restarting: false,
       latest: new Map(),
       intervalMs: READ_EVERY_MS,
       timer: setInterval(() => void this.read(counter), READ_EVERY_MS),
@@ -80,7 +86,7 @@ export class CallCounters implements vscode.Disposable {
     counter.listeners.push(
       client.onClose(() => this.forget(counter)),
       client.onCallsStopped((stopped) => {
-        if (stopped.module !== module || !this.counters.has(key)) return;
+        if (stopped.module !== module || !this.counters.has(key) || counter.restarting) return;
         if (stopped.reason !== 'stopped') {
           void vscode.window.showWarningMessage(userMessage(`counting ${module} ended: ${stopped.reason}.`));
         }
@@ -119,6 +125,45 @@ export class CallCounters implements vscode.Disposable {
       timeUs += f?.timeUs ?? 0;
     }
     return formatRate(calls, counter.intervalMs, counter.time ? timeUs : null);
+  }
+
+  /**
+   * A trace is about to start in this node: counters with times give them up.
+   * Times need the call flag on every process, and on OTP 25 a process has one
+   * tracer: a counter with times would hold every process the trace needs.
+   */
+  async lendTimes(node: ObservedNode): Promise<void> {
+    for (const counter of this.counters.values()) {
+      if (counter.node !== node || !counter.time) continue;
+      await this.restart(counter, false);
+      counter.timesLent = true;
+    }
+    this.changeEmitter.fire();
+  }
+
+  /** The trace ended: counters that gave up their times take them again, if they can. */
+  async takeTimesBack(node: ObservedNode): Promise<void> {
+    for (const counter of this.counters.values()) {
+      if (counter.node !== node || !counter.timesLent) continue;
+      counter.timesLent = false;
+      try {
+        await this.restart(counter, true);
+      } catch (error) {
+        this.log.info(`counting ${counter.module} goes on without times: ${errorMessage(error)}`);
+      }
+    }
+    this.changeEmitter.fire();
+  }
+
+  private async restart(counter: Counter, time: boolean): Promise<void> {
+    counter.restarting = true;
+    try {
+      // The previous figures stay shown until the first read of the new counter.
+      await counter.client.callsStart({ module: counter.module, time });
+      counter.time = time;
+    } finally {
+      counter.restarting = false;
+    }
   }
 
   async stop(node: ObservedNode | undefined, module: string): Promise<void> {

@@ -22,7 +22,7 @@ export function registerTracing(context: vscode.ExtensionContext, registry: Node
   const loaded = new LoadedModules();
   const counters = new CallCounters(log);
   const diagnostics = new TraceDiagnostics(locator);
-  const panel = new TracePanel(context.extensionUri, locator, diagnostics, log);
+  const panel = new TracePanel(context.extensionUri, locator, diagnostics, counters, log);
   const lenses = new TraceCodeLensProvider(registry, documents, loaded, counters);
   return vscode.Disposable.from(
     panel,

@@ -63,5 +63,10 @@ export class SourceLocator {
 /** Open a function's source at its head. */
 export async function showFunction(place: SourcePlace): Promise<void> {
   const position = new vscode.Position(place.fn.line, 0);
-  await vscode.window.showTextDocument(place.uri, { selection: new vscode.Range(position, position), preview: true });
+  // In the first editor group: the trace panel's group is beside it.
+  await vscode.window.showTextDocument(place.uri, {
+    selection: new vscode.Range(position, position),
+    preview: true,
+    viewColumn: vscode.ViewColumn.One,
+  });
 }

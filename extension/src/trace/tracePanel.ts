@@ -18,6 +18,7 @@ import { newNonce } from '../views/loadChartsHtml';
 import { traceHtml } from '../views/traceHtml';
 import { Commands } from '../commands/commandIds';
 import { showFunction, type SourceLocator } from './sourceLocator';
+import type { CallCounters } from './callCounters';
 import type { TraceDiagnostics } from './traceDiagnostics';
 
 export const TRACE_PANEL_TYPE = 'beamObserver.tracePanel';
@@ -47,6 +48,7 @@ export class TracePanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly locator: SourceLocator,
     private readonly diagnostics: TraceDiagnostics,
+    private readonly counters: CallCounters,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -151,6 +153,7 @@ export class TracePanel implements vscode.Disposable {
     const { target, client } = run;
     try {
       const what = target.kind === 'calls' ? { calls: target.calls } : { messages: { pid: target.pid } };
+      await this.counters.lendTimes(run.node);
       const result = await client.traceStart({ ...what, limits: request.limits, detail: request.detail, returns: request.returns });
       run.traceId = result.traceId;
       run.limits = result.limits;
@@ -172,6 +175,7 @@ export class TracePanel implements vscode.Disposable {
       this.log.info(`trace ${result.traceId} of ${target.label} started on ${run.node.name} (${result.mode} mode)`);
       this.changeEmitter.fire();
     } catch (error) {
+      void this.counters.takeTimesBack(run.node);
       this.post({ type: 'error', message: `The trace did not start: ${errorMessage(error)}` });
     }
   }
@@ -192,6 +196,7 @@ export class TracePanel implements vscode.Disposable {
     const text = stopReasonText(stopped.reason, run.limits);
     if (run === this.run) this.post({ type: 'stopped', reason: stopped.reason, text, events: stopped.events, dropped: stopped.dropped });
     this.log.info(`trace ${stopped.traceId} ended: ${stopped.reason}; cleanup verified: ${stopped.cleanup.verified}`);
+    void this.counters.takeTimesBack(run.node);
     this.changeEmitter.fire();
   }
 

@@ -82,6 +82,8 @@ export class TraceApp {
         this.title.textContent = `Trace ${message.target.label}`;
         this.subtitle.textContent = `on ${message.node} · ${message.target.kind === 'calls' ? 'calls' : 'messages sent and received'}`;
         this.form.show(message);
+        this.table.setKind(message.target.kind);
+        this.filter.value = '';
         this.notes.replaceChildren();
         this.error.hidden = true;
         this.ended.hidden = true;

@@ -25,20 +25,31 @@ export interface TableActions {
   leavePid(): void;
 }
 
-const HEADINGS = ['Time', 'Process', 'Function', 'Arguments', 'Result', 'Duration'];
+const HEADINGS = {
+  calls: ['Time', 'Process', 'Function', 'Arguments', 'Result', 'Duration'],
+  messages: ['Time', 'Process', 'Event', 'Message', '', ''],
+};
+const CLASSES = ['time', 'process', 'function', 'arguments', 'result', 'duration'];
 
 export class EventTable {
   readonly element: HTMLDivElement;
   private readonly body: HTMLTableSectionElement;
   private readonly footer: HTMLParagraphElement;
+  private readonly headings: HTMLTableCellElement[];
 
   constructor(private readonly actions: TableActions) {
     this.element = el('div', 'events');
     const table = el('table', 'event-table', this.element);
     const head = el('tr', '', el('thead', '', table));
-    for (const heading of HEADINGS) el('th', `col-${heading.toLowerCase()}`, head, heading);
+    this.headings = CLASSES.map((name) => el('th', `col-${name}`, head));
+    this.setKind('calls');
     this.body = el('tbody', '', table);
     this.footer = el('p', 'table-footer', this.element);
+  }
+
+  /** The column headings of a call trace or a message trace. */
+  setKind(kind: 'calls' | 'messages'): void {
+    HEADINGS[kind].forEach((text, i) => (this.headings[i].textContent = text));
   }
 
   render(rows: Iterable<TraceRow>, filter: string): void {
