@@ -2,7 +2,8 @@
 // TypeScript (type check and test output with tsc) and the bundles
 // (esbuild): dist/extension.js for the extension host, dist/webview.js
 // (+ .css) for the load charts, dist/cluster.js (+ .css) for the cluster
-// overview, dist/mcp.js for the MCP server.
+// overview, dist/trace.js (+ .css) for the BEAM Trace panel, dist/mcp.js for
+// the MCP server.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -103,6 +104,17 @@ export async function bundle({ minify = false } = {}) {
       ...common,
       entryPoints: ['webview/src/cluster/main.ts'],
       outfile: 'dist/cluster.js',
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+    });
+  }
+  // The BEAM Trace panel: its CSS import comes out as dist/trace.css.
+  if (existsSync(join(root, 'webview', 'src', 'trace', 'main.ts'))) {
+    await esbuild.build({
+      ...common,
+      entryPoints: ['webview/src/trace/main.ts'],
+      outfile: 'dist/trace.js',
       platform: 'browser',
       format: 'iife',
       target: 'chrome120',

@@ -37,7 +37,7 @@ function checkContents(vsce, vsix) {
     .map((l) => l.trim())
     .filter(Boolean);
   const allowed =
-    /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css|mcp\.js)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.[he]rl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
+    /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/(extension\.js|webview\.js|webview\.css|cluster\.js|cluster\.css|trace\.js|trace\.css|mcp\.js)(\.map)?|agent\/ebin\/beam_observer_\w+\.beam|agent\/src\/beam_observer_\w+\.[he]rl|media\/icon\.(png|svg)|syntaxes\/[\w.-]+\.json)$/;
   const unexpected = listing.filter((f) => !allowed.test(f));
   const required = [
     'CHANGELOG.md',
@@ -46,6 +46,7 @@ function checkContents(vsce, vsix) {
     'dist/cluster.js',
     // The MCP server (issue 18): `node <extension>/dist/mcp.js`, and what VS Code's MCP provider runs.
     'dist/mcp.js',
+    'dist/trace.js',
     'agent/ebin/beam_observer_agent.beam',
     'agent/src/beam_observer_agent.erl',
     'agent/src/beam_observer_errors.hrl',

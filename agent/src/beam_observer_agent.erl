@@ -172,5 +172,8 @@ modules() ->
      beam_observer_loader, beam_observer_cluster, beam_observer_cluster_load,
      beam_observer_bounded, beam_observer_supervisor, beam_observer_apps, beam_observer_ets,
      beam_observer_ports, beam_observer_system, beam_observer_actions, beam_observer_node_rpc,
+     beam_observer_trace_params, beam_observer_trace_index, beam_observer_trace_backend,
+     beam_observer_trace_events, beam_observer_trace_counts, beam_observer_trace_watcher,
+     beam_observer_trace_session, beam_observer_trace_rpc,
      beam_observer_rpc,
      beam_observer_conn, beam_observer_listener, beam_observer_sup, beam_observer_agent].

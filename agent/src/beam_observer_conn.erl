@@ -23,7 +23,10 @@
                %% another node's (beam_observer_cluster) too, across the distribution.
                samplers = #{} :: #{node() => pid()},
                %% The cluster subscription (cluster/subscribe): its members' samplers, batched.
-               cluster = beam_observer_cluster_load:new() :: beam_observer_cluster_load:state()}).
+               cluster = beam_observer_cluster_load:new() :: beam_observer_cluster_load:state(),
+               %% Trace sessions this connection started (beam_observer_trace_session):
+               %% they end with it, and before it when the agent stops.
+               traces = [] :: [pid()]}).
 
 %% Spawned unlinked by the acceptor; it waits to be admitted by the listener.
 -spec spawn_for(gen_tcp:socket()) -> pid().
@@ -138,7 +141,14 @@ loop(Conn = #conn{socket = Socket}, Limits) ->
             loop(flush_cluster(Conn), Limits);
         {cluster_subscribe, Id, IntervalMs, Nodes, Refused} ->
             loop(cluster_subscribe(Conn, Id, IntervalMs, Nodes, Refused), Limits);
+        %% A trace session's events and end (beam_observer_trace_session).
+        {notification, Json} ->
+            send_text(Conn, Json),
+            loop(Conn, Limits);
+        {trace_session, Session} ->
+            loop(Conn#conn{traces = [Session | [P || P <- Conn#conn.traces, is_process_alive(P)]]}, Limits);
         {'DOWN', Ref, process, _, Reason} when Ref =:= Conn#conn.listener ->
+            end_trace_sessions(Conn),
             close(Conn, 1001, <<"agent stopping">>, Reason);
         {'DOWN', _, process, Worker, Reason} ->
             loop(worker_down(Conn, Worker, Reason), Limits);
@@ -317,7 +327,28 @@ dispatch(Id, <<"cluster/subscribe">>, Params, Conn, Limits) ->
                          end
                  end, Conn, Limits);
 dispatch(Id, Method, Params, Conn, Limits) ->
-    spawn_worker(Id, fun() -> beam_observer_rpc:handle(Method, Params) end, Conn, Limits).
+    Self = self(),
+    Run = case lists:member(Method, beam_observer_trace_rpc:methods()) of
+              %% Traces belong to the connection that starts them: their worker knows which.
+              true -> fun() -> beam_observer_trace_rpc:handle(Self, Method, Params) end;
+              false -> fun() -> beam_observer_rpc:handle(Method, Params) end
+          end,
+    spawn_worker(Id, Run, Conn, Limits).
+
+%% The agent is stopping: this connection's traces end first, and the
+%% client hears why (trace/stopped, reason agentStopped) before the close.
+end_trace_sessions(Conn = #conn{traces = Sessions}) ->
+    [beam_observer_trace_session:stop(P, agent_stopped) || P <- Sessions, is_process_alive(P)],
+    forward_notifications(Conn).
+
+forward_notifications(Conn) ->
+    receive
+        {notification, Json} ->
+            send_text(Conn, Json),
+            forward_notifications(Conn)
+    after 0 ->
+        ok
+    end.
 
 %% Apply a cluster subscription and answer it: the members it samples from
 %% now on (started a few at a time; a member that cannot be started is

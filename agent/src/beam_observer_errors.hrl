@@ -35,3 +35,11 @@
 -define(VitalProcess, -32023).
 -define(PageTooLarge, -32024).
 -define(AgentTable, -32025).
+%% Tracing (issue 13): trace/start, trace/stop, calls/*, modules/loaded.
+-define(TraceNotFound, -32030).
+-define(ModuleNotLoaded, -32031).
+-define(FunctionNotFound, -32032).
+-define(AlreadyTraced, -32033).
+-define(TooManyTraces, -32034).
+-define(NotTraceable, -32035).
+-define(TraceOnOtherNode, -32036).

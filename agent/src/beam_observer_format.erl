@@ -7,6 +7,8 @@
 -module(beam_observer_format).
 
 -export([language/0, elixir_version/0, term/2, short/1, mfa/1, module_name/1]).
+%% One-line renderings (trace events).
+-export([line/3]).
 
 -type options() :: #{language => elixir | erlang,
                      depth => pos_integer(),       %% io_lib depth
@@ -89,3 +91,27 @@ utf8_prefix(Bin, Max) ->
         {incomplete, Valid, _} -> Valid;
         {error, Valid, _} -> Valid
     end.
+
+%% A term on one line, for a table cell (trace events' arguments, results
+%% and messages): Elixir's `inspect' without pretty-printing in an Elixir
+%% node (so redacted fields stay hidden), `~tP' with a line width no term
+%% reaches (so one line) in an Erlang node; cut at MaxBytes. Returns the text and whether it was cut
+%% or shows an elision.
+-spec line(term(), elixir | erlang, pos_integer()) -> {binary(), boolean()}.
+line(Term, Language, MaxBytes) ->
+    Text = case Language of
+               elixir ->
+                   try 'Elixir.Kernel':inspect(Term, [{limit, 20}, {printable_limit, min(1024, MaxBytes)},
+                                                      {pretty, false}])
+                   catch _:_ -> io_line(Term, MaxBytes)
+                   end;
+               erlang ->
+                   io_line(Term, MaxBytes)
+           end,
+    case byte_size(Text) > MaxBytes of
+        true -> {<<(utf8_prefix(Text, MaxBytes))/binary, "...">>, true};
+        false -> {Text, binary:match(Text, <<"...">>) =/= nomatch}
+    end.
+
+io_line(Term, MaxBytes) ->
+    unicode:characters_to_binary(io_lib:format("~1000000tP", [Term, 12], [{chars_limit, MaxBytes}])).

@@ -9,6 +9,8 @@
 -module(beam_observer_registry).
 
 -export([create/1, config/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0, agent_work/2]).
+%% Keyed entries of other parts of the agent (the trace sessions' index).
+-export([put_entry/2, claim_entry/2, delete_entry/1, entries/1, next_number/1]).
 
 -define(TAB, beam_observer_registry).
 
@@ -71,3 +73,38 @@ busy_us() ->
     try ets:lookup_element(?TAB, busy_us, 2)
     catch error:badarg -> 0
     end.
+
+%%% ------------------------------------------------------------------
+%%% Keyed entries: {{Kind, Key}, Value}, for parts of the agent that keep a
+%%% small index of their own here (beam_observer_trace_index), so it lives
+%%% and dies with the agent like the rest of this table.
+%%% ------------------------------------------------------------------
+
+-spec put_entry({atom(), term()}, term()) -> ok.
+put_entry({Kind, _} = Key, Value) when is_atom(Kind) ->
+    catch ets:insert(?TAB, {Key, Value}),
+    ok.
+
+%% Insert only if the key is free: true when this call took it.
+-spec claim_entry({atom(), term()}, term()) -> boolean().
+claim_entry({Kind, _} = Key, Value) when is_atom(Kind) ->
+    try ets:insert_new(?TAB, {Key, Value})
+    catch error:badarg -> false
+    end.
+
+-spec delete_entry({atom(), term()}) -> ok.
+delete_entry(Key) ->
+    catch ets:delete(?TAB, Key),
+    ok.
+
+%% Every {Key, Value} entry of this kind (empty when the agent is not running).
+-spec entries(atom()) -> [{term(), term()}].
+entries(Kind) ->
+    try ets:select(?TAB, [{{{Kind, '$1'}, '$2'}, [], [{{'$1', '$2'}}]}])
+    catch error:badarg -> []
+    end.
+
+%% A number that grows by one with every call (1, 2, 3...), per name.
+-spec next_number(atom()) -> pos_integer().
+next_number(Name) ->
+    ets:update_counter(?TAB, {counter, Name}, 1, {{counter, Name}, 0}).

@@ -174,8 +174,11 @@ initialize() ->
       wordSize => erlang:system_info(wordsize),
       agentVersion => beam_observer_agent:version(),
       capabilities => [<<"load">>, <<"cluster/subscribe">>, <<"processes/list">>, <<"process/info">>,
-                       <<"process/state">>, <<"process/messages">>, <<"cluster">>]
+                       <<"process/state">>, <<"process/messages">>, <<"cluster">>,
+                       %% Tracing (beam_observer_trace_rpc).
+                       <<"trace">>, <<"calls">>]
                       ++ beam_observer_node_rpc:capabilities(),
+      traceLimits => beam_observer_trace_params:limits_json(),
       limits => #{maxFrameBytes => maps:get(max_frame_bytes, Limits),
                   maxClients => maps:get(max_clients, Limits),
                   maxInflight => maps:get(max_inflight, Limits),

@@ -5,7 +5,9 @@
  *        └─► node registry (one AgentClient per node, cached samples)
  *              ├─► process tree, state documents, hovers, terminal links
  *              ├─► status bar
- *              └─► load charts and cluster overview (webviews, samples forwarded)
+ *              ├─► load charts and cluster overview (webviews, samples forwarded)
+ *              ├─► supervision, ETS, ports, system views
+ *              └─► tracing (CodeLens, call counts, the BEAM Trace panel)
  */
 import * as vscode from 'vscode';
 import { AgentInstall, installAgent } from './agent/agentInstall';
@@ -35,6 +37,7 @@ import { registerMcpServerDefinition } from './mcp/mcpDefinitionProvider';
 import { registerLanguageModelTools } from './tools/languageModelTools';
 import { RegistryNodeSource } from './tools/registryNodeSource';
 import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
+import { registerTracing } from './trace';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('BEAM Observer', { log: true });
@@ -96,6 +99,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerTerminalEnvironment(context.environmentVariableCollection, agent, dir, log, () => autoConnect.reapply()),
     nodeViews,
     ...registerNodeViewCommands({ registry, views: nodeViews, processTree: tree, log }),
+    // Tracing from the code: CodeLens, live call counts, the BEAM Trace panel.
+    registerTracing(context, registry, log),
   );
 
   // Language models (issue 18): the read-only tools in VS Code's chat, and the MCP server for MCP clients.

@@ -47,6 +47,7 @@ describe('agent protocol (erl node)', () => {
     assert.ok(info.processLimit > 1000);
     assert.equal(info.wordSize, 8);
     assert.deepEqual(info.capabilities.filter((c) => !NODE_CAPABILITIES.includes(c)).sort(), [
+      'calls',
       'cluster',
       'cluster/subscribe',
       'load',
@@ -54,6 +55,7 @@ describe('agent protocol (erl node)', () => {
       'process/messages',
       'process/state',
       'processes/list',
+      'trace',
     ]);
     assert.equal(info.limits.maxFrameBytes, 1024 * 1024);
   });

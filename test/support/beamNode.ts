@@ -90,13 +90,13 @@ export interface FixtureNode {
   hello: Record<string, unknown>;
   child: ChildProcess;
   /** Send one command line, resolve with the node's one-line JSON answer. */
-  command<T = Record<string, unknown>>(line: string): Promise<T>;
+  command<T = Record<string, unknown>>(line: string, timeoutMs?: number): Promise<T>;
   /** Everything the node wrote to stderr so far. */
   stderr(): string;
   stop(): Promise<void>;
 }
 
-interface StartOptions {
+export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   extraArgs?: string[];
   /** The node's working directory (an agent writes it into its discovery file). */
@@ -163,9 +163,9 @@ export function startFixture(command: string, args: string[], options: StartOpti
       hello,
       child,
       stderr: () => stderr,
-      async command<T>(line: string): Promise<T> {
+      async command<T>(line: string, timeoutMs = 10000): Promise<T> {
         child.stdin!.write(line + '\n');
-        return JSON.parse(await nextLine(10000)) as T;
+        return JSON.parse(await nextLine(timeoutMs)) as T;
       },
       stop: () => stopNode(child, exited),
     };

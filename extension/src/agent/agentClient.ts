@@ -48,6 +48,23 @@ import {
   ProcessesList,
   ProcessesListParams,
   ProcessesListResult,
+  CallsRead,
+  CallsReadResult,
+  CallsStart,
+  CallsStartParams,
+  CallsStartResult,
+  CallsStop,
+  CallsStopped,
+  CallsStoppedNotification,
+  ModulesLoaded,
+  TraceEventBatch,
+  TraceEventNotification,
+  TraceStart,
+  TraceStartParams,
+  TraceStartResult,
+  TraceStop,
+  TraceStopped,
+  TraceStoppedNotification,
 } from '../protocol/agentProtocol';
 import { Priority, RequestQueue } from './requestQueue';
 
@@ -173,6 +190,14 @@ export class AgentClient implements Disposable {
   /** A node's subscription ended on its own (the node left the cluster). */
   readonly onLoadStopped = this.loadStoppedEmitter.event;
 
+  // Tracing: the events and ends of this connection's traces and call counters.
+  private readonly traceEventEmitter = new Emitter<TraceEventBatch>();
+  private readonly traceStoppedEmitter = new Emitter<TraceStopped>();
+  private readonly callsStoppedEmitter = new Emitter<CallsStopped>();
+  readonly onTraceEvents = this.traceEventEmitter.event;
+  readonly onTraceStopped = this.traceStoppedEmitter.event;
+  readonly onCallsStopped = this.callsStoppedEmitter.event;
+
   private constructor(
     private readonly socket: WebSocket,
     private readonly connection: MessageConnection,
@@ -191,6 +216,9 @@ export class AgentClient implements Disposable {
     // A cluster subscription's batch: each member's sample, as if it came alone.
     connection.onNotification(LoadSamplesNotification, ({ samples }) => samples.forEach((sample) => this.sampleEmitter.fire(sample)));
     connection.onNotification(LoadStoppedNotification, (stopped) => this.loadStoppedEmitter.fire(stopped));
+    connection.onNotification(TraceEventNotification, (batch) => this.traceEventEmitter.fire(batch));
+    connection.onNotification(TraceStoppedNotification, (stopped) => this.traceStoppedEmitter.fire(stopped));
+    connection.onNotification(CallsStoppedNotification, (stopped) => this.callsStoppedEmitter.fire(stopped));
     connection.onClose(() => this.markClosed());
     socket.on('close', () => this.markClosed());
   }
@@ -292,6 +320,35 @@ export class AgentClient implements Disposable {
    */
   send<P, R>(type: RequestType<P, R, void>, params: P, priority: Priority = 'user'): Promise<R> {
     return this.request(priority, () => this.connection.sendRequest<R>(type.method, params));
+  }
+
+  // -------------------------------------------------------------------------
+  // Tracing (docs/protocol.md, "Tracing"): in the node of this connection's agent.
+
+  traceStart(params: TraceStartParams): Promise<TraceStartResult> {
+    return this.request('user', () => this.connection.sendRequest(TraceStart, params));
+  }
+
+  traceStop(traceId: number): Promise<TraceStopped> {
+    return this.request('user', () => this.connection.sendRequest(TraceStop, { traceId }));
+  }
+
+  callsStart(params: CallsStartParams): Promise<CallsStartResult> {
+    return this.request('user', () => this.connection.sendRequest(CallsStart, params));
+  }
+
+  /** Read every second while counting: a view's refresh, behind a user's click. */
+  callsRead(module: string): Promise<CallsReadResult> {
+    return this.request('view', () => this.connection.sendRequest(CallsRead, { module }));
+  }
+
+  callsStop(module: string): Promise<CallsStopped> {
+    return this.request('user', () => this.connection.sendRequest(CallsStop, { module }));
+  }
+
+  /** Which of these modules are loaded in the node (for the CodeLens: a view's priority). */
+  modulesLoaded(modules: string[]): Promise<string[]> {
+    return this.request('view', () => this.connection.sendRequest(ModulesLoaded, { modules })).then((r) => r.modules);
   }
 
   private markClosed(): void {

@@ -42,6 +42,12 @@ export const Commands = {
   refreshPorts: 'beamObserver.refreshPorts',
   sortPortsBy: 'beamObserver.sortPortsBy',
   refreshSystem: 'beamObserver.refreshSystem',
+  // Tracing (extension/src/trace).
+  traceFunction: 'beamObserver.traceFunction',
+  countCalls: 'beamObserver.countCalls',
+  stopCounting: 'beamObserver.stopCounting',
+  stopAllTraces: 'beamObserver.stopAllTraces',
+  traceMessages: 'beamObserver.traceMessages',
 } as const;
 
 /** Commands not in the palette or menus: a stack frame's "open source". */

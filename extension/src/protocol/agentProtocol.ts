@@ -59,7 +59,18 @@ export interface AgentLimits {
 }
 
 export type Capability =
-  'load' | 'processes/list' | 'process/info' | 'process/state' | 'process/messages' | 'cluster' | 'cluster/subscribe' | NodeCapability;
+  | 'load'
+  | 'processes/list'
+  | 'process/info'
+  | 'process/state'
+  | 'process/messages'
+  | 'cluster'
+  | 'cluster/subscribe'
+  // The rest of the node (see NodeCapability below).
+  | NodeCapability
+  // Tracing (see "Tracing" below).
+  | 'trace'
+  | 'calls';
 
 export interface InitializeResult {
   node: string;
@@ -75,6 +86,8 @@ export interface InitializeResult {
   agentVersion: string;
   capabilities: Capability[];
   limits: AgentLimits;
+  /** trace/start's limits: what it uses when a limit is left out, and the most a client may ask. */
+  traceLimits: { defaults: TraceLimits; caps: TraceLimits };
 }
 
 export const Initialize = new RequestType0<InitializeResult, void>('initialize');
@@ -657,6 +670,196 @@ export interface ProcessKill {
   restartedAs?: PidText | null;
 }
 export const ProcessKillRequest = new RequestType<ProcessKillParams, ProcessKill, void>('process/kill');
+// Tracing: calls and messages traced in the node, with limits the agent's own
+// tracer enforces there; call counts and times read as deltas. A trace belongs
+// to the connection that starts it and ends when it closes. Tracing runs in
+// the node of the agent the client is connected to (a `node` naming another
+// member is refused with TraceOnOtherNode).
+
+export interface TraceLimits {
+  /** Events (calls, sends, receives) in all; returns and exceptions ride with their call. */
+  maxEvents: number;
+  /** Events a second; above it the rest of the second is dropped at the source. */
+  maxPerSecond: number;
+  durationMs: number;
+}
+
+/** A function, a function of any arity (no arity), or a whole module (no function). */
+export interface TraceCall {
+  module: string;
+  function?: string;
+  arity?: number;
+}
+
+export interface TraceStartParams extends NodeParams {
+  /** The functions whose calls to trace (1..32 entries); or give `messages`. */
+  calls?: TraceCall[];
+  /** Only calls made by these processes (1..100); every process when left out. */
+  pids?: PidText[];
+  /** Each limit left out takes its default (initialize's traceLimits). */
+  limits?: Partial<TraceLimits>;
+  /** "arity" (default): calls without their arguments, cheapest; "args": arguments formatted. */
+  detail?: 'arity' | 'args';
+  /** Also each call's result or exception, and its duration. */
+  returns?: boolean;
+  /** Trace what this process sends and receives, instead of calls. */
+  messages?: { pid: PidText };
+}
+
+/** "global": OTP 25/26, trace settings shared with every tool in the node; "session": an isolated OTP 27+ trace session. */
+export type TraceMode = 'global' | 'session';
+
+export interface TraceStartResult {
+  node: string;
+  traceId: number;
+  mode: TraceMode;
+  kind: 'calls' | 'messages';
+  /** The functions traced (at most 200 listed; functionsTotal counts them all). */
+  functions: Mfa[];
+  functionsTotal: number;
+  /** "all", or the processes traced. */
+  processes: 'all' | PidText[];
+  tracedProcesses: number;
+  /** Processes left alone because another tracer holds them (OTP 25: one tracer per process), and who. */
+  skippedProcesses: number;
+  skippedHolders: string[];
+  /** Processes spawned from now on are traced too. */
+  newProcesses: boolean;
+  /**
+   * Modules among the traced ones that a debugger interprets (ElixirLS interprets the
+   * project's modules): calls into them from compiled code are traced, calls made inside
+   * interpreted code never are.
+   */
+  interpreted: string[];
+  limits: TraceLimits;
+  detail: 'arity' | 'args';
+  returns: boolean;
+}
+
+export type TraceEventKind = 'call' | 'return' | 'exception' | 'send' | 'receive' | 'sendToDead';
+
+export interface TraceEvent {
+  /** Increasing within the trace. */
+  id: number;
+  kind: TraceEventKind;
+  /** When it happened, microseconds since the epoch. */
+  timeUs: number;
+  pid: PidText;
+  /** call, return, exception. */
+  function?: Mfa;
+  /** call: the arguments, each formatted on one line and bounded; null with detail "arity". */
+  args?: string[] | null;
+  /** return: the result. */
+  result?: string;
+  /** exception: "class: reason". */
+  exception?: string;
+  /** return, exception: the call it ends, and the time since it. */
+  callId?: number;
+  durationUs?: number;
+  /** send, receive, sendToDead: the message. */
+  message?: string;
+  /** send, sendToDead: where to. */
+  to?: string;
+  /** A formatted term was cut or elided. */
+  truncated: boolean;
+}
+
+/** Events of a trace, in batches (every 200 ms, or 100 events), oldest first. */
+export interface TraceEventBatch {
+  traceId: number;
+  events: TraceEvent[];
+  /** Events dropped so far (over maxPerSecond, after the end). */
+  dropped: number;
+}
+export const TraceEventNotification = new NotificationType<TraceEventBatch>('trace/event');
+
+export type TraceStopReason =
+  | 'stopped'
+  | 'maxEvents'
+  | 'duration'
+  | 'overload'
+  | 'disconnected'
+  | 'agentStopped'
+  /** The module was reloaded (recompiled, or interpreted by a debugger), which drops its patterns. */
+  | 'moduleReloaded'
+  /** The traced process (or every named one) ended. */
+  | 'processExited';
+
+/** What a session left behind, read back with erlang:trace_info/2 after it switched everything off. */
+export interface TraceCleanup {
+  verified: boolean;
+  processesLeft: number;
+  patternsLeft: number;
+}
+
+export interface TraceStopped {
+  traceId: number;
+  reason: TraceStopReason;
+  events: number;
+  dropped: number;
+  elapsedMs: number;
+  cleanup: TraceCleanup;
+}
+/** Sent when a trace ends, whatever ended it (also after trace/stop). */
+export const TraceStoppedNotification = new NotificationType<TraceStopped>('trace/stopped');
+
+export const TraceStart = new RequestType<TraceStartParams, TraceStartResult, void>('trace/start');
+export const TraceStop = new RequestType<{ traceId: number }, TraceStopped & { node: string }, void>('trace/stop');
+
+export interface CallsStartParams extends NodeParams {
+  module: string;
+  /** Also accumulated time per function (needs the call flag on the processes: same rules as a trace). */
+  time?: boolean;
+}
+
+export interface CallsStartResult {
+  node: string;
+  traceId: number;
+  mode: TraceMode;
+  kind: 'counter';
+  module: string;
+  time: boolean;
+  functionsTotal: number;
+  tracedProcesses: number;
+  skippedProcesses: number;
+  skippedHolders: string[];
+  newProcesses: boolean;
+  interpreted: string[];
+}
+
+export interface FunctionCalls {
+  function: string;
+  arity: number;
+  /** Calls since the previous read. */
+  calls: number;
+  /** Microseconds spent in it since the previous read (time: true), else null. */
+  timeUs: number | null;
+}
+
+export interface CallsReadResult {
+  node: string;
+  module: string;
+  time: boolean;
+  /** Since the previous read (or the start). */
+  intervalMs: number;
+  /** The functions whose counters moved; the others had no call. */
+  functions: FunctionCalls[];
+}
+
+export interface CallsStopped {
+  module: string;
+  reason: TraceStopReason;
+  cleanup: TraceCleanup;
+}
+/** A call counter ended (also after calls/stop). */
+export const CallsStoppedNotification = new NotificationType<CallsStopped>('calls/stopped');
+
+export const CallsStart = new RequestType<CallsStartParams, CallsStartResult, void>('calls/start');
+export const CallsRead = new RequestType<{ module: string }, CallsReadResult, void>('calls/read');
+export const CallsStop = new RequestType<{ module: string }, CallsStopped & { node: string }, void>('calls/stop');
+
+/** Which of these modules (at most 200 names) are loaded in the node. */
+export const ModulesLoaded = new RequestType<{ modules: string[] }, { node: string; modules: string[] }, void>('modules/loaded');
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -705,6 +908,21 @@ export const ErrorCodes = {
   PageTooLarge: -32024,
   /** One of the agent's own ETS tables (its registry holds the token). */
   AgentTable: -32025,
+  // Tracing (trace/*, calls/*, modules/loaded).
+  /** No such trace or call counter for this connection: it ended, or another client started it. */
+  TraceNotFound: -32030,
+  /** The module is not loaded (nothing is loaded on a trace's account). */
+  ModuleNotLoaded: -32031,
+  /** The module defines no such function (or arity). */
+  FunctionNotFound: -32032,
+  /** A target process has another tracer, or a function another tool's pattern or counter; the message names the holder. */
+  AlreadyTraced: -32033,
+  /** Too many traces or call counters on this connection. */
+  TooManyTraces: -32034,
+  /** The agent's own code or processes, or a whole module of the runtime. */
+  NotTraceable: -32035,
+  /** Tracing runs in the node of the agent the client is connected to, not in other nodes of its cluster. */
+  TraceOnOtherNode: -32036,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

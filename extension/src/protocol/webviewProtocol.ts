@@ -4,6 +4,7 @@
  * has, and the webview sends back only UI events.
  */
 import type { LoadSample, SchedulerCounts } from './agentProtocol';
+import type { Mfa, PidText, TraceCall, TraceEvent, TraceLimits, TraceStopReason } from './agentProtocol';
 import type { QueueLoad } from '../shared/overload';
 
 export type ChartConnectionState = 'connecting' | 'connected' | 'lost' | 'disconnected';
@@ -105,3 +106,43 @@ export type ClusterWebviewToHost =
   | { type: 'ready' }
   /** The user picked a node: the process tree and charts switch to it. */
   | { type: 'selectNode'; node: string };
+
+// ---------------------------------------------------------------------------
+// The BEAM Trace panel (one editor panel): a trace's set-up (its limits,
+// editable before it starts), its events as a table, and why it ended. The
+// host runs the trace through the agent; the webview only shows and asks.
+
+/** What a trace follows: calls of some functions, or one process's messages. */
+export type TraceTarget = { kind: 'calls'; label: string; calls: TraceCall[] } | { kind: 'messages'; label: string; pid: PidText };
+
+export type HostToTraceWebview =
+  /** A new target: the form, with the limits to start with and the agent's caps. */
+  | {
+      type: 'setup';
+      node: string;
+      target: TraceTarget;
+      limits: TraceLimits;
+      caps: TraceLimits;
+      detail: 'arity' | 'args';
+      returns: boolean;
+    }
+  /** The trace runs; `notes` say what to know (processes left to another tracer, interpreted modules, the mode). */
+  | { type: 'started'; traceId: number; limits: TraceLimits; returns: boolean; notes: string[] }
+  /** New events, oldest first; `dropped` so far. */
+  | { type: 'events'; events: TraceEvent[]; dropped: number }
+  /** The trace ended: `text` says why. */
+  | { type: 'stopped'; reason: TraceStopReason; text: string; events: number; dropped: number }
+  /** Starting or stopping failed. */
+  | { type: 'error'; message: string }
+  /** The answer to a pidInfo request: a one-line summary of the process. */
+  | { type: 'pidInfo'; pid: PidText; text: string };
+
+export type TraceWebviewToHost =
+  | { type: 'ready' }
+  | { type: 'start'; limits: TraceLimits; detail: 'arity' | 'args'; returns: boolean }
+  | { type: 'stop' }
+  /** A click on a call: open the function's source. */
+  | { type: 'openFunction'; function: Mfa }
+  | { type: 'revealPid'; pid: PidText }
+  /** Hovering a pid: ask for its summary. */
+  | { type: 'pidInfo'; pid: PidText };

@@ -11,7 +11,9 @@ defmodule Overload.Application do
       # What the supervision tree, ETS, ports and system views show (always running).
       Overload.Sessions,
       Overload.Cache,
-      Overload.Sockets
+      Overload.Sockets,
+      # Orders placed several times a second: something to trace and count (BEAM Observer's tracing).
+      Overload.Shopper
     ]
 
     result = Supervisor.start_link(children, strategy: :one_for_one, name: Overload.Supervisor)
