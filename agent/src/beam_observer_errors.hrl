@@ -27,3 +27,6 @@
 -define(NodeNotConnected, -32009).
 -define(AgentUnavailable, -32010).
 -define(HeldByDebugger, -32011).
+
+%% issue 14: the recorder (-32040..-32049).
+-define(HistoryUnavailable, -32040).

@@ -9,6 +9,7 @@
 -module(beam_observer_registry).
 
 -export([create/1, config/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0, agent_work/2]).
+-export([add_busy_us/2, busy_us/1]).
 
 -define(TAB, beam_observer_registry).
 
@@ -69,5 +70,23 @@ agent_work(Role, Fun) ->
 -spec busy_us() -> non_neg_integer().
 busy_us() ->
     try ets:lookup_element(?TAB, busy_us, 2)
+    catch error:badarg -> 0
+    end.
+
+%%% ------------------------------------------------------------------
+%%% Busy time by kind of periodic work (issue 14: the recorder)
+%%% ------------------------------------------------------------------
+
+%% Periodic work whose time counts in busy_us, and also under its own kind
+%% ({busy_us, Kind}), so what each kind costs can be read apart.
+-spec add_busy_us(atom(), integer()) -> ok.
+add_busy_us(Kind, Us) ->
+    add_busy_us(Us),
+    catch ets:update_counter(?TAB, {busy_us, Kind}, Us, {{busy_us, Kind}, 0}),
+    ok.
+
+-spec busy_us(atom()) -> non_neg_integer().
+busy_us(Kind) ->
+    try ets:lookup_element(?TAB, {busy_us, Kind}, 2)
     catch error:badarg -> 0
     end.

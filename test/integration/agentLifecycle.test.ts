@@ -101,7 +101,8 @@ describe('loading into a running node', () => {
     const load = [
       `Dir = "${AGENT_EBIN}",`,
       `Mods = [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format, beam_observer_pid,`,
-      ` beam_observer_registry, beam_observer_discovery, beam_observer_debugger, beam_observer_sampler, beam_observer_ranking,`,
+      ` beam_observer_registry, beam_observer_discovery, beam_observer_debugger, beam_observer_sampler,`,
+      ` beam_observer_touch, beam_observer_sweep, beam_observer_ranking, beam_observer_recorder,`,
       ` beam_observer_inspect, beam_observer_loader, beam_observer_cluster, beam_observer_rpc, beam_observer_conn,`,
       ` beam_observer_listener, beam_observer_sup, beam_observer_agent],`,
       `[begin F = filename:join(Dir, atom_to_list(M) ++ ".beam"), {ok, B} = file:read_file(F),`,

@@ -38,6 +38,10 @@ export const AGENT_MODULES = [
   'beam_observer_conn',
   'beam_observer_listener',
   'beam_observer_sup',
+  // issue 14: the recorder and its sweep
+  'beam_observer_touch',
+  'beam_observer_sweep',
+  'beam_observer_recorder',
 ];
 
 /** Add the agent to a launch configuration (pure, unit-tested). */
