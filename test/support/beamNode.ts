@@ -96,7 +96,7 @@ export interface FixtureNode {
   stop(): Promise<void>;
 }
 
-interface StartOptions {
+export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   extraArgs?: string[];
 }
@@ -124,7 +124,7 @@ export function startElixirFixture(options: StartOptions = {}): Promise<FixtureN
   return startFixture('elixir', ['--erl', `-pa ${AGENT_EBIN}`, join(ROOT, 'test', 'fixtures', 'elixir_fixture.exs')], options);
 }
 
-function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
+export function startFixture(command: string, args: string[], options: StartOptions): Promise<FixtureNode> {
   const env = nodeEnv({ BEAM_OBSERVER_DIR: tempDiscoveryDir(), ...options.env });
   const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

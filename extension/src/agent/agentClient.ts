@@ -43,6 +43,12 @@ import {
   ProcessesList,
   ProcessesListParams,
   ProcessesListResult,
+  HistoryConfigure,
+  HistoryConfigureParams,
+  HistoryGet,
+  HistoryGetParams,
+  HistoryResult,
+  HistoryState,
 } from '../protocol/agentProtocol';
 
 export interface AgentEndpoint {
@@ -253,6 +259,17 @@ export class AgentClient implements Disposable {
   /** Which process a pid printed by `node` (default: the agent's node) names. */
   resolvePid(pid: PidText, node?: string): Promise<PidResolveResult> {
     return this.request(() => this.connection.sendRequest(PidResolve, withNode({ pid }, node)));
+  }
+
+  // issue 14: the recorder's history
+  /** What the node recorded between `since` and `until` (ms since the epoch; default: all it holds). */
+  history(params: HistoryGetParams = {}): Promise<HistoryResult> {
+    return this.request(() => this.connection.sendRequest(HistoryGet, params));
+  }
+
+  /** Change the recorder's window, top N, interval or byte cap; answers with its settings. */
+  configureHistory(params: HistoryConfigureParams): Promise<HistoryState> {
+    return this.request(() => this.connection.sendRequest(HistoryConfigure, params));
   }
 
   private markClosed(): void {
