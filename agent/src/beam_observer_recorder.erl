@@ -13,10 +13,11 @@
 %%% - time: a moment's work runs in record/1, timed as the agent's busy time
 %%%   under its own kind (beam_observer_registry:add_busy_us(recorder, _)).
 %%%   The interval adapts so that the recorder uses at most 1% of one
-%%%   scheduler on average: the next interval is at least 100 times what the
-%%%   last moment cost per process, times the processes now (never shorter
-%%%   than the configured interval). Each moment says what its interval was
-%%%   and what was planned; time no moment covers is reported as a gap.
+%%%   scheduler on average: the next interval is 100 times what the last
+%%%   moments cost (at a comparable process count, scaled to the present
+%%%   one), never shorter than the configured interval. Each moment says
+%%%   what its interval was and what was planned; time no moment covers is
+%%%   reported as a gap.
 %%% - memory: moments live in an ordered ETS table (never in a heap a garbage
 %%%   collection would copy); those older than the window, or beyond
 %%%   max_bytes (the flat size of what is kept), are dropped, oldest first.
@@ -50,8 +51,8 @@
                 queues = [] :: [[non_neg_integer()]],
                 planned_ms :: pos_integer(),
                 deadline :: integer(),
-                %% Microseconds the last moments cost per process, newest first.
-                costs = [] :: [float()],
+                %% What the last moments cost (µs) and the process count then, newest first.
+                costs = [] :: [{non_neg_integer(), pos_integer()}],
                 bytes = 0 :: non_neg_integer(),
                 %% Where the baseline starts: a moment covers from here.
                 covered_from :: integer(),
@@ -106,13 +107,10 @@ init([]) ->
                     deadline = Now + maps:get(interval_ms, Defaults),
                     covered_from = erlang:system_time(millisecond),
                     started_at = erlang:system_time(millisecond)},
-    %% The first sweep only takes the baseline; it is work all the same, and
-    %% what it cost per process is the first estimate of a moment's cost.
-    Start = erlang:monotonic_time(microsecond),
+    %% The first sweep only takes the baseline; it is work all the same.
     State = timed(fun() -> State0#state{baseline = first_baseline(State0)} end),
-    PerProcess = (erlang:monotonic_time(microsecond) - Start) / max(1, erlang:system_info(process_count)),
     tick(),
-    {ok, State#state{costs = [PerProcess]}}.
+    {ok, State}.
 
 -spec handle_call(term(), gen_server:from(), #state{}) -> {reply, term(), #state{}}.
 handle_call({configure, Changes}, _From, State = #state{settings = Settings}) ->
@@ -257,16 +255,20 @@ plan(State = #state{settings = #{interval_ms := Min}, costs = Costs}, CostUs, Co
     State#state{planned_ms = Planned, costs = Costs1,
                 deadline = erlang:monotonic_time(millisecond) + Planned}.
 
-%% The interval that keeps the recorder within its budget: what a moment
-%% costs per process, times the processes now, divided by the budget; never
-%% shorter than the configured interval. The cost is wall time, which on a
-%% busy node also counts the time the recorder waited for a scheduler, so
-%% the lowest of the last eight moments is taken as what it costs the node.
--spec next_interval(pos_integer(), [float()], non_neg_integer(), pos_integer()) -> {pos_integer(), [float()]}.
+%% The interval that keeps the recorder within its budget on average: what
+%% the last moments cost (up to eight, those recorded at a process count
+%% within a factor of two of the present one, scaled to it) divided by the
+%% budget; never shorter than the configured interval. A moment's cost grows
+%% with the process count (one sweep of every process), so a node that grew
+%% or shrank a lot starts its estimate afresh from the moment just recorded.
+-spec next_interval(pos_integer(), [{non_neg_integer(), pos_integer()}], non_neg_integer(), pos_integer()) ->
+          {pos_integer(), [{non_neg_integer(), pos_integer()}]}.
 next_interval(MinMs, Costs, CostUs, Count) ->
-    Costs1 = lists:sublist([CostUs / max(1, Count) | Costs], 8),
-    NeededMs = lists:min(Costs1) * Count / ?BUDGET / 1000,
-    {min(?MAX_INTERVAL_MS, max(MinMs, ceil(NeededMs))), Costs1}.
+    Recent = [{CostUs, max(1, Count)} | [{C, N} || {C, N} <- lists:sublist(Costs, 7),
+                                                   N * 2 >= Count, N =< Count * 2]],
+    Scaled = [C * max(1, Count) / N || {C, N} <- Recent],
+    NeededMs = lists:sum(Scaled) / length(Scaled) / ?BUDGET / 1000,
+    {min(?MAX_INTERVAL_MS, max(MinMs, ceil(NeededMs))), Recent}.
 
 %% Spans {From, To} that no moment covers, between the first and the last
 %% (moments cover {Timestamp - IntervalMs, Timestamp}); 50 ms of slack.

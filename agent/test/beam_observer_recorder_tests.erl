@@ -7,23 +7,30 @@
 %%% The interval within budget
 
 interval_is_the_configured_one_when_cheap_test() ->
-    %% 2 us a process at 1,000 processes: 2 ms a moment, 0.2% of a scheduler at 1 s.
-    {Ms, [2.0]} = beam_observer_recorder:next_interval(1000, [], 2000, 1000),
+    %% 2 ms a moment at 1,000 processes: 0.2% of a scheduler at 1 s.
+    {Ms, [{2000, 1000}]} = beam_observer_recorder:next_interval(1000, [], 2000, 1000),
     ?assertEqual(1000, Ms).
 
-interval_stretches_to_stay_within_one_percent_test() ->
-    %% 0.3 us a process at 100,000 processes: 30 ms a moment, so 3 s.
+interval_stretches_to_stay_within_one_percent_on_average_test() ->
+    %% 30 ms a moment at 100,000 processes: 3 s.
     {Ms, _} = beam_observer_recorder:next_interval(1000, [], 30000, 100000),
-    ?assertEqual(3000, Ms).
-
-interval_takes_the_lowest_recent_cost_test() ->
-    %% A moment that waited for a busy scheduler (10x) does not stretch it.
-    {Ms, Costs} = beam_observer_recorder:next_interval(1000, [0.3, 0.3], 300000, 100000),
     ?assertEqual(3000, Ms),
-    ?assertEqual([3.0, 0.3, 0.3], Costs).
+    %% The average of the recent moments: one that cost 110 ms among 20 ms ones.
+    {Ms2, _} = beam_observer_recorder:next_interval(1000, [{20000, 100000}, {20000, 100000}, {20000, 100000}],
+                                                     110000, 100000),
+    ?assertEqual(4250, Ms2).
 
-interval_remembers_eight_costs_and_is_capped_test() ->
-    {_, Costs} = beam_observer_recorder:next_interval(1000, lists:duplicate(8, 1.0), 100, 100),
+interval_scales_comparable_moments_and_forgets_others_test() ->
+    %% Moments at 5,000 processes (when it cost 1 ms) say nothing of 100,000.
+    {Ms, Costs} = beam_observer_recorder:next_interval(1000, [{1000, 5000}, {1000, 5000}], 30000, 100000),
+    ?assertEqual(3000, Ms),
+    ?assertEqual([{30000, 100000}], Costs),
+    %% At 80,000 processes, 24 ms scales to 30 ms at 100,000.
+    {Ms2, _} = beam_observer_recorder:next_interval(1000, [{24000, 80000}], 30000, 100000),
+    ?assertEqual(3000, Ms2).
+
+interval_remembers_eight_moments_and_is_capped_test() ->
+    {_, Costs} = beam_observer_recorder:next_interval(1000, lists:duplicate(9, {100, 100}), 100, 100),
     ?assertEqual(8, length(Costs)),
     {Ms, _} = beam_observer_recorder:next_interval(1000, [], 10000000, 1000000),
     ?assertEqual(600000, Ms).
