@@ -316,7 +316,9 @@ row_json({Pid, Name, Initial, Current, Reds, Memory, Queue, Status, Agent, Debug
       messageQueueLen => Queue,
       status => Status,
       agent => Agent,
-      debugger => Debugger}.
+      debugger => Debugger,
+      %% Now, when asked (no signal to the process).
+      alive => erlang:is_process_alive(Pid)}.
 
 mfa_or_undefined(null) -> undefined;
 mfa_or_undefined(MFA) -> MFA.

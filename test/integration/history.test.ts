@@ -85,6 +85,7 @@ describe('the recorder (erl node)', () => {
       const burner = byReductions(moment).find((p) => p.pid === pid)!;
       assert.equal(byReductions(moment)[0].pid, pid, 'it leads by reductions');
       assert.equal(burner.name, 'hist_burner');
+      assert.equal(burner.alive, false, 'marked as exited since');
       assert.deepEqual(
         burner.initialCall,
         { module: 'history_fixture', function: 'burn', arity: 1 },

@@ -460,6 +460,8 @@ export interface RecordedProcess {
   status: ProcessStatus;
   agent: boolean;
   debugger: boolean;
+  /** Whether it is alive when the history is asked for (false: it exited since). */
+  alive: boolean;
 }
 
 /** One recorded moment: the load over its interval and the top processes. */
