@@ -30,6 +30,8 @@ import { createProcessTreeView } from './views/processTreeView';
 import { STATE_SCHEME, StateDocuments } from './views/stateDocuments';
 import { LoadStatusBar } from './views/statusBar';
 import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
+import { registerRewindCommands } from './commands/rewindCommands';
+import { Rewind } from './views/rewind';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('BEAM Observer', { log: true });
@@ -58,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const states = new StateDocuments(registry);
   const texts = new TextDocuments();
   const recent = new RecentPids();
+  // issue 14: the tree and the charts as of a recorded moment, and recordings.
+  const rewind = new Rewind(registry, tree, treeView, version);
 
   context.subscriptions.push(
     log,
@@ -76,17 +80,19 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterTrackerFactory('*', recent),
     vscode.workspace.registerTextDocumentContentProvider(STATE_SCHEME, states),
     vscode.workspace.registerTextDocumentContentProvider(TEXT_SCHEME, texts),
-    vscode.languages.registerHoverProvider(PID_HOVER_SELECTOR, new PidHoverProvider(registry)),
+    vscode.languages.registerHoverProvider(PID_HOVER_SELECTOR, new PidHoverProvider(registry, rewind)),
     vscode.window.registerTerminalLinkProvider(
       new PidTerminalLinkProvider(registry, (pid) => void vscode.commands.executeCommand(Commands.revealProcess, pid)),
     ),
     new LoadStatusBar(registry),
-    registerLoadCharts(context, registry),
+    registerLoadCharts(context, registry, rewind),
     registerClusterOverview(registry, context.extensionUri),
     registerAttachToNode(context, registry, log),
     registerLoadAgentAgain(registry, reloadWays(sessions, agent)),
     ...registerCommands({ registry, tree, treeView, states, texts, recent, discovery: watcher, log }),
     registerTerminalEnvironment(context.environmentVariableCollection, agent, dir, log, () => autoConnect.reapply()),
+    rewind,
+    ...registerRewindCommands(rewind),
   );
 
   watcher.start();

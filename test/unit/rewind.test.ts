@@ -112,8 +112,10 @@ describe('labels and log timestamps', () => {
 
 describe('recording files', () => {
   it('reads back what it writes, and the recorded fixture', () => {
-    const again = parseRecording(recordingText(recordingFile(RECORDING.node, RECORDING.history, '0.1.0', 1)));
+    const shown = { kind: 'moment' as const, at: BURN[1].timestamp - 10 };
+    const again = parseRecording(recordingText(recordingFile(RECORDING.node, RECORDING.history, '0.1.0', shown, 1)));
     assert.equal(again.savedAt, 1);
+    assert.deepEqual(again.shown, shown);
     assert.deepEqual(again.history, RECORDING.history);
     assert.equal(again.savedBy.agent, RECORDING.node.agentVersion);
     assert.equal(parseRecording(TEXT).history.moments.length, MOMENTS.length);
@@ -146,6 +148,7 @@ describe('recording files', () => {
     const unordered = structuredClone(RECORDING);
     unordered.history.moments.reverse();
     refused(JSON.stringify(unordered), /history\.moments\[1\]\.timestamp is before the moment above it/);
+    refused(JSON.stringify({ ...RECORDING, shown: { kind: 'range', from: 5, to: 1 } }), /^shown must be null, /);
     const noNode = structuredClone(RECORDING) as unknown as Record<string, unknown>;
     delete noNode.node;
     refused(JSON.stringify(noNode), /^node must be an object and is missing$/);

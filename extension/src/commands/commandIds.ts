@@ -28,6 +28,10 @@ export const Commands = {
   resume: 'beamObserver.resume',
   openLoadCharts: 'beamObserver.openLoadCharts',
   showLog: 'beamObserver.showLog',
+  // issue 14: rewind and recordings
+  backToLive: 'beamObserver.backToLive',
+  saveRecording: 'beamObserver.saveRecording',
+  openRecording: 'beamObserver.openRecording',
 } as const;
 
 /** Commands not in the palette or menus: a stack frame's "open source". */

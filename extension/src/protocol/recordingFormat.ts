@@ -23,4 +23,9 @@ export interface RecordingFile {
   node: InitializeResult;
   /** What `history/get` answered: the recorder's settings, the gaps and every moment held, oldest first. */
   history: HistoryResult;
+  /** What the tree showed when it was saved (an instant or a range), shown again when opened; null: the newest moment. */
+  shown: RecordedTime | null;
 }
+
+/** An instant, or a range, in ms since the epoch. */
+export type RecordedTime = { kind: 'moment'; at: number } | { kind: 'range'; from: number; to: number };

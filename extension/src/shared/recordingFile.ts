@@ -5,12 +5,18 @@
  * commands read and write the bytes.
  */
 import type { HistoryResult, InitializeResult, RecordedMoment } from '../protocol/agentProtocol';
-import { RECORDING_FORMAT, RECORDING_VERSION, type RecordingFile } from '../protocol/recordingFormat';
+import { RECORDING_FORMAT, RECORDING_VERSION, type RecordedTime, type RecordingFile } from '../protocol/recordingFormat';
 
 /** Why a file cannot be shown as a recording. */
 export class RecordingError extends Error {}
 
-export function recordingFile(node: InitializeResult, history: HistoryResult, extension: string, savedAt = Date.now()): RecordingFile {
+export function recordingFile(
+  node: InitializeResult,
+  history: HistoryResult,
+  extension: string,
+  shown: RecordedTime | null = null,
+  savedAt = Date.now(),
+): RecordingFile {
   return {
     format: RECORDING_FORMAT,
     version: RECORDING_VERSION,
@@ -18,6 +24,7 @@ export function recordingFile(node: InitializeResult, history: HistoryResult, ex
     savedBy: { extension, agent: node.agentVersion },
     node,
     history,
+    shown,
   };
 }
 
@@ -50,7 +57,17 @@ export function parseRecording(text: string): RecordingFile {
   check.object(data, 'savedBy');
   checkNode(check, data);
   checkHistory(check, data);
+  checkShown(data.shown);
   return data as unknown as RecordingFile;
+}
+
+function checkShown(shown: unknown): void {
+  if (shown === null || shown === undefined) return;
+  const ok =
+    isObject(shown) &&
+    ((shown.kind === 'moment' && typeof shown.at === 'number') ||
+      (shown.kind === 'range' && typeof shown.from === 'number' && typeof shown.to === 'number' && shown.from <= shown.to));
+  if (!ok) throw new RecordingError(`shown must be null, {"kind":"moment","at":<ms>} or {"kind":"range","from":<ms>,"to":<ms>}`);
 }
 
 function checkNode(check: Checker, data: Record<string, unknown>): void {

@@ -6,9 +6,10 @@
  * (history/get) or from a recording file.
  */
 import type { ProcessRow, RecordedMoment, RecordedProcess, SortKey } from '../protocol/agentProtocol';
+import type { RecordedTime } from '../protocol/recordingFormat';
 
 /** What the views show instead of the present: one instant, or a range. */
-export type AsOf = { kind: 'moment'; at: number } | { kind: 'range'; from: number; to: number };
+export type AsOf = RecordedTime;
 
 /**
  * The moment that covers `at` (recorded at or after it, its interval starting
