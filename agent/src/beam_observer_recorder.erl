@@ -13,9 +13,9 @@
 %%% - time: a moment's work runs in record/1, timed as the agent's busy time
 %%%   under its own kind (beam_observer_registry:add_busy_us(recorder, _)).
 %%%   The interval adapts so that the recorder uses at most 1% of one
-%%%   scheduler on average: the next interval is 100 times what the last
-%%%   moments cost (at a comparable process count, scaled to the present
-%%%   one), never shorter than the configured interval. Each moment says
+%%%   scheduler: the next interval is 100 times what a moment costs (the
+%%%   median of the last ones, at a comparable process count, scaled to the
+%%%   present one), never shorter than the configured interval. Each moment says
 %%%   what its interval was and what was planned; time no moment covers is
 %%%   reported as a gap.
 %%% - memory: moments live in an ordered ETS table (never in a heap a garbage
@@ -255,20 +255,30 @@ plan(State = #state{settings = #{interval_ms := Min}, costs = Costs}, CostUs, Co
     State#state{planned_ms = Planned, costs = Costs1,
                 deadline = erlang:monotonic_time(millisecond) + Planned}.
 
-%% The interval that keeps the recorder within its budget on average: what
-%% the last moments cost (up to eight, those recorded at a process count
-%% within a factor of two of the present one, scaled to it) divided by the
-%% budget; never shorter than the configured interval. A moment's cost grows
-%% with the process count (one sweep of every process), so a node that grew
-%% or shrank a lot starts its estimate afresh from the moment just recorded.
+%% The interval that keeps the recorder within its budget: what a moment
+%% costs (the median of the last moments, up to eight, those recorded at a
+%% process count within a factor of two of the present one, scaled to it)
+%% divided by the budget; never shorter than the configured interval. A
+%% moment's cost grows with the process count (one sweep of every process),
+%% so a node that grew or shrank a lot starts its estimate afresh. The cost is
+%% wall time, which also counts the time the recorder waited for a busy
+%% scheduler (and for busy processes to answer its reads): the median keeps a
+%% burst of load from stretching the interval it should be recorded at.
 -spec next_interval(pos_integer(), [{non_neg_integer(), pos_integer()}], non_neg_integer(), pos_integer()) ->
           {pos_integer(), [{non_neg_integer(), pos_integer()}]}.
 next_interval(MinMs, Costs, CostUs, Count) ->
     Recent = [{CostUs, max(1, Count)} | [{C, N} || {C, N} <- lists:sublist(Costs, 7),
                                                    N * 2 >= Count, N =< Count * 2]],
-    Scaled = [C * max(1, Count) / N || {C, N} <- Recent],
-    NeededMs = lists:sum(Scaled) / length(Scaled) / ?BUDGET / 1000,
+    Scaled = lists:sort([C * max(1, Count) / N || {C, N} <- Recent]),
+    NeededMs = median(Scaled) / ?BUDGET / 1000,
     {min(?MAX_INTERVAL_MS, max(MinMs, ceil(NeededMs))), Recent}.
+
+median(Sorted) ->
+    Len = length(Sorted),
+    case Len rem 2 of
+        1 -> lists:nth(Len div 2 + 1, Sorted);
+        0 -> (lists:nth(Len div 2, Sorted) + lists:nth(Len div 2 + 1, Sorted)) / 2
+    end.
 
 %% Spans {From, To} that no moment covers, between the first and the last
 %% (moments cover {Timestamp - IntervalMs, Timestamp}); 50 ms of slack.
