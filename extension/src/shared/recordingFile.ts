@@ -154,14 +154,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** "line 3, column 14" from a JSON.parse error's position, when it gives one. */
+/** "... at line 3, column 14" from a JSON.parse error's position (or the end of the text, for input that stops early). */
 function jsonErrorPlace(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  if (text.trim() === '') return 'the file is empty';
   const position = /position (\d+)/.exec(message);
-  if (!position) return text.trim() === '' ? 'the file is empty' : message;
-  const offset = Number(position[1]);
+  const offset = position ? Number(position[1]) : /end of JSON input/i.test(message) ? text.length : undefined;
+  const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'the text ends early');
+  if (offset === undefined) return what;
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const column = offset - before.lastIndexOf('\n');
-  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
+  return `${what} at line ${line}, column ${column}`;
 }
