@@ -6,7 +6,7 @@
  */
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import type { RecordedMoment } from '../protocol/agentProtocol';
-import { escapeMarkdown, formatBytes, formatCount, formatMfa } from '../shared/format';
+import { formatBytes, formatCount, formatMfa } from '../shared/format';
 import { clockTime, lineTimestamp, momentAt, recordAt } from '../shared/rewind';
 import type { Rewind } from '../views/rewind';
 import { isLocalPid, type PidMatch } from './pidText';
@@ -34,7 +34,7 @@ export async function pastOfPid(
   const perSecond = moment.intervalMs > 0 ? ` (${formatCount((process.reductions * 1000) / moment.intervalMs)}/s)` : '';
   return (
     `${when} (the moment recorded at ${clockTime(moment.timestamp)}, over ${(moment.intervalMs / 1000).toFixed(1)} s) it was ` +
-    `${process.status} in \`${escapeMarkdown(formatMfa(process.currentFunction) || '?')}\`: ` +
+    `${process.status} in \`${formatMfa(process.currentFunction) || '?'}\`: ` +
     `${formatCount(process.reductions)} reductions${perSecond}, ${formatBytes(process.memory)}, queue ${formatCount(process.messageQueueLen)}` +
     (process.alive ? '.' : '. It has exited since.')
   );

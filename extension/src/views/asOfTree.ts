@@ -61,9 +61,9 @@ export function asOfBanner(view: AsOfView): string {
 export function recordLines(record: RecordedRow, windowMs: number): DetailLine[] {
   const row = record.row;
   const lines: DetailLine[] = [
-    { label: 'Recorded at', description: `${clockTime(record.recordedAt)}${record.moments > 1 ? ` (in ${record.moments} moments)` : ''}` },
-    { label: 'Running then', description: formatMfa(row.currentFunction) || '—' },
     { label: 'Initial call', description: formatMfa(row.initialCall) || '—' },
+    { label: 'Running then', description: formatMfa(row.currentFunction) || '—' },
+    { label: 'Recorded at', description: `${clockTime(record.recordedAt)}${record.moments > 1 ? ` (in ${record.moments} moments)` : ''}` },
     { label: 'Status then', description: row.status },
     {
       label: 'Reductions',
