@@ -120,8 +120,9 @@ async function answerFileDialog(path: string): Promise<void> {
           () => true,
           () => false,
         )
-      )
+      ) {
         return;
+      }
       await workbench.screenshot(`rewind-file-dialog-open-${attempt}`);
       if (attempt === 3) throw new Error(`the dialog stays open, showing "${await input.inputValue()}"`);
       if ((await input.inputValue()) !== path) await input.fill(path);

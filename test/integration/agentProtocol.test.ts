@@ -35,7 +35,15 @@ describe('agent protocol (erl node)', () => {
     assert.ok(info.schedulers.dirtyCpu >= 1);
     assert.ok(info.processLimit > 1000);
     assert.equal(info.wordSize, 8);
-    assert.deepEqual(info.capabilities.sort(), ['cluster', 'history', 'load', 'process/info', 'process/messages', 'process/state', 'processes/list']);
+    assert.deepEqual(info.capabilities.sort(), [
+      'cluster',
+      'history',
+      'load',
+      'process/info',
+      'process/messages',
+      'process/state',
+      'processes/list',
+    ]);
     assert.equal(info.limits.maxFrameBytes, 1024 * 1024);
   });
 
