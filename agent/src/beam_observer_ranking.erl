@@ -9,9 +9,9 @@
 %%% reductions the agent's own reads cost each process (beam_observer_touch).
 %%% `memory', `current_function' and the proc_lib initial call are answered
 %%% *by the target* (a signal each, queued behind busy schedulers), so they
-%%% are asked of the rows returned only. Ranking by memory picks 2 x N
-%%% candidates by an estimate from the heap sizes, then orders them by their
-%%% exact `memory'.
+%%% are asked of the rows returned only. Ranking by memory picks N + N/10
+%%% (at least 10 more) candidates by an estimate from the heap sizes, then
+%%% orders them by their exact `memory'.
 %%%
 %%% Resolved proc_lib initial calls are cached in a table of their own (an
 %%% initial call never changes, and reading a dictionary costs its process
@@ -70,8 +70,9 @@ handle_info(_Msg, State) -> {noreply, State}.
 
 sweep(#{sort_by := SortBy, limit := Limit, filter := Filter},
       State = #state{baseline = Baseline, calls = Calls}) ->
-    %% Memory candidates are over-selected: the estimate only approximates `memory'.
-    Keep = case SortBy of memory -> Limit * 2; _ -> Limit end,
+    %% Memory candidates are over-selected: the estimate counts the heap blocks
+    %% `memory' counts, but not the process structure nor queued messages' data.
+    Keep = case SortBy of memory -> Limit + max(10, Limit div 10); _ -> Limit end,
     Match = case Filter of
                 none -> none;
                 _ -> fun(Pid, Info) -> matches(Filter, filter_texts(Calls, Pid, Info)) end

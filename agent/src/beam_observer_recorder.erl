@@ -172,7 +172,7 @@ record(State = #state{settings = #{top_n := N}, reading = Reading, queues = Queu
     try
         {Sample, Next} = beam_observer_sampler:sample(Reading#{queues => lists:reverse(Queues)}),
         {Found, Baseline1} = beam_observer_sweep:walk(State#state.baseline,
-                                                      #{mode => all, keep => 2 * N, filter => none}),
+                                                      #{mode => all, keep => N + max(5, N div 10), filter => none}),
         beam_observer_ranking:forget(State#state.calls, maps:get(gone, Found)),
         {Rows, Top} = top_rows(Found, N, State#state.calls),
         Timestamp = maps:get(timestamp, Sample),
@@ -196,7 +196,7 @@ fresh_baseline(State) ->
     first_baseline(State#state{baseline = beam_observer_sweep:new(recorder)}).
 
 %% The rows of the top N by reductions (those that ran), by memory (the
-%% exact figure of 2 N candidates decides) and by message queue (those with
+%% exact figure of N + N/10 candidates, at least 5 more, decides) and by message queue (those with
 %% one), each process read once. Top: {Reductions, Memory, Queue} as lists
 %% of indices into Rows.
 top_rows(Found, N, Calls) ->

@@ -26,7 +26,10 @@
 %%%   collects garbage: they are read again (garbage_collection_info) only
 %%%   for a process that ran since *and* whose count of minor collections
 %%%   changed (`garbage_collection', 0.35 µs, read only for processes that
-%%%   ran). On an idle node almost none did.
+%%%   ran or are new); a count of 0 means no old heap at all. On an idle
+%%%   node almost none ran.
+%%% - a process that did not run since the baseline and ranks below a full
+%%%   top K keeps its entry without any other work (idle/6): one reading.
 %%% - the top K keep their smallest key at hand, so the common case (a
 %%%   process below it) is one comparison.
 %%%
@@ -156,9 +159,17 @@ loop([P | Ps] = All, T, D, I, Size, Src, Tab, Ctx, Out, Tops, Scanned, Gone) whe
         Q =:= P ->
             %% D holds the chunk's entries last process first, three each.
             K = 3 * (Size - I),
-            {Out1, Tops1, Scanned1} = visit(P, element(K + 3, D), element(K + 2, D), element(K + 1, D),
-                                            Ctx, Out, Tops, Scanned),
-            loop(Ps, T, D, I + 1, Size, Src, Tab, Ctx, Out1, Tops1, Scanned1, Gone);
+            R0 = element(K + 3, D),
+            G0 = element(K + 2, D),
+            M0 = element(K + 1, D),
+            case idle(P, R0, G0, M0, Ctx, Tops) of
+                true ->
+                    %% It did not run and ranks below the top K: its entry as it was.
+                    loop(Ps, T, D, I + 1, Size, Src, Tab, Ctx, [M0, G0, R0 | Out], Tops, Scanned + 1, Gone);
+                false ->
+                    {Out1, Tops1, Scanned1} = visit(P, R0, G0, M0, Ctx, Out, Tops, Scanned),
+                    loop(Ps, T, D, I + 1, Size, Src, Tab, Ctx, Out1, Tops1, Scanned1, Gone)
+            end;
         Q < P ->
             loop(All, T, D, I + 1, Size, Src, Tab, Ctx, Out, Tops, Scanned, [Q | Gone]);
         true ->
@@ -166,12 +177,48 @@ loop([P | Ps] = All, T, D, I, Size, Src, Tab, Ctx, Out, Tops, Scanned, Gone) whe
             loop(Ps, T, D, I, Size, Src, Tab, Ctx, Out1, Tops1, Scanned1, Gone)
     end;
 loop(All, _T, _D, _I, _Size, [Key | Src], Tab, Ctx, Out, Tops, Scanned, Gone) ->
-    [{_, T, D}] = ets:lookup(Tab, Key),
-    loop(All, T, D, 1, tuple_size(T), Src, Tab, Ctx, Out, Tops, Scanned, Gone);
+    case ets:lookup(Tab, Key) of
+        [{_, T, D}] -> loop(All, T, D, 1, tuple_size(T), Src, Tab, Ctx, Out, Tops, Scanned, Gone);
+        [] -> loop(All, {}, {}, 1, 0, Src, Tab, Ctx, Out, Tops, Scanned, Gone)
+    end;
 loop([P | Ps], T, D, I, Size, [], Tab, Ctx, Out, Tops, Scanned, Gone) ->
     %% The baseline is exhausted: every pid from here on is new.
     {Out1, Tops1, Scanned1} = visit(P, new, ?UNKNOWN, 0, Ctx, Out, Tops, Scanned),
     loop(Ps, T, D, I, Size, [], Tab, Ctx, Out1, Tops1, Scanned1, Gone).
+
+%% The common case, made cheap: with no filter, a process that has not run
+%% since the baseline (its count of reductions has not moved) and ranks
+%% below a full top K keeps its entry as it was: one reading, no allocation.
+%% By reductions it ranks 0; by queue, its length; by memory, its young heap
+%% (read now) plus the old heap known from the baseline (unchanged, as it
+%% has not run) and its queue.
+idle(P, R0, _G0, _M0, {reductions, _, none, _, _, _}, {{K, K, _, _}, _, _}) ->
+    case erlang:process_info(P, reductions) of
+        {reductions, R0} -> true;
+        _ -> false
+    end;
+idle(P, R0, _G0, _M0, {message_queue_len, _, none, _, _, _}, {_, _, {K, K, Min, _}}) ->
+    case erlang:process_info(P, [reductions, message_queue_len]) of
+        [{reductions, R0}, {message_queue_len, Len}] -> Len =< Min;
+        _ -> false
+    end;
+idle(P, R0, G0, M0, {memory, _, none, _, _, WordSize}, {_, {K, K, Min, _}, _}) ->
+    case G0 =/= ?UNKNOWN andalso M0 band ?DIRTY =:= 0 andalso
+        erlang:process_info(P, [reductions, message_queue_len, heap_size]) of
+        [{reductions, R0}, {message_queue_len, Len}, {heap_size, Young}] ->
+            (Young + G0 + Len * ?MESSAGE_WORDS) * WordSize =< Min;
+        _ -> false
+    end;
+idle(P, R0, G0, M0, {all, _, none, _, _, WordSize}, {_, {K, K, Min, _}, _}) ->
+    %% The recorder: neither in the reductions nor the queue lists (it did
+    %% not run, its queue is empty), and below the memory list.
+    case G0 =/= ?UNKNOWN andalso M0 band ?DIRTY =:= 0 andalso
+        erlang:process_info(P, [reductions, message_queue_len, heap_size]) of
+        [{reductions, R0}, {message_queue_len, 0}, {heap_size, Young}] -> (Young + G0) * WordSize =< Min;
+        _ -> false
+    end;
+idle(_P, _R0, _G0, _M0, _Ctx, _Tops) ->
+    false.
 
 %% One process: read it, rank it, record it for the next baseline. R0, G0
 %% and M0 are its entry in the baseline (R0 `new' when it was not there).
@@ -242,6 +289,10 @@ old_words(P, _Same, G0, M0) ->
     case minor_gcs(P) of
         M0 when G0 =/= ?UNKNOWN -> {G0, M0};
         M when M0 band ?DIRTY =/= 0, M =:= M0 band (bnot ?DIRTY), G0 =/= ?UNKNOWN -> {G0, M};
+        %% No minor collection since its last full sweep (or ever): no old
+        %% heap (a minor collection makes it, a full sweep frees it). A
+        %% process new to the baseline is most often such a one.
+        0 -> {0, 0};
         M -> {gc_old_words(P), M}
     end.
 

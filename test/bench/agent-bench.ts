@@ -190,6 +190,9 @@ interface Result {
   listWallMs: Record<SortKey, number[]>;
   listSweepMs: Record<SortKey, number[]>;
   etopMs: number[];
+  /** The node's CPU time during each request (statistics(runtime), ms): what it paid, whatever else ran on the machine. */
+  listCpuMs: Record<SortKey, number[]>;
+  etopCpuMs: number[];
   tickerBaselineMs: number[];
   tickerListMs: Record<SortKey, number[]>;
   tickerEtopMs: number[];
@@ -366,6 +369,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
     await node.command('etop'); // warm-up
     const listWallMs = byKey<number[]>(() => []);
     const listSweepMs = byKey<number[]>(() => []);
+    const listCpuMs = byKey<number[]>(() => []);
+    const etopCpuMs: number[] = [];
     const tickerListMs = byKey<number[]>(() => []);
     const eventsList = byKey<MonitorEvent[]>(() => []);
     const preemptedList = byKey<number[]>(() => []);
@@ -392,10 +397,12 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       preemptedIdle.push(idle.preempted);
       noteLate('idle window', round, idle);
       for (const key of SORT_KEYS) {
+        const cpuBefore = await node.command<{ ms: number }>('runtime');
         const {
           value: { wallMs, sweepMs },
           probe,
         } = await probed(node, () => timedList(client!, key));
+        listCpuMs[key].push((await node.command<{ ms: number }>('runtime')).ms - cpuBefore.ms);
         listWallMs[key].push(wallMs);
         listSweepMs[key].push(sweepMs);
         tickerListMs[key].push(probe.lateMs);
@@ -403,7 +410,9 @@ async function runScenario(scenario: Scenario): Promise<Result> {
         preemptedList[key].push(probe.preempted);
         noteLate(`processes/list ${key}`, round, probe, `, sweepMs ${fmt(sweepMs)}`);
       }
+      const etopCpuBefore = await node.command<{ ms: number }>('runtime');
       const { value: etop, probe } = await probed(node, () => node.command<{ us: number; nProcs: number }>('etop'));
+      etopCpuMs.push((await node.command<{ ms: number }>('runtime')).ms - etopCpuBefore.ms);
       etopMs.push(etop.us / 1000);
       tickerEtopMs.push(probe.lateMs);
       eventsEtop.push(...probe.events);
@@ -416,6 +425,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       );
     }
     log(`observer_backend:etop_collect/1 (ms):               ${spread(etopMs)}`);
+    for (const key of SORT_KEYS) log(`node CPU during processes/list ${key} (ms): ${spread(listCpuMs[key], 0)}`);
+    log(`node CPU during etop_collect (ms): ${spread(etopCpuMs, 0)}`);
     for (const key of SORT_KEYS) {
       log(
         `  ratio processes/list ${key} / etop_collect: sweepMs ${fmt(median(listSweepMs[key]) / median(etopMs), 2)}, ` +
@@ -495,6 +506,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       listWallMs,
       listSweepMs,
       etopMs,
+      listCpuMs,
+      etopCpuMs,
       tickerBaselineMs,
       tickerListMs,
       tickerEtopMs,
@@ -921,6 +934,16 @@ function markdown(results: Result[]): string[] {
   for (const key of SORT_KEYS) {
     lines.push(row(`Ours / etop_collect, ${key}: sweepMs (client wall)`, (r) => `${fmt(ratio(r, key), 2)} (${fmt(wallRatio(r, key), 2)})`));
   }
+  lines.push(
+    row('Node CPU per request (ms): by reductions / memory / messageQueueLen / etop_collect', (r) =>
+      [...SORT_KEYS.map((key) => fmt(median(r.listCpuMs[key]), 0)), fmt(median(r.etopCpuMs), 0)].join(' / '),
+    ),
+  );
+  lines.push(
+    row('Ours / etop_collect by node CPU: reductions / memory / messageQueueLen', (r) =>
+      SORT_KEYS.map((key) => fmt(median(r.listCpuMs[key]) / Math.max(1, median(r.etopCpuMs)), 2)).join(' / '),
+    ),
+  );
   lines.push(row('10 ms ticker max lateness (ms), idle window', (r) => fmt(median(r.tickerBaselineMs))));
   lines.push(
     row('10 ms ticker max lateness (ms) during `processes/list`: reductions / memory / messageQueueLen', (r) =>

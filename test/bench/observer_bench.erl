@@ -110,9 +110,12 @@ command(["get_state_cost"], _) ->
     get_state_cost();
 command(["format_unbounded", MsText], _) ->
     format_unbounded(list_to_integer(MsText));
-%% issue 14: the recorder's cost and memory.
+%% issue 14: the recorder's cost and memory; the VM's CPU time so far (ms).
 command(["recorder"], _) ->
     recorder_stats();
+command(["runtime"], _) ->
+    {Ms, _} = erlang:statistics(runtime),
+    #{ms => Ms};
 command(Other, _) ->
     #{error => iolist_to_binary(["unknown command: ", lists:join(" ", Other)])}.
 
