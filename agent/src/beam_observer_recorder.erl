@@ -182,7 +182,10 @@ record(State = #state{settings = #{top_n := N}, reading = Reading, queues = Queu
                   Rows, Top, CostUs, Count, maps:get(scanned, Found)},
         State1 = keep(Moment, State#state{baseline = Baseline1, reading = Next, queues = [],
                                           covered_from = Timestamp}),
-        plan(State1, CostUs, Count)
+        %% Processes new to the baseline cost more, once (their old heap is
+        %% read): the interval is planned from what the known ones cost.
+        Known = maps:get(known, Found),
+        plan(State1, CostUs * Known div max(1, maps:get(scanned, Found)), Count)
     catch
         Class:Reason ->
             %% Start afresh: the time until the new baseline is a gap.

@@ -51,6 +51,9 @@
 -export_type([baseline/0, spec/0, found/0]).
 
 -define(CHUNK, 10000).
+%% Up to this many processes the sweeping process takes erlang:processes()
+%% itself; beyond, a feeder hands it over in chunks.
+-define(DIRECT, 50000).
 -define(UNKNOWN, 16#FFFFFFFF).      %% old heap not read yet
 -define(MAX_WORDS, 16#FFFFFFFE).
 -define(DIRTY, 16#80000000).        %% ran since its old heap was read
@@ -64,7 +67,9 @@
                    gen = 0 :: non_neg_integer(),
                    chunks = 0 :: non_neg_integer(),
                    time :: integer() | undefined,
-                   owner :: atom()}).
+                   owner :: atom(),
+                   %% Processes in the baseline.
+                   size = 0 :: non_neg_integer()}).
 -opaque baseline() :: #baseline{}.
 
 -type mode() :: reductions | message_queue_len | memory | all.
@@ -81,6 +86,8 @@
                    memory := [{number(), {pid(), non_neg_integer()}}],
                    message_queue_len := [{number(), {pid(), non_neg_integer()}}],
                    scanned := non_neg_integer(),
+                   %% Of those, how many the baseline held (the others were new to it).
+                   known := non_neg_integer(),
                    gone := [pid()],
                    window_ms := non_neg_integer() | null}.
 
@@ -98,7 +105,7 @@ window_ms(#baseline{time = T}) -> erlang:monotonic_time(millisecond) - T.
 
 %% Sweep every process; return what was found and the next baseline.
 -spec walk(baseline(), spec()) -> {found(), baseline()}.
-walk(B = #baseline{table = Tab, gen = Gen, chunks = Chunks, time = PrevTime, owner = Owner},
+walk(B = #baseline{table = Tab, gen = Gen, chunks = Chunks, time = PrevTime, owner = Owner, size = PrevSize},
      #{mode := Mode, keep := Keep, filter := Filter}) ->
     Now = erlang:monotonic_time(millisecond),
     Adjust = case beam_observer_touch:drain(Owner) of
@@ -123,8 +130,9 @@ walk(B = #baseline{table = Tab, gen = Gen, chunks = Chunks, time = PrevTime, own
     _ = [ets:delete(Tab, {Gen, N}) || N <- lists:seq(1, Chunks)],
     Found = #{reductions => top_list(TopR), memory => top_list(TopM),
               message_queue_len => top_list(TopQ), scanned => Scanned, gone => Gone,
+              known => max(0, min(Scanned, PrevSize - length(Gone))),
               window_ms => case PrevTime of undefined -> null; _ -> Now - PrevTime end},
-    {Found, B#baseline{gen = NewGen, chunks = NewChunks, time = Now}}.
+    {Found, B#baseline{gen = NewGen, chunks = NewChunks, time = Now, size = Scanned}}.
 
 %% The pids of the baseline the walk did not reach (every current pid was
 %% below them) are gone.
@@ -337,7 +345,25 @@ gc_item(Key, Gc) ->
 %% Fun(Chunk, Acc, N) for each chunk N = 1, 2...; returns the last Acc with
 %% the number of chunks appended to it.
 fold_chunks(Fun, Acc0) ->
-    Count = erlang:system_info(process_count),
+    case erlang:system_info(process_count) of
+        Count when Count =< ?DIRECT ->
+            direct_chunks(Fun, Acc0, 0, ascending(erlang:processes()));
+        Count ->
+            fed_chunks(Fun, Acc0, Count)
+    end.
+
+%% Few processes: the list is small enough for this process to hold (at
+%% 50,000, 100,000 words), and handing it over would cost more than it saves.
+direct_chunks(_Fun, Acc, N, []) ->
+    erlang:append_element(Acc, N);
+direct_chunks(Fun, Acc, N, Pids) ->
+    {Chunk, Rest} = case length(Pids) > ?CHUNK of
+                        true -> lists:split(?CHUNK, Pids);
+                        false -> {Pids, []}
+                    end,
+    direct_chunks(Fun, Fun(Chunk, Acc, N + 1), N + 1, Rest).
+
+fed_chunks(Fun, Acc0, Count) ->
     %% Two words a pid for the list, four for the chunks cut from it (taken,
     %% then put in order), and slack for processes born meanwhile.
     Words = 6 * (Count + Count div 4) + 4096,
