@@ -23,7 +23,7 @@ import { ensureCodeServer, freePort, workbenchArgs } from './codeServer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const project = join(root, 'examples', 'overload');
-const scenarios = process.env.OVERLOAD_SCENARIOS ?? 'timers,mailbox,pool';
+const scenarios = process.env.OVERLOAD_SCENARIOS ?? 'timers,mailbox,pool,burst';
 const work = mkdtempSync(join(tmpdir(), 'beam-observer-demo-'));
 const discovery = join(work, 'discovery');
 const children = [];

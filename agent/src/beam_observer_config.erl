@@ -18,7 +18,7 @@
 %% Limits are fixed, documented in docs/protocol.md; `initialize' reports
 %% those a client must respect. Messages that state a limit are built from
 %% these figures, so a figure changes in one place.
--spec limits() -> #{atom() => pos_integer()}.
+-spec limits() -> #{atom() => pos_integer() | {pos_integer(), pos_integer()}}.
 limits() ->
     #{max_frame_bytes => 1024 * 1024,     %% a request never needs more
       max_clients => 8,                   %% authenticated clients beyond this get HTTP 503
@@ -40,7 +40,16 @@ limits() ->
       max_state_bytes => 256 * 1024,      %% formatted state text is cut here
       remote_call_timeout_ms => 15000,    %% a request run in another node of the cluster
       min_interval_ms => 100,
-      max_interval_ms => 60000}.
+      max_interval_ms => 60000,
+      %% The recorder (issue 14): defaults, then the bounds history/configure accepts.
+      history_window_s => 600,
+      history_top_n => 20,
+      history_interval_ms => 1000,
+      max_history_bytes => 8 * 1024 * 1024,
+      history_window_s_range => {60, 3600},
+      history_top_n_range => {1, 100},
+      history_interval_ms_range => {1000, 60000},
+      history_bytes_range => {64 * 1024, 8 * 1024 * 1024}}.
 
 -spec normalise(map()) -> {ok, config()} | {error, binary()}.
 normalise(Opts) ->

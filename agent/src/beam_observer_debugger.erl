@@ -47,8 +47,11 @@ meta_pids() ->
     case whereis(dbg_iserver) of
         undefined -> [];
         Server ->
-            case erlang:process_info(Server, links) of
-                {links, Links} -> [Server | [P || P <- Links, is_pid(P), node(P) =:= node()]];
+            Links = erlang:process_info(Server, links),
+            %% A signal: it costs the server a reduction (the agent's own effect).
+            beam_observer_touch:signalled([Server]),
+            case Links of
+                {links, Links1} -> [Server | [P || P <- Links1, is_pid(P), node(P) =:= node()]];
                 undefined -> []
             end
     end.

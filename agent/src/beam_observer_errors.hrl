@@ -43,3 +43,5 @@
 -define(TooManyTraces, -32034).
 -define(NotTraceable, -32035).
 -define(TraceOnOtherNode, -32036).
+%% issue 14: the recorder (-32040..-32049).
+-define(HistoryUnavailable, -32040).

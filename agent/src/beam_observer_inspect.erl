@@ -36,6 +36,8 @@ info(Pid) ->
     Items = [registered_name, status, initial_call, current_stacktrace, links, monitors,
              monitored_by, trap_exit, group_leader, heap_size, stack_size, total_heap_size,
              memory, message_queue_len, reductions, garbage_collection, dictionary, priority],
+    %% One signal to the target: its reduction is the agent's own (beam_observer_touch).
+    beam_observer_touch:signalled([Pid]),
     case erlang:process_info(Pid, Items) of
         undefined -> dead(Pid);
         Info0 ->
@@ -167,6 +169,7 @@ sys_aware_module(M) ->
 
 -spec state(pid(), pos_integer()) -> {ok, map()} | {error, integer(), binary()}.
 state(Pid, TimeoutMs) ->
+    beam_observer_touch:signalled([Pid]),
     case erlang:process_info(Pid, [current_stacktrace, registered_name, initial_call, dictionary]) of
         undefined -> dead(Pid);
         [{current_stacktrace, Stack}, {registered_name, Name}, {initial_call, Raw},
@@ -279,6 +282,7 @@ messages(Pid, Limit) ->
             %% Bound this worker's heap in case the messages are huge terms.
             erlang:process_flag(max_heap_size, #{size => 64 * 1024 * 1024 div erlang:system_info(wordsize),
                                                  kill => true, error_logger => false}),
+            beam_observer_touch:signalled([Pid]),
             case erlang:process_info(Pid, messages) of
                 undefined -> dead(Pid);
                 {messages, Messages} ->

@@ -1,42 +1,38 @@
 %%% Process ranking: the top N processes by reductions, memory or message
 %%% queue, in the spirit of Observer's Processes tab and recon's proc_window.
 %%%
-%%% What a sweep may ask every process is what it costs (the README's
-%%% "Performance and safety" has the figures): `reductions' and
-%%% `message_queue_len' are read without involving the target; `memory',
-%%% `current_function' and friends are answered *by the target* (two context
-%%% switches each, queued behind busy schedulers), so they are asked only of
-%%% the rows returned. Ranking by memory uses an estimate from
-%%% `garbage_collection_info' (heap blocks plus heap fragments, read without a
-%%% signal), then the exact `memory' of the candidates decides the order.
+%%% The sweep itself (beam_observer_sweep) asks every process only items
+%%% that do not involve it (`reductions', `message_queue_len', heap sizes),
+%%% and keeps only the top N while folding over the pids, against a baseline
+%%% of the previous sweep: reductions are the change since then, as in
+%%% Observer (a process new since then counts its total), less the
+%%% reductions the agent's own reads cost each process (beam_observer_touch).
+%%% `memory', `current_function' and the proc_lib initial call are answered
+%%% *by the target* (a signal each, queued behind busy schedulers), so they
+%%% are asked of the rows returned only. Ranking by memory picks N + N/10
+%%% (at least 10 more) candidates by an estimate from the heap sizes, then
+%%% orders them by their exact `memory'.
 %%%
-%%% The ranking keeps only the top N in a bounded set while folding over
-%%% the pids, so the sweep's garbage does not grow with the node. Reduction
-%%% counts of the previous sweep are kept to report the change over the
-%%% window, as Observer does; a process new since then counts its total.
-%%% They live in a private ETS table, not in the server's heap: one
-%%% `ets:update_counter/4' per process reads the previous count and stores
-%%% the new one (measured: a map insert and lookup per process cost five
-%%% times the process_info call itself), and a table of 100k entries is never
-%%% copied by a garbage collection, which would pause the scheduler for
-%%% milliseconds. The table also caches resolved proc_lib initial calls.
-%%% One server, so sweeps never run concurrently.
+%%% Resolved proc_lib initial calls are cached in a table of their own (an
+%%% initial call never changes, and reading a dictionary costs its process
+%%% a signal); entries of processes gone are dropped after each sweep.
+%%% One server, so sweeps never run concurrently. The recorder
+%%% (beam_observer_recorder) has its own baseline and reads its rows with
+%%% rows/3.
 -module(beam_observer_ranking).
 -behaviour(gen_server).
 
--export([start_link/0, list/1, real_initial_call/2, is_agent_process/2]).
+-export([start_link/0, list/1, real_initial_call/2, is_agent_process/2, rows/3, new_call_cache/0,
+         forget/2, mfa_text/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 %% Pure parts, exported for tests.
--export([top_new/1, top_add/3, top_list/1, matches/2]).
+-export([matches/2]).
 
 -type sort_key() :: reductions | memory | message_queue_len.
 -type request() :: #{sort_by := sort_key(), limit := pos_integer(), filter := binary() | none}.
 
-%% Table rows: {Pid, Reductions, Generation, InitialCall | undefined}; rows of
-%% processes not seen in the latest sweep (a generation behind) are deleted.
--record(state, {table :: ets:tid(),
-                generation = 0 :: non_neg_integer(),
-                prev_time :: integer() | undefined}).
+-record(state, {baseline :: beam_observer_sweep:baseline(),
+                calls :: ets:tid()}).
 
 -spec start_link() -> {ok, pid()} | {error, term()}.
 start_link() ->
@@ -52,7 +48,7 @@ list(Request) ->
 -spec init([]) -> {ok, #state{}}.
 init([]) ->
     beam_observer_registry:add(self(), ranking),
-    {ok, #state{table = ets:new(beam_observer_prev, [set, private])}}.
+    {ok, #state{baseline = beam_observer_sweep:new(ranking), calls = new_call_cache()}}.
 
 %% The time is accounted to the agent by the request's worker, not here.
 -spec handle_call({list, request()}, gen_server:from(), #state{}) -> {reply, {ok, map()}, #state{}}.
@@ -73,153 +69,68 @@ handle_info(_Msg, State) -> {noreply, State}.
 %%% ------------------------------------------------------------------
 
 sweep(#{sort_by := SortBy, limit := Limit, filter := Filter},
-      State = #state{table = Tab, generation = Gen0, prev_time = PrevTime}) ->
-    Now = erlang:monotonic_time(millisecond),
-    Gen = Gen0 + 1,
-    Items = sweep_items(SortBy, Filter),
-    %% Memory candidates are over-selected: the estimate only approximates `memory'.
-    Keep = case SortBy of memory -> Limit * 2; _ -> Limit end,
-    Fold = fun(Pid, Acc = {Top, Scanned}) ->
-                   case erlang:process_info(Pid, Items) of
-                       undefined -> Acc;
-                       [{reductions, Reds} | _] = Info ->
-                           Window = window_reductions(Tab, Pid, Reds, Gen),
-                           case Filter =:= none orelse matches(Filter, filter_texts(Tab, Pid, Info)) of
-                               true ->
-                                   Key = sort_value(SortBy, Info, Window),
-                                   {top_add(Key, {Pid, Window}, Top), Scanned + 1};
-                               false ->
-                                   {Top, Scanned + 1}
-                           end
-                   end
-           end,
-    {Top, Scanned} = fold_processes(Fold, {top_new(Keep), 0}),
-    %% Processes gone since the previous sweep; select_delete yields, so a
-    %% large table does not block the scheduler.
-    _ = ets:select_delete(Tab, [{{'_', '_', '$1', '_'}, [{'=/=', '$1', Gen}], [true]}]),
-    Debugger = beam_observer_debugger:meta_pids(),
-    Rows0 = [row(Pid, Window, Tab, Debugger) || {_, {Pid, Window}} <- top_list(Top)],
-    Rows = with_holds(lists:sublist(order_rows(SortBy, [R || R <- Rows0, R =/= undefined]), Limit)),
+      State = #state{baseline = Baseline, calls = Calls}) ->
+    %% Memory candidates are over-selected: the estimate counts the heap blocks
+    %% `memory' counts, but not the process structure nor queued messages' data.
+    Keep = case SortBy of memory -> Limit + max(10, Limit div 10); _ -> Limit end,
+    Match = case Filter of
+                none -> none;
+                _ -> fun(Pid, Info) -> matches(Filter, filter_texts(Calls, Pid, Info)) end
+            end,
+    {Found, Baseline1} = beam_observer_sweep:walk(Baseline, #{mode => SortBy, keep => Keep, filter => Match}),
+    forget(Calls, maps:get(gone, Found)),
+    Selected = [PidWindow || {_, PidWindow} <- maps:get(SortBy, Found)],
+    Rows = with_holds(lists:sublist(order_rows(SortBy, rows(Selected, Calls, beam_observer_debugger:meta_pids())),
+                                    Limit)),
     Result = #{rows => Rows,
-               scanned => Scanned,
+               scanned => maps:get(scanned, Found),
                total => erlang:system_info(process_count),
                sortBy => sort_name(SortBy),
-               windowMs => case PrevTime of undefined -> null; _ -> Now - PrevTime end},
-    {Result, State#state{generation = Gen, prev_time = Now}}.
-
-%% Fold over every process without holding the list of all pids in this
-%% long-lived server: at 1M processes that list is 16 MB, and collecting it
-%% in this heap paused a scheduler for up to 25 ms. A short-lived feeder takes
-%% erlang:processes() into a heap sized for it up front, so it never
-%% garbage-collects, and hands it over in chunks, one at a time.
--define(CHUNK, 10000).
-
-fold_processes(Fun, Acc0) ->
-    Count = erlang:system_info(process_count),
-    %% Two words a pid for the list, two for the chunks cut from it, and slack
-    %% for processes born meanwhile.
-    Words = 4 * (Count + Count div 4) + 4096,
-    Self = self(),
-    Ref = make_ref(),
-    {Feeder, Monitor} = spawn_opt(fun() -> feed(Self, Ref, erlang:processes()) end,
-                                  [monitor, {min_heap_size, Words}]),
-    fold_chunks(Fun, Acc0, Ref, Feeder, Monitor).
-
-fold_chunks(Fun, Acc, Ref, Feeder, Monitor) ->
-    receive
-        {Ref, done} ->
-            erlang:demonitor(Monitor, [flush]),
-            Acc;
-        {Ref, Chunk} ->
-            Acc1 = lists:foldl(Fun, Acc, Chunk),
-            Feeder ! {Ref, more},
-            fold_chunks(Fun, Acc1, Ref, Feeder, Monitor);
-        {'DOWN', Monitor, process, Feeder, _} ->
-            %% The feeder was killed: rank what was seen.
-            Acc
-    end.
-
-feed(Sweeper, Ref, Pids) ->
-    Watch = erlang:monitor(process, Sweeper),
-    feed_chunks(Sweeper, Ref, Watch, Pids).
-
-feed_chunks(Sweeper, Ref, _Watch, []) ->
-    Sweeper ! {Ref, done};
-feed_chunks(Sweeper, Ref, Watch, Pids) ->
-    {Chunk, Rest} = take(Pids, ?CHUNK, self(), []),
-    Sweeper ! {Ref, Chunk},
-    receive
-        {Ref, more} -> feed_chunks(Sweeper, Ref, Watch, Rest);
-        {'DOWN', Watch, process, _, _} -> ok
-    end.
-
-%% The feeder is gone by the time rows are read: it leaves itself out.
-take(Rest, 0, _Self, Chunk) -> {Chunk, Rest};
-take([], _, _Self, Chunk) -> {Chunk, []};
-take([Self | Rest], N, Self, Chunk) -> take(Rest, N, Self, Chunk);
-take([Pid | Rest], N, Self, Chunk) -> take(Rest, N - 1, Self, [Pid | Chunk]).
-
-sweep_items(SortBy, Filter) ->
-    Base = case SortBy of
-               reductions -> [reductions];
-               message_queue_len -> [reductions, message_queue_len];
-               memory -> [reductions, garbage_collection_info]
-           end,
-    case Filter of
-        none -> Base;
-        _ -> Base ++ [registered_name, initial_call]
-    end.
-
-%% Reductions since the previous sweep, recording the new count and this
-%% sweep's generation in one table operation. A process new since then
-%% (inserted with 0) counts its total.
-window_reductions(Tab, Pid, Reds, Gen) ->
-    %% {Pos, 0, -1, Value} always sets Value: the old value plus 0 exceeds -1.
-    [Old, _, _] = ets:update_counter(Tab, Pid, [{2, 0}, {2, 0, -1, Reds}, {3, 0, -1, Gen}],
-                                     {Pid, 0, 0, undefined}),
-    case Old =< Reds of
-        true -> Reds - Old;
-        false -> Reds
-    end.
-
-sort_value(reductions, _Info, Window) ->
-    Window;
-sort_value(message_queue_len, Info, _Window) ->
-    {message_queue_len, Len} = lists:keyfind(message_queue_len, 1, Info),
-    Len;
-sort_value(memory, Info, _Window) ->
-    {garbage_collection_info, Gc} = lists:keyfind(garbage_collection_info, 1, Info),
-    Words = proplists:get_value(heap_block_size, Gc, 0)
-        + proplists:get_value(old_heap_block_size, Gc, 0)
-        + proplists:get_value(mbuf_size, Gc, 0),
-    Words * erlang:system_info(wordsize).
+               windowMs => maps:get(window_ms, Found)},
+    {Result, State#state{baseline = Baseline1}}.
 
 %% What a filter is matched against: the pid, the registered name and the
 %% initial call (the real one for proc_lib processes).
-filter_texts(Tab, Pid, Info) ->
+filter_texts(Calls, Pid, Info) ->
     Name = case lists:keyfind(registered_name, 1, Info) of
                {registered_name, N} when is_atom(N), N =/= [] -> [atom_to_binary(N)];
                _ -> []
            end,
     {initial_call, Raw} = lists:keyfind(initial_call, 1, Info),
-    [beam_observer_pid:to_binary(Pid), mfa_text(initial_call(Tab, Pid, Raw)) | Name].
+    [beam_observer_pid:to_binary(Pid), mfa_text(initial_call(Calls, Pid, Raw)) | Name].
 
-%% The real initial call of a row (real_initial_call/2). Reading a
-%% process's dictionary costs it a signal, so the answer is cached in the
-%% table (an initial call never changes).
-initial_call(Tab, Pid, {proc_lib, _, _} = Raw) ->
-    case ets:lookup_element(Tab, Pid, 4) of
-        undefined ->
+%%% ------------------------------------------------------------------
+%%% The real initial call, cached
+%%% ------------------------------------------------------------------
+
+%% A table of resolved proc_lib initial calls, owned by the caller.
+-spec new_call_cache() -> ets:tid().
+new_call_cache() ->
+    ets:new(beam_observer_initial_calls, [set, private]).
+
+%% Drop the cached initial calls of processes gone.
+-spec forget(ets:tid(), [pid()]) -> ok.
+forget(Calls, Gone) ->
+    _ = [ets:delete(Calls, Pid) || Pid <- Gone],
+    ok.
+
+%% The real initial call of a process (real_initial_call/2). Reading a
+%% process's dictionary costs it a signal (counted as the agent's own
+%% effect), so the answer is cached (an initial call never changes).
+initial_call(Calls, Pid, {proc_lib, _, _} = Raw) ->
+    case ets:lookup(Calls, Pid) of
+        [{_, Cached}] ->
+            Cached;
+        [] ->
             Resolved = case erlang:process_info(Pid, dictionary) of
                            {dictionary, Dictionary} -> real_initial_call(Raw, Dictionary);
                            undefined -> Raw
                        end,
-            ets:update_element(Tab, Pid, {4, Resolved}),
-            Resolved;
-        Cached ->
-            Cached
+            beam_observer_touch:signalled([Pid]),
+            ets:insert(Calls, {Pid, Resolved}),
+            Resolved
     end;
-initial_call(_Tab, _Pid, Raw) ->
+initial_call(_Calls, _Pid, Raw) ->
     Raw.
 
 %% proc_lib processes (every GenServer, Task, supervisor...) all start in
@@ -235,7 +146,9 @@ real_initial_call({proc_lib, _, _} = Raw, Dictionary) ->
 real_initial_call(Raw, _Dictionary) ->
     Raw.
 
-mfa_text({M, F, A}) -> mfa_text(M, F, A);
+%% "module:function/arity", or empty.
+-spec mfa_text(term()) -> binary().
+mfa_text({M, F, A}) when is_atom(M), is_atom(F), is_integer(A) -> mfa_text(M, F, A);
 mfa_text(_) -> <<>>.
 
 mfa_text(M, F, A) ->
@@ -253,10 +166,20 @@ matches(Filter, Texts) ->
 %%% Rows: the expensive items, for the selected processes only
 %%% ------------------------------------------------------------------
 
-%% Debugger: the interpreter's processes ([] when it does not run). While it
-%% runs, the current stack replaces the current function (same cost: one
-%% signal to the target), as it tells whether the interpreter holds the process.
-row(Pid, Window, Tab, Debugger) ->
+%% The rows of the selected processes ({Pid, Window}, Window being its
+%% reductions over the sweep's window), in the same order; processes gone
+%% meanwhile are left out. Reading them costs each one a signal, counted as
+%% the agent's own effect. Debugger: the interpreter's processes ([] when
+%% it does not run). While it runs, the current stack replaces the current
+%% function (same cost: one signal to the target), as it tells whether the
+%% interpreter holds the process.
+-spec rows([{pid(), non_neg_integer()}], ets:tid(), [pid()]) -> [map()].
+rows(Selected, Calls, Debugger) ->
+    Rows = [Row || {Pid, Window} <- Selected, Row <- [row(Pid, Window, Calls, Debugger)], Row =/= undefined],
+    beam_observer_touch:signalled([Pid || {Pid, _} <- Selected]),
+    Rows.
+
+row(Pid, Window, Calls, Debugger) ->
     Current = case Debugger of
                   [] -> current_function;
                   _ -> current_stacktrace
@@ -269,7 +192,7 @@ row(Pid, Window, Tab, Debugger) ->
             [{registered_name, Name}, {initial_call, Raw}, {Current, Where},
              {memory, Memory}, {message_queue_len, Queue}, {reductions, Reds},
              {status, Status}] = Info,
-            InitialCall = initial_call(Tab, Pid, Raw),
+            InitialCall = initial_call(Calls, Pid, Raw),
             {CurrentFunction, Stack} = case Where of
                                            [{M, F, A, _} | _] -> {{M, F, A}, Where};
                                            [] -> {undefined, []};
@@ -322,24 +245,3 @@ sort_desc(Key, Rows) ->
 sort_name(reductions) -> <<"reductions">>;
 sort_name(memory) -> <<"memory">>;
 sort_name(message_queue_len) -> <<"messageQueueLen">>.
-
-%%% ------------------------------------------------------------------
-%%% A bounded "top K" set
-%%% ------------------------------------------------------------------
-
--spec top_new(pos_integer()) -> {non_neg_integer(), pos_integer(), gb_sets:set()}.
-top_new(K) -> {0, K, gb_sets:empty()}.
-
--spec top_add(number(), term(), Top) -> Top when Top :: {non_neg_integer(), pos_integer(), gb_sets:set()}.
-top_add(Key, Pid, {Size, K, Set}) when Size < K ->
-    {Size + 1, K, gb_sets:add({Key, Pid}, Set)};
-top_add(Key, Pid, Top = {Size, K, Set}) ->
-    {MinKey, _} = Smallest = gb_sets:smallest(Set),
-    case Key > MinKey of
-        true -> {Size, K, gb_sets:add({Key, Pid}, gb_sets:delete(Smallest, Set))};
-        false -> Top
-    end.
-
-%% Largest first.
--spec top_list({non_neg_integer(), pos_integer(), gb_sets:set()}) -> [{number(), term()}].
-top_list({_, _, Set}) -> lists:reverse(gb_sets:to_list(Set)).

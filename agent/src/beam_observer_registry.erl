@@ -11,6 +11,8 @@
 -export([create/1, config/0, add/2, remove/1, is_agent/1, pids/0, add_busy_us/1, busy_us/0, agent_work/2]).
 %% Keyed entries of other parts of the agent (the trace sessions' index).
 -export([put_entry/2, claim_entry/2, delete_entry/1, entries/1, next_number/1]).
+%% Busy time by kind of periodic work.
+-export([add_busy_us/2, busy_us/1]).
 
 -define(TAB, beam_observer_registry).
 
@@ -108,3 +110,21 @@ entries(Kind) ->
 -spec next_number(atom()) -> pos_integer().
 next_number(Name) ->
     ets:update_counter(?TAB, {counter, Name}, 1, {{counter, Name}, 0}).
+
+%%% ------------------------------------------------------------------
+%%% Busy time by kind of periodic work (the recorder's, the sampler's...)
+%%% ------------------------------------------------------------------
+
+%% Periodic work whose time counts in busy_us, and also under its own kind
+%% ({busy_us, Kind}), so what each kind costs can be read apart.
+-spec add_busy_us(atom(), integer()) -> ok.
+add_busy_us(Kind, Us) ->
+    add_busy_us(Us),
+    catch ets:update_counter(?TAB, {busy_us, Kind}, Us, {{busy_us, Kind}, 0}),
+    ok.
+
+-spec busy_us(atom()) -> non_neg_integer().
+busy_us(Kind) ->
+    try ets:lookup_element(?TAB, {busy_us, Kind}, 2)
+    catch error:badarg -> 0
+    end.

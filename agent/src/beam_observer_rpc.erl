@@ -13,7 +13,9 @@
 
 -define(METHODS, [<<"initialize">>, <<"cluster/nodes">>, <<"pid/resolve">>,
                   <<"processes/list">>, <<"process/info">>, <<"process/state">>,
-                  <<"process/messages">>]).
+                  <<"process/messages">>,
+                  %% issue 14: the recorder
+                  <<"history/get">>, <<"history/configure">>]).
 
 %% The rest of the node (issue 12): supervisors, ETS, ports, system, process
 %% actions; their parameters and dispatch live in beam_observer_node_rpc.
@@ -65,6 +67,13 @@ run(<<"process/state">>, Params) ->
 run(<<"process/messages">>, Params) ->
     with_pid(<<"process/messages">>, Params, fun messages_params/1,
              fun({Pid, Limit}) -> beam_observer_inspect:messages(Pid, Limit) end);
+%% The recorder's history (beam_observer_recorder).
+run(<<"history/get">>, Params) ->
+    with_params(Params, fun history_params/1,
+                fun({Since, Until}) -> with_recorder(fun() -> beam_observer_recorder:history(Since, Until) end) end);
+run(<<"history/configure">>, Params) ->
+    with_params(Params, fun configure_params/1,
+                fun(Changes) -> with_recorder(fun() -> history_configure(Changes) end) end);
 run(Method, Params) ->
     case lists:member(Method, ?NODE_METHODS) of
         true -> beam_observer_node_rpc:run(Method, Params);
@@ -176,7 +185,9 @@ initialize() ->
       capabilities => [<<"load">>, <<"cluster/subscribe">>, <<"processes/list">>, <<"process/info">>,
                        <<"process/state">>, <<"process/messages">>, <<"cluster">>,
                        %% Tracing (beam_observer_trace_rpc).
-                       <<"trace">>, <<"calls">>]
+                       <<"trace">>, <<"calls">>,
+                       %% The recorder (beam_observer_recorder).
+                       <<"history">>]
                       ++ beam_observer_node_rpc:capabilities(),
       traceLimits => beam_observer_trace_params:limits_json(),
       limits => #{maxFrameBytes => maps:get(max_frame_bytes, Limits),
@@ -237,6 +248,49 @@ range_message(Name, Min, Max) ->
       " to ", (integer_to_binary(Max))/binary>>.
 
 invalid(Message) -> throw({invalid, Message}).
+
+%%% issue 14: history/get and history/configure parameters
+
+%% Milliseconds since the epoch; both optional, since =< until.
+history_params(P) ->
+    Max = 1 bsl 53,
+    Since = integer_param(P, <<"since">>, 0, 0, Max),
+    Until = integer_param(P, <<"until">>, Max, 0, Max),
+    case Since =< Until of
+        true -> {ok, {Since, Until}};
+        false -> invalid(<<"since must not be after until">>)
+    end.
+
+%% Any of windowS, topN, intervalMs, maxBytes, each within its range; at least one.
+configure_params(P) ->
+    Limits = beam_observer_config:limits(),
+    Fields = [{<<"windowS">>, window_s, history_window_s_range},
+              {<<"topN">>, top_n, history_top_n_range},
+              {<<"intervalMs">>, interval_ms, history_interval_ms_range},
+              {<<"maxBytes">>, max_bytes, history_bytes_range}],
+    Changes = maps:from_list([{Key, integer_param(P, Name, 0, Min, Max)}
+                              || {Name, Key, Range} <- Fields, is_map_key(Name, P),
+                                 {Min, Max} <- [maps:get(Range, Limits)]]),
+    case map_size(Changes) of
+        0 -> invalid(<<"give at least one of windowS, topN, intervalMs, maxBytes">>);
+        _ -> {ok, Changes}
+    end.
+
+%% The recorder restarts with the agent; between, it cannot answer.
+with_recorder(Fun) ->
+    try Fun()
+    catch
+        exit:{noproc, _} ->
+            {error, ?HistoryUnavailable, <<"the recorder is not running in ", (atom_to_binary(node()))/binary,
+                                           " (it starts again with the agent)">>};
+        error:badarg ->
+            {error, ?HistoryUnavailable, <<"the recorder is not running in ", (atom_to_binary(node()))/binary,
+                                           " (it starts again with the agent)">>}
+    end.
+
+history_configure(Changes) ->
+    {ok, _} = beam_observer_recorder:configure(Changes),
+    {ok, beam_observer_recorder:settings()}.
 
 unknown_method(Method) ->
     {error, ?MethodNotFound, <<"unknown method: ", (printable(Method))/binary>>}.

@@ -19,13 +19,16 @@ init(Config) ->
     %% The supervisor owns the registry table (which also holds the
     %% configuration), so both outlive any child crash.
     beam_observer_registry:create(Config),
+    beam_observer_touch:create(),
     beam_observer_registry:add(self(), supervisor),
     Ranking = #{id => ranking, start => {beam_observer_ranking, start_link, []}, shutdown => 2000},
     Listener = #{id => listener, start => {beam_observer_listener, start_link, []}, shutdown => 5000},
+    %% Records from the start, in a cluster member too (issue 14).
+    Recorder = #{id => recorder, start => {beam_observer_recorder, start_link, []}, shutdown => 2000},
     %% A cluster member (started by another node's agent) serves through that
     %% agent and opens no socket of its own.
     Children = case maps:get(listen, Config) of
-                   true -> [Ranking, Listener];
-                   false -> [Ranking]
+                   true -> [Ranking, Recorder, Listener];
+                   false -> [Ranking, Recorder]
                end,
     {ok, {#{strategy => one_for_all, intensity => 5, period => 60}, Children}}.

@@ -54,10 +54,10 @@ os_cpu_ticks_handles_spaces_in_the_command_name_test() ->
 top_keeps_the_k_largest_test() ->
     Pids = [list_to_pid("<0." ++ integer_to_list(N) ++ ".0>") || N <- lists:seq(1, 100)],
     Keys = [rand_key(N) || N <- lists:seq(1, 100)],
-    Top = lists:foldl(fun({K, P}, T) -> beam_observer_ranking:top_add(K, P, T) end,
-                      beam_observer_ranking:top_new(5), lists:zip(Keys, Pids)),
+    Top = lists:foldl(fun({K, P}, T) -> beam_observer_sweep:top_add(K, P, T) end,
+                      beam_observer_sweep:top_new(5), lists:zip(Keys, Pids)),
     Expected = lists:sublist(lists:reverse(lists:sort(lists:zip(Keys, Pids))), 5),
-    ?assertEqual(Expected, beam_observer_ranking:top_list(Top)).
+    ?assertEqual(Expected, beam_observer_sweep:top_list(Top)).
 
 rand_key(N) -> (N * 7919) rem 101.
 

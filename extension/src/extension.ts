@@ -38,6 +38,8 @@ import { registerLanguageModelTools } from './tools/languageModelTools';
 import { RegistryNodeSource } from './tools/registryNodeSource';
 import { TEXT_SCHEME, TextDocuments } from './views/textDocuments';
 import { registerTracing } from './trace';
+import { registerRewindCommands } from './commands/rewindCommands';
+import { Rewind } from './views/rewind';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('BEAM Observer', { log: true });
@@ -68,6 +70,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const recent = new RecentPids();
   // The rest of the node (issue 12): supervision tree, ETS tables, ports, system.
   const nodeViews = createNodeViews(registry);
+  // Rewind (issue 14): the tree and the charts as of a recorded moment, and recordings.
+  const rewind = new Rewind(registry, tree, treeView, version);
 
   context.subscriptions.push(
     log,
@@ -86,12 +90,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterTrackerFactory('*', recent),
     vscode.workspace.registerTextDocumentContentProvider(STATE_SCHEME, states),
     vscode.workspace.registerTextDocumentContentProvider(TEXT_SCHEME, texts),
-    vscode.languages.registerHoverProvider(PID_HOVER_SELECTOR, new PidHoverProvider(registry)),
+    vscode.languages.registerHoverProvider(PID_HOVER_SELECTOR, new PidHoverProvider(registry, rewind)),
     vscode.window.registerTerminalLinkProvider(
       new PidTerminalLinkProvider(registry, (pid) => void vscode.commands.executeCommand(Commands.revealProcess, pid)),
     ),
     new LoadStatusBar(registry),
-    registerLoadCharts(context, registry),
+    registerLoadCharts(context, registry, rewind),
     registerClusterOverview(registry, context.extensionUri),
     registerAttachToNode(context, registry, log),
     registerLoadAgentAgain(registry, reloadWays(sessions, agent)),
@@ -101,6 +105,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerNodeViewCommands({ registry, views: nodeViews, processTree: tree, log }),
     // Tracing from the code: CodeLens, live call counts, the BEAM Trace panel.
     registerTracing(context, registry, log),
+    rewind,
+    ...registerRewindCommands(rewind),
   );
 
   // Language models (issue 18): the read-only tools in VS Code's chat, and the MCP server for MCP clients.

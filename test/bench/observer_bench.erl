@@ -110,6 +110,12 @@ command(["get_state_cost"], _) ->
     get_state_cost();
 command(["format_unbounded", MsText], _) ->
     format_unbounded(list_to_integer(MsText));
+%% issue 14: the recorder's cost and memory; the VM's CPU time so far (ms).
+command(["recorder"], _) ->
+    recorder_stats();
+command(["runtime"], _) ->
+    {Ms, _} = erlang:statistics(runtime),
+    #{ms => Ms};
 command(Other, _) ->
     #{error => iolist_to_binary(["unknown command: ", lists:join(" ", Other)])}.
 
@@ -191,7 +197,12 @@ sweep_breakdown(R) ->
                gcInfoList => fun() -> items_list([reductions, garbage_collection_info]) end,
                memoryList => fun() -> items_list([reductions, memory]) end,
                etopItemsList => fun() -> items_list([registered_name, initial_call, memory, reductions,
-                                                      current_function, message_queue_len]) end},
+                                                      current_function, message_queue_len]) end,
+               %% issue 14: what the new sweep reads, and what the one before it kept.
+               cheapMemoryItemsList => fun() -> items_list([reductions, message_queue_len, heap_size]) end,
+               gcSettingsList => fun() -> items_list([garbage_collection]) end,
+               gcInfoOnlyList => fun() -> items_list([garbage_collection_info]) end,
+               reductionsEtsRows => fun() -> reds_ets_rows() end},
     maps:map(fun(_, F) -> median([fresh(F, false) || _ <- lists:seq(1, R)]) end, Sweeps).
 
 items_list(Items) ->
@@ -209,6 +220,27 @@ reds_map(Prev) ->
                         end
                 end, #{}, erlang:processes()).
 
+%% The previous agent's bookkeeping: one ETS row per process, read and
+%% written with one ets:update_counter/4 each (filled once first, as a
+%% second sweep finds it).
+reds_ets_rows() ->
+    Tab = ets:new(rows, [set, private]),
+    Fold = fun() ->
+                   lists:foldl(fun(P, N) ->
+                                       case erlang:process_info(P, [reductions]) of
+                                           undefined -> N;
+                                           [{reductions, R}] ->
+                                               _ = ets:update_counter(Tab, P, [{2, 0}, {2, 0, -1, R}, {3, 0, -1, 1}],
+                                                                      {P, 0, 0, undefined}),
+                                               N + 1
+                                       end
+                               end, 0, erlang:processes())
+           end,
+    _ = Fold(),
+    {Us, _} = timer:tc(Fold),
+    %% Report the second fold only: fresh/2 takes this exit as its timing.
+    exit({done, {Us, Us}}).
+
 %% Run F in a fresh process; its result, or (Time = false) its time in µs.
 fresh(F, Result) ->
     {Pid, Ref} = spawn_monitor(fun() -> exit({done, timer:tc(F)}) end),
@@ -218,6 +250,30 @@ fresh(F, Result) ->
     end.
 
 median(L) -> lists:nth((length(L) + 1) div 2, lists:sort(L)).
+
+%%% ------------------------------------------------------------------
+%%% The recorder (issue 14)
+%%% ------------------------------------------------------------------
+
+%% Its busy time so far, its settings and what it holds: the history table,
+%% its other tables (the baseline, the cache of initial calls) and its heap.
+recorder_stats() ->
+    Recorder = whereis(beam_observer_recorder),
+    Words = erlang:system_info(wordsize),
+    Owned = [T || T <- ets:all(), ets:info(T, owner) =:= Recorder],
+    History = ets:whereis(beam_observer_history),
+    Other = [ets:info(T, memory) * Words || T <- Owned, T =/= History, T =/= beam_observer_history],
+    {memory, Heap} = erlang:process_info(Recorder, memory),
+    Settings = beam_observer_recorder:settings(),
+    #{busyUs => beam_observer_registry:busy_us(recorder),
+      agentBusyUs => beam_observer_registry:busy_us(),
+      monotonicMs => erlang:monotonic_time(millisecond),
+      moments => ets:info(beam_observer_history, size),
+      historyFlatBytes => maps:get(bytes, Settings),
+      plannedMs => maps:get(plannedMs, Settings),
+      historyEtsBytes => ets:info(beam_observer_history, memory) * Words,
+      baselineEtsBytes => lists:sum(Other),
+      recorderHeapBytes => Heap}.
 
 %%% ------------------------------------------------------------------
 %%% OTP's baseline

@@ -50,6 +50,7 @@ describe('agent protocol (erl node)', () => {
       'calls',
       'cluster',
       'cluster/subscribe',
+      'history',
       'load',
       'process/info',
       'process/messages',

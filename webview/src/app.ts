@@ -7,6 +7,7 @@
  */
 import type { LoadSample } from '../../extension/src/protocol/agentProtocol';
 import type { ChartConnectionState, ChartNode, HostToWebview } from '../../extension/src/protocol/webviewProtocol';
+import type { RecordedTime } from '../../extension/src/protocol/recordingFormat';
 import { memoryChart } from './charts/memoryChart';
 import { ioChart, processesChart, reductionsChart } from './charts/rateCharts';
 import { runQueueChart } from './charts/runQueueChart';
@@ -46,6 +47,17 @@ interface Hover {
   clientY: number;
 }
 
+/** A press on a chart (issue 14): a click picks an instant, a drag a range. */
+interface Pick {
+  chart: TimeChart;
+  startX: number;
+  from: number;
+  to: number;
+}
+
+/** Below this many pixels of travel, a press is a click. */
+const DRAG_PX = 4;
+
 export class LoadChartsApp {
   private node: ChartNode | null = null;
   private connection: ChartConnectionState | null = null;
@@ -64,6 +76,9 @@ export class LoadChartsApp {
   private range = { from: 0, to: -1, xDomain: [0, 0] as [number, number] };
   private frameCount = 0;
   private readonly frameTimes = new Float64Array(FRAME_TIMES_KEPT);
+  /** The instant or range the process tree shows (the host says), and a drag under way. */
+  private asOf: RecordedTime | null = null;
+  private pick: Pick | null = null;
 
   constructor(
     root: HTMLElement,
@@ -101,6 +116,8 @@ export class LoadChartsApp {
       grid.append(chart.element);
       chart.plot.addEventListener('pointermove', (e) => this.pointerMoved(chart, e));
       chart.plot.addEventListener('pointerleave', () => this.pointerLeft());
+      chart.plot.addEventListener('pointerdown', (e) => this.pickStarted(chart, e));
+      chart.plot.addEventListener('pointerup', (e) => this.pickEnded(e));
     }
     root.append(this.toolbar.element, this.empty, grid, this.tooltip.element);
 
@@ -129,6 +146,10 @@ export class LoadChartsApp {
         break;
       case 'nodes':
         this.toolbar.showChoices(message.choices, message.selected);
+        break;
+      case 'asOf':
+        this.asOf = message.asOf;
+        this.frames.request();
         break;
     }
   }
@@ -201,7 +222,8 @@ export class LoadChartsApp {
       this.needsMeasure = false;
       for (const chart of this.charts) chart.measure();
     }
-    for (const chart of this.charts) chart.render({ store, from, to, xDomain, palette: this.palette });
+    const asOf = this.pick ? pickedTime(this.pick) : this.asOf;
+    for (const chart of this.charts) chart.render({ store, from, to, xDomain, palette: this.palette, asOf });
     this.updateHover();
 
     this.frameTimes[this.frameCount % FRAME_TIMES_KEPT] = performance.now() - started;
@@ -210,7 +232,41 @@ export class LoadChartsApp {
 
   private pointerMoved(chart: TimeChart, event: PointerEvent): void {
     this.hover = { chart, clientX: event.clientX, clientY: event.clientY };
+    if (this.pick?.chart === chart) {
+      const t = chart.timeAt(event.clientX);
+      if (t !== null) this.pick.to = t;
+      this.frames.request();
+    }
     this.updateHover();
+  }
+
+  /** A press on a plot starts a pick; the pointer is captured so the release is seen here. */
+  private pickStarted(chart: TimeChart, event: PointerEvent): void {
+    const t = chart.timeAt(event.clientX);
+    if (t === null || event.button !== 0 || this.store.length === 0) return;
+    this.pick = { chart, startX: event.clientX, from: t, to: t };
+    chart.plot.setPointerCapture?.(event.pointerId);
+  }
+
+  /**
+   * The release: a click asks the host for the processes as of the sample
+   * under the pointer (its timestamp, the one the crosshair shows); a drag,
+   * for the range it covered.
+   */
+  private pickEnded(event: PointerEvent): void {
+    const pick = this.pick;
+    this.pick = null;
+    if (!pick) return;
+    if (Math.abs(event.clientX - pick.startX) < DRAG_PX) {
+      const { to, xDomain } = this.range;
+      const first = this.store.firstAtOrAfter(xDomain[0]);
+      const index = to >= first ? this.store.nearest(pick.from, first, to) : -1;
+      this.bridge.post({ type: 'pickTime', at: index >= 0 ? this.store.timeAt(index) : Math.round(pick.from) });
+    } else {
+      const [from, to] = [Math.min(pick.from, pick.to), Math.max(pick.from, pick.to)];
+      this.bridge.post({ type: 'pickRange', from: Math.round(from), to: Math.round(to) });
+    }
+    this.frames.request();
   }
 
   private pointerLeft(): void {
@@ -264,6 +320,7 @@ export class LoadChartsApp {
     return {
       node: this.node?.name ?? null,
       state: this.connection,
+      asOf: this.asOf,
       sampleCount: store.length,
       shownSampleCount: to >= from ? to - Math.max(from, store.firstAtOrAfter(xDomain[0])) + 1 : 0,
       xDomain,
@@ -276,6 +333,12 @@ export class LoadChartsApp {
     };
   }
 
+  /** Where on screen (client x) a time falls on a chart, for tests that click a recorded time. */
+  clientXOf(chartId: string, t: number): number | null {
+    const chart = this.charts.find((c) => c.spec.id === chartId);
+    return chart ? chart.clientXOf(t) : null;
+  }
+
   /** Durations of the last frames drawn, ms, oldest first. */
   recentFrameTimes(): number[] {
     const count = Math.min(this.frameCount, FRAME_TIMES_KEPT);
@@ -283,4 +346,11 @@ export class LoadChartsApp {
     for (let i = this.frameCount - count; i < this.frameCount; i++) out.push(this.frameTimes[i % FRAME_TIMES_KEPT]);
     return out;
   }
+}
+
+/** A drag under way, as the range it covers so far (a moment while it has not moved). */
+function pickedTime(pick: Pick): RecordedTime {
+  return pick.from === pick.to
+    ? { kind: 'moment', at: pick.from }
+    : { kind: 'range', from: Math.min(pick.from, pick.to), to: Math.max(pick.from, pick.to) };
 }

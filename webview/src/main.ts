@@ -17,6 +17,7 @@ if (!bridge.inVsCode) {
     snapshot: () => app.snapshot(),
     frameTimes: () => app.recentFrameTimes(),
     sentToHost: () => [...bridge.undelivered],
+    clientXOf: (chart, t) => app.clientXOf(chart, t),
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import type { WebviewToHost } from '../../extension/src/protocol/webviewProtocol';
 import type { ChartId } from './chartId';
+import type { RecordedTime } from '../../extension/src/protocol/recordingFormat';
 
 export interface ChartSnapshot {
   title: string;
@@ -21,6 +22,8 @@ export interface ChartSnapshot {
 export interface ChartsSnapshot {
   node: string | null;
   state: string | null;
+  /** issue 14: the instant or range marked on the charts (the process tree shows it), or null. */
+  asOf: RecordedTime | null;
   /** Samples recorded (all of the ring, shown or not). */
   sampleCount: number;
   /** Samples inside the x domain. */
@@ -43,4 +46,6 @@ export interface BeamChartsTestHook {
   frameTimes(): number[];
   /** Messages the page would have sent to the extension host. */
   sentToHost(): WebviewToHost[];
+  /** issue 14: where on screen (client x) time t falls on a chart, to click a recorded time. */
+  clientXOf(chart: ChartId, t: number): number | null;
 }

@@ -9,6 +9,7 @@ import { affine, segments, type PlotFrame } from './canvasPaths';
 import type { SampleStore } from './sampleStore';
 import type { ChartId } from './chartId';
 import type { Palette, Tone } from './theme';
+import type { RecordedTime } from '../../extension/src/protocol/recordingFormat';
 
 export type { ChartId };
 
@@ -77,6 +78,8 @@ export interface ChartRender {
   to: number;
   xDomain: [number, number];
   palette: Palette;
+  /** issue 14: the instant or range the process tree shows (or a drag under way), marked across the plot. */
+  asOf?: RecordedTime | null;
 }
 
 export class TimeChart {
@@ -89,6 +92,7 @@ export class TimeChart {
   private readonly yAxis: Selection<SVGGElement, unknown, null, undefined>;
   private readonly layer: Selection<SVGGElement, unknown, null, undefined>;
   private readonly crosshair: Selection<SVGLineElement, unknown, null, undefined>;
+  private readonly asOfLayer: Selection<SVGGElement, unknown, null, undefined>;
   private readonly noteEl: HTMLSpanElement;
   private readonly legendEl: HTMLUListElement;
   private legendValues: { item: LegendItem; el: HTMLSpanElement }[] = [];
@@ -129,6 +133,7 @@ export class TimeChart {
     this.yAxis = inner.append('g').attr('class', 'axis axis-y');
     this.xAxis = inner.append('g').attr('class', 'axis axis-x');
     this.layer = inner.append('g').attr('class', 'decorations');
+    this.asOfLayer = inner.append('g').attr('class', 'as-of');
     this.crosshair = inner.append('line').attr('class', 'crosshair').attr('visibility', 'hidden');
 
     this.element.append(head, this.legendEl, this.plot);
@@ -235,6 +240,43 @@ export class TimeChart {
         x: (t) => this.x(t),
         y: (v) => this.y(v),
       }) ?? {};
+    const asOfX = this.markAsOf(frame.asOf ?? null);
+    if (asOfX !== null) this.lastDecorations = { ...this.lastDecorations, asOfMarker: 1, asOfX };
+  }
+
+  /**
+   * The moment the tree shows: a line at an instant, a band over a range,
+   * inside the plot only. Returns the marker's x (its left edge for a band),
+   * or null when nothing is marked.
+   */
+  private markAsOf(asOf: RecordedTime | null): number | null {
+    const [start, end] = asOf === null ? [NaN, NaN] : asOf.kind === 'moment' ? [asOf.at, asOf.at] : [asOf.from, asOf.to];
+    const [x0, x1] = [Math.max(0, this.x(start)), Math.min(this.width, this.x(end))];
+    const shown = asOf !== null && x1 >= 0 && x0 <= this.width && x0 <= x1;
+    this.asOfLayer
+      .selectAll<SVGRectElement, null>('rect')
+      .data(shown && asOf.kind === 'range' ? [null] : [])
+      .join('rect')
+      .attr('class', 'as-of-band')
+      .attr('x', x0)
+      .attr('width', Math.max(1, x1 - x0))
+      .attr('y', 0)
+      .attr('height', this.height);
+    this.asOfLayer
+      .selectAll<SVGLineElement, null>('line')
+      .data(shown && asOf.kind === 'moment' ? [null] : [])
+      .join('line')
+      .attr('class', 'as-of-line')
+      .attr('x1', x0)
+      .attr('x2', x0)
+      .attr('y1', 0)
+      .attr('y2', this.height);
+    return shown ? x0 : null;
+  }
+
+  /** The plot's x for time t (CSS pixels from the plot element's left edge), for tests and picking. */
+  clientXOf(t: number): number {
+    return this.plot.getBoundingClientRect().left + MARGIN.left + this.x(t);
   }
 
   /** Time under a pointer at clientX, or null when outside the plot. */

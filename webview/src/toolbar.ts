@@ -26,6 +26,7 @@ const STATE_TEXT: Record<ChartConnectionState, string> = {
   connected: 'connected',
   lost: 'connection lost, reconnecting…',
   disconnected: 'disconnected',
+  recording: 'recording, no node attached',
 };
 
 export class Toolbar {

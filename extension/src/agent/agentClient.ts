@@ -65,6 +65,12 @@ import {
   TraceStop,
   TraceStopped,
   TraceStoppedNotification,
+  HistoryConfigure,
+  HistoryConfigureParams,
+  HistoryGet,
+  HistoryGetParams,
+  HistoryResult,
+  HistoryState,
 } from '../protocol/agentProtocol';
 import { Priority, RequestQueue } from './requestQueue';
 
@@ -349,6 +355,19 @@ export class AgentClient implements Disposable {
   /** Which of these modules are loaded in the node (for the CodeLens: a view's priority). */
   modulesLoaded(modules: string[]): Promise<string[]> {
     return this.request('view', () => this.connection.sendRequest(ModulesLoaded, { modules })).then((r) => r.modules);
+  }
+
+  // -------------------------------------------------------------------------
+  // The recorder's history (docs/protocol.md, "History").
+
+  /** What the node recorded between `since` and `until` (ms since the epoch; default: all it holds). */
+  history(params: HistoryGetParams = {}): Promise<HistoryResult> {
+    return this.request('user', () => this.connection.sendRequest(HistoryGet, params));
+  }
+
+  /** Change the recorder's window, top N, interval or byte cap; answers with its settings. */
+  configureHistory(params: HistoryConfigureParams): Promise<HistoryState> {
+    return this.request('user', () => this.connection.sendRequest(HistoryConfigure, params));
   }
 
   private markClosed(): void {

@@ -44,6 +44,7 @@ export const AGENT_MODULES = [
   'beam_observer_system',
   'beam_observer_actions',
   'beam_observer_node_rpc',
+  // Tracing (issue 13).
   'beam_observer_trace_params',
   'beam_observer_trace_index',
   'beam_observer_trace_backend',
@@ -56,6 +57,10 @@ export const AGENT_MODULES = [
   'beam_observer_conn',
   'beam_observer_listener',
   'beam_observer_sup',
+  // The recorder and its sweep (issue 14).
+  'beam_observer_touch',
+  'beam_observer_sweep',
+  'beam_observer_recorder',
 ];
 
 /** Add the agent to a launch configuration (pure, unit-tested). */

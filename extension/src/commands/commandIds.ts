@@ -48,6 +48,10 @@ export const Commands = {
   stopCounting: 'beamObserver.stopCounting',
   stopAllTraces: 'beamObserver.stopAllTraces',
   traceMessages: 'beamObserver.traceMessages',
+  // issue 14: rewind and recordings
+  backToLive: 'beamObserver.backToLive',
+  saveRecording: 'beamObserver.saveRecording',
+  openRecording: 'beamObserver.openRecording',
 } as const;
 
 /** Commands not in the palette or menus: a stack frame's "open source". */

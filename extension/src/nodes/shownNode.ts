@@ -6,6 +6,8 @@
  */
 import type { AgentClient } from '../agent/agentClient';
 import type {
+  HistoryGetParams,
+  HistoryResult,
   PidResolveResult,
   PidText,
   ProcessInfo,
@@ -68,6 +70,16 @@ export class ShownNode {
 
   private at(process: PidText | ProcessAt): ProcessAt {
     return typeof process === 'string' ? { pid: process, member: this.member } : process;
+  }
+
+  /** What the shown node's recorder holds between `since` and `until` (issue 14). */
+  history(params: Omit<HistoryGetParams, 'node'> = {}): Promise<HistoryResult> {
+    return this.client.history(this.member ? { ...params, node: this.member } : params);
+  }
+
+  /** Does the shown node's agent record a history (capability `history`)? */
+  get records(): boolean {
+    return this.client.info.capabilities.includes('history');
   }
 
   /** Which process a pid the agent's node printed names (it may be another node's). */

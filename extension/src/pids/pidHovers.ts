@@ -7,6 +7,8 @@ import { Commands } from '../commands/commandIds';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { summarisePid } from './pidSummary';
 import { pidAt } from './pidText';
+import type { Rewind } from '../views/rewind';
+import { pastOfPid } from './pidPast';
 
 export const PID_HOVER_SELECTOR: vscode.DocumentSelector = [
   { language: 'log' },
@@ -17,14 +19,19 @@ export const PID_HOVER_SELECTOR: vscode.DocumentSelector = [
 ];
 
 export class PidHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly registry: NodeRegistry) {}
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly rewind?: Rewind,
+  ) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const line = document.lineAt(position.line).text;
     const match = pidAt(line, position.character);
     if (!match) return undefined;
-    const summary = await summarisePid(this.registry, match);
+    const [summary, past] = await Promise.all([summarisePid(this.registry, match), pastOfPid(this.registry, this.rewind, line, match)]);
     const markdown = new vscode.MarkdownString(summary.markdown);
+    // issue 14: what it was doing when the line was written, when the history covers it.
+    if (past) markdown.appendMarkdown(`\n\n---\n\n${past}`);
     // The commands resolve a pid of another node through the agent, as the summary did.
     if (summary.alive) {
       const arg = encodeURIComponent(JSON.stringify([match.pid]));

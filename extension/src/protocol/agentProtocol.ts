@@ -70,7 +70,9 @@ export type Capability =
   | NodeCapability
   // Tracing (see "Tracing" below).
   | 'trace'
-  | 'calls';
+  | 'calls'
+  // The recorder: history/get, history/configure.
+  | 'history';
 
 export interface InitializeResult {
   node: string;
@@ -923,6 +925,9 @@ export const ErrorCodes = {
   NotTraceable: -32035,
   /** Tracing runs in the node of the agent the client is connected to, not in other nodes of its cluster. */
   TraceOnOtherNode: -32036,
+  // issue 14: the recorder
+  /** history/get or history/configure while the node's recorder is not running (it restarts with the agent). */
+  HistoryUnavailable: -32040,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -987,3 +992,90 @@ export interface LoadSamples {
 }
 
 export const LoadSamplesNotification = new NotificationType<LoadSamples>('load/samples');
+// history (issue 14): what the node was doing over the last minutes, recorded
+// inside the agent from the moment it starts (docs/protocol.md, "History").
+
+/** A process as recorded at a moment: what identifies it after it is gone, and its figures then. */
+export interface RecordedProcess {
+  pid: PidText;
+  name: string | null;
+  /** The real initial call (proc_lib processes: from $initial_call). */
+  initialCall: Mfa | null;
+  /** What it was running when the moment was recorded. */
+  currentFunction: Mfa | null;
+  /** Reductions over the moment's interval, less what the agent's own reads cost it. */
+  reductions: number;
+  /** Bytes. */
+  memory: number;
+  messageQueueLen: number;
+  status: ProcessStatus;
+  agent: boolean;
+  debugger: boolean;
+  /** Whether it is alive when the history is asked for (false: it exited since). */
+  alive: boolean;
+}
+
+/** One recorded moment: the load over its interval and the top processes. */
+export interface RecordedMoment {
+  /** Wall clock (ms since the epoch) when it was recorded: the end of its interval. */
+  timestamp: number;
+  /** The span it covers, ending at `timestamp`. */
+  intervalMs: number;
+  /** The interval the recorder aimed for (the configured one, or longer to stay within its budget). */
+  plannedMs: number;
+  /** The load sample over the same interval. */
+  sample: LoadSample;
+  /** Each process of the top lists once. */
+  processes: RecordedProcess[];
+  /** Indices into `processes`, highest first: by reductions (only those that ran), memory, queue (only those with one). */
+  top: { reductions: number[]; memory: number[]; messageQueueLen: number[] };
+  /** What recording this moment cost the node (µs of the recorder's work). */
+  costUs: number;
+  processCount: number;
+  scanned: number;
+}
+
+/** The recorder's settings (history/configure changes them). */
+export interface HistorySettings {
+  /** Moments older than this are dropped (60..3600 s, default 600). */
+  windowS: number;
+  /** Processes kept per key and moment (1..100, default 20). */
+  topN: number;
+  /** The shortest interval between moments (1000..60000 ms, default 1000). */
+  intervalMs: number;
+  /** The history's size cap (flat size of what is kept, 65536..8388608 bytes, default 8 MiB). */
+  maxBytes: number;
+}
+
+export interface HistoryState extends HistorySettings {
+  node: string;
+  /** The interval planned for the next moment (at least intervalMs; longer to stay within 1% of a scheduler). */
+  plannedMs: number;
+  /** The size of what is kept now, bytes. */
+  bytes: number;
+  /** When the recorder started (ms since the epoch). */
+  recordingSince: number;
+  /** The recorder's busy time since it started, µs. */
+  busyUs: number;
+}
+
+export interface HistoryGetParams extends NodeParams {
+  /** Only moments recorded at or after this time (ms since the epoch). */
+  since?: number;
+  /** Only moments recorded at or before this time. */
+  until?: number;
+}
+
+export interface HistoryResult extends HistoryState {
+  /** Oldest first. */
+  moments: RecordedMoment[];
+  /** Spans between the moments returned that no moment covers (the recorder started afresh). */
+  gaps: { from: number; to: number }[];
+  /** The oldest moment held (whatever since was asked), or null. */
+  oldest: number | null;
+}
+
+export const HistoryGet = new RequestType<HistoryGetParams, HistoryResult, void>('history/get');
+
+export interface HistoryConfigureParams extends NodeParams, Partial<HistorySettings> {}
+export const HistoryConfigure = new RequestType<HistoryConfigureParams, HistoryState, void>('history/configure');

@@ -5,9 +5,11 @@
  */
 import type { LoadSample, SchedulerCounts } from './agentProtocol';
 import type { Mfa, PidText, TraceCall, TraceEvent, TraceLimits, TraceStopReason } from './agentProtocol';
+import type { RecordedTime } from './recordingFormat';
 import type { QueueLoad } from '../shared/overload';
 
-export type ChartConnectionState = 'connecting' | 'connected' | 'lost' | 'disconnected';
+/** 'recording': the charts show a recording opened from a file, with no node attached (issue 14). */
+export type ChartConnectionState = 'connecting' | 'connected' | 'lost' | 'disconnected' | 'recording';
 
 export interface ChartNode {
   id: string;
@@ -25,7 +27,9 @@ export type HostToWebview =
   /** The shown node's connection changed. */
   | { type: 'state'; nodeId: string; state: ChartConnectionState }
   /** The nodes the user may switch to (every connection's node and its cluster's members). */
-  | { type: 'nodes'; choices: NodeChoice[]; selected: string | null };
+  | { type: 'nodes'; choices: NodeChoice[]; selected: string | null }
+  /** issue 14: the instant or range the process tree shows (marked on every chart), or null for the present. */
+  | { type: 'asOf'; asOf: RecordedTime | null };
 
 /** A node the charts can show; `id` is the ChartNode id it gets when selected. */
 export interface NodeChoice {
@@ -43,7 +47,11 @@ export type WebviewToHost =
   /** From the sidebar: open the roomy editor panel. */
   | { type: 'openPanel' }
   /** The user picked another node in the charts' node picker. */
-  | { type: 'selectNode'; id: string };
+  | { type: 'selectNode'; id: string }
+  /** issue 14: a click on a chart: show the processes as of this instant (ms since the epoch). */
+  | { type: 'pickTime'; at: number }
+  /** issue 14: a drag across a chart: show the processes that ranked highest over this range. */
+  | { type: 'pickRange'; from: number; to: number };
 
 // ---------------------------------------------------------------------------
 // The cluster overview webview (one editor panel): every node of the cluster

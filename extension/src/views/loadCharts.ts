@@ -17,10 +17,11 @@ import type { ChartNode, HostToWebview, NodeChoice, WebviewToHost } from '../pro
 import { idOfTarget, nodeChoices, parseTargetId } from '../nodes/nodeChoices';
 import { chartsHtml, newNonce, type ChartsSurface } from './loadChartsHtml';
 import { registerSinglePanel } from './singlePanel';
+import type { OpenRecording, Rewind } from './rewind';
 
 const PANEL_TYPE = 'beamObserver.loadChartsPanel';
 
-export function registerLoadCharts(context: vscode.ExtensionContext, registry: NodeRegistry): vscode.Disposable {
+export function registerLoadCharts(context: vscode.ExtensionContext, registry: NodeRegistry, rewind?: Rewind): vscode.Disposable {
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
 
   // The roomy editor panel: one at most, restored after a window reload.
@@ -30,7 +31,7 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
     () => panelTitle(registry.target),
     [dist],
     (created, openPanel) => {
-      const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel);
+      const charts = new ChartsWebview(created.webview, 'panel', registry, dist, () => created.visible, openPanel, rewind);
       return vscode.Disposable.from(
         charts,
         created.onDidChangeViewState(() => charts.visibilityChanged()),
@@ -48,6 +49,7 @@ export function registerLoadCharts(context: vscode.ExtensionContext, registry: N
         dist,
         () => view.visible,
         () => void vscode.commands.executeCommand(Commands.openLoadCharts),
+        rewind,
       );
       view.onDidChangeVisibility(() => charts.visibilityChanged());
       view.onDidDispose(() => charts.dispose());
@@ -91,6 +93,7 @@ class ChartsWebview implements vscode.Disposable {
     dist: vscode.Uri,
     private readonly isVisible: () => boolean,
     private readonly openPanel: () => void,
+    private readonly rewind?: Rewind,
   ) {
     webview.options = { enableScripts: true, localResourceRoots: [dist] };
     webview.html = chartsHtml({
@@ -109,9 +112,20 @@ class ChartsWebview implements vscode.Disposable {
       registry.onDidChangeNodes(() => this.postChoices()),
       registry.onDidChangeCluster(() => this.postChoices()),
       registry.onSample(({ node, sample }) => {
-        if (this.shown && registry.isTargetSample(node, sample)) this.post({ type: 'sample', nodeId: this.shown.id, sample });
+        if (this.shown && !this.rewind?.recording && registry.isTargetSample(node, sample)) {
+          this.post({ type: 'sample', nodeId: this.shown.id, sample });
+        }
       }),
     );
+    if (rewind) this.disposables.push(rewind.onDidChange(() => this.rewound()));
+  }
+
+  /** issue 14: a recording opened or closed replaces the node shown; otherwise the moment marked moves. */
+  private rewound(): void {
+    const recording = this.rewind?.recording;
+    const id = recording ? recordingId(recording) : undefined;
+    if (id !== this.shown?.id && (recording || this.shown?.id.startsWith(RECORDING_ID))) this.reset();
+    else this.post({ type: 'asOf', asOf: this.rewind?.asOf ?? null });
   }
 
   /**
@@ -125,6 +139,7 @@ class ChartsWebview implements vscode.Disposable {
   }
 
   private selectionChanged(): void {
+    if (this.rewind?.recording) return; // the recording stays until it is closed
     const target = this.registry.target;
     const id = target ? idOfTarget(target) : undefined;
     if (id !== this.shown?.id) this.reset();
@@ -135,9 +150,17 @@ class ChartsWebview implements vscode.Disposable {
   }
 
   private reset(): void {
-    const target = this.registry.target;
-    this.shown = target ? { id: idOfTarget(target), state: target.agent.state } : undefined;
-    this.post({ type: 'reset', node: target ? chartNode(target) : null, samples: target ? target.history.toArray() : [] });
+    const recording = this.rewind?.recording;
+    if (recording) {
+      const node = recordingNode(recording);
+      this.shown = { id: node.id, state: 'disconnected' };
+      this.post({ type: 'reset', node, samples: recording.recording.history.moments.map((m) => m.sample) });
+    } else {
+      const target = this.registry.target;
+      this.shown = target ? { id: idOfTarget(target), state: target.agent.state } : undefined;
+      this.post({ type: 'reset', node: target ? chartNode(target) : null, samples: target ? target.history.toArray() : [] });
+    }
+    this.post({ type: 'asOf', asOf: this.rewind?.asOf ?? null });
   }
 
   /** The node picker's choices: each connection's node, then the members of its cluster. */
@@ -176,12 +199,31 @@ class ChartsWebview implements vscode.Disposable {
           vscode.window.showErrorMessage(userMessage(`exporting the load samples failed: ${errorMessage(error)}`)),
         );
         break;
+      // issue 14: a click or a drag on a chart goes back in time.
+      case 'pickTime':
+        if (Number.isFinite(message.at)) void this.rewind?.showTime(message.at);
+        break;
+      case 'pickRange':
+        if (Number.isFinite(message.from) && Number.isFinite(message.to)) void this.rewind?.showRange(message.from, message.to);
+        break;
     }
   }
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+const RECORDING_ID = 'recording:';
+
+function recordingId(recording: OpenRecording): string {
+  return `${RECORDING_ID}${recording.name}`;
+}
+
+/** The charts' node for a recording opened from a file: its node as saved, with no connection. */
+function recordingNode(recording: OpenRecording): ChartNode {
+  const info = recording.recording.node;
+  return { id: recordingId(recording), name: info.node, otpRelease: info.otpRelease, schedulers: info.schedulers, state: 'recording' };
 }
 
 /** Ask where, then write what the webview formatted. */

@@ -14,6 +14,8 @@ import { ErrorCodes, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../pro
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { errorMessage } from '../shared/errors';
 import { rowLabel, SORT_LABELS } from './format';
+import { asOfRows, asOfTitle, recordLines, type AsOfRows, type AsOfView } from './asOfTree';
+import type { RecordedRow } from '../shared/rewind';
 import {
   frameLabel,
   infoLines,
@@ -35,7 +37,9 @@ export type TreeNode =
   | { kind: 'state'; id: string; pid: string }
   | { kind: 'stateLine'; id: string; text: string }
   | { kind: 'openState'; id: string; pid: string; more: number }
-  | { kind: 'message'; id: string; text: string; icon?: string };
+  | { kind: 'message'; id: string; text: string; icon?: string }
+  /** A row that runs a command (as of a recorded moment: Back to Live). */
+  | { kind: 'action'; id: string; label: string; command: string; icon: string; tooltip: string };
 
 /** A top-level process row (its id is what reveal looks for). */
 function processNode(row: ProcessRow): TreeNode {
@@ -59,6 +63,8 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   private readonly infoCache = new Map<string, Promise<ProcessInfo>>();
   private readonly stateCache = new Map<string, Promise<string>>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Shown instead of the present: a recorded moment or range (views/rewind.ts). */
+  private asOf: { view: AsOfView; rows: AsOfRows } | undefined;
 
   sortBy: SortKey = 'reductions';
   filter: string | undefined;
@@ -91,6 +97,19 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this.refresh();
   }
 
+  /** Show a recorded moment or range instead of the present; undefined: back to live. */
+  showAsOf(view: AsOfView | undefined): void {
+    this.asOf = view ? { view, rows: asOfRows(view, this.sortBy, this.settings.limit()) } : undefined;
+    this.infoCache.clear();
+    this.stateCache.clear();
+    this.refresh();
+  }
+
+  /** The record of a row shown as of a recorded moment, when the tree shows one. */
+  get shownAsOf(): AsOfView | undefined {
+    return this.asOf?.view;
+  }
+
   setFilter(filter: string | undefined): void {
     this.filter = filter && filter.trim() ? filter.trim() : undefined;
     void vscode.commands.executeCommand('setContext', 'beamObserver.filtered', this.filter !== undefined);
@@ -118,11 +137,13 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   get title(): string {
     const node = this.registry.target;
     const sort = SORT_LABELS[this.sortBy];
+    if (this.asOf) return `${asOfTitle(this.asOf.view)} · by ${sort}`;
     const filtered = this.filter ? ` · filter "${this.filter}"` : '';
     return node ? `${node.name} · by ${sort}${filtered}${this.paused ? ' · paused' : ''}` : '';
   }
 
   private async load(): Promise<void> {
+    if (this.asOf) return this.loadAsOf(this.asOf.view);
     const shown = this.registry.shown;
     if (!shown || !this.visible) {
       this.rows = [];
@@ -149,8 +170,17 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this.schedule();
   }
 
+  /** Rows of the recorded moment, by the sort key; no refresh timer: the past does not change. */
+  private loadAsOf(view: AsOfView): void {
+    this.asOf = { view, rows: asOfRows(view, this.sortBy, this.settings.limit()) };
+    this.rows = this.asOf.rows.rows;
+    this.windowMs = this.asOf.rows.windowMs;
+    this.listError = undefined;
+    this.changeEmitter.fire(undefined);
+  }
+
   private schedule(): void {
-    if (this.timer || this.paused || !this.visible) return;
+    if (this.timer || this.paused || !this.visible || this.asOf) return;
     const node = this.registry.selected;
     if (node?.state !== 'connected') return;
     const interval = this.registry.target?.history.latest()[0]?.intervalMs ?? 1000;
@@ -256,6 +286,14 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
         item.tooltip = node.text;
         return item;
       }
+      case 'action': {
+        const item = new vscode.TreeItem(node.label);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.tooltip;
+        item.command = { command: node.command, title: node.label };
+        return item;
+      }
     }
   }
 
@@ -263,6 +301,19 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     const row = node.row;
     const item = new vscode.TreeItem(row ? rowLabel(row) : node.pid, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
+    const recorded = row ? this.recordOnly(row.pid) : undefined;
+    if (row && recorded) {
+      // As of a recorded moment: a process that has exited since (or any, in a recording).
+      const exited = this.asOf?.rows.records.get(row.pid)?.exited;
+      item.description = `${exited ? 'exited · ' : ''}${rowDescription(row, this.sortBy, this.windowMs)}  ${row.pid}`;
+      item.tooltip = new vscode.MarkdownString(
+        `${rowTooltip(row, this.windowMs)}\n\n${exited ? 'It has exited since: this is its record.' : 'Recorded; no node is attached.'}`,
+        true,
+      );
+      item.iconPath = new vscode.ThemeIcon(exited ? 'circle-slash' : 'history');
+      item.contextValue = 'beamRecordedProcess';
+      return item;
+    }
     if (row) {
       item.description = `${rowDescription(row, this.sortBy, this.windowMs)}  ${row.pid}`;
       item.tooltip = new vscode.MarkdownString(rowTooltip(row, this.windowMs), true);
@@ -301,6 +352,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private rootChildren(): TreeNode[] {
+    if (this.asOf) return this.asOfChildren(this.asOf.view);
     const node = this.registry.selected;
     if (!node) return []; // the welcome view explains how to start
     if (node.state !== 'connected') {
@@ -324,7 +376,42 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     return nodes;
   }
 
+  /**
+   * The record of a row when only the record is left to show: as of a
+   * recorded moment, a process that has exited since, or any process of a
+   * recording opened with no node attached.
+   */
+  private recordOnly(pid: string): RecordedRow | undefined {
+    const record = this.asOf?.rows.records.get(pid);
+    return record && (record.exited || this.asOf?.view.recording !== undefined) ? record : undefined;
+  }
+
+  /** As of a recorded moment: Back to Live first, then the recorded rows, grouped as live rows are. */
+  private asOfChildren(view: AsOfView): TreeNode[] {
+    const back: TreeNode = {
+      kind: 'action',
+      id: 'backToLive',
+      label: view.recording ? 'Close Recording' : 'Back to Live',
+      command: Commands.backToLive,
+      icon: view.recording ? 'close' : 'debug-continue',
+      tooltip: view.recording ? 'Close the recording and show the attached nodes' : 'Show the present again',
+    };
+    if (this.rows.length === 0) {
+      return [back, { kind: 'message', id: 'asOfEmpty', text: 'No process was recorded then.', icon: 'history' }];
+    }
+    const nodes: TreeNode[] = [back, ...this.rows.filter((row) => !ownerOf(row)).map(processNode)];
+    for (const owner of ['debugger', 'agent'] as const) {
+      const group = this.ownerGroup(owner);
+      if (group.rows.length) nodes.push(group);
+    }
+    return nodes;
+  }
+
   private processChildren(node: Extract<TreeNode, { kind: 'process' }>): TreeNode[] {
+    const record = this.recordOnly(node.pid);
+    if (record) {
+      return recordLines(record, this.windowMs ?? 0).map((line, i) => ({ kind: 'detail', id: `${node.id}/r${i}`, ...line }));
+    }
     const groups: TreeNode[] = (['info', 'links', 'monitors', 'stack'] as const).map((group) => ({
       kind: 'group',
       id: `${node.id}/${group}`,

@@ -16,7 +16,8 @@ defmodule Overload.Scenarios do
     timers: Overload.Timers,
     mailbox: Overload.Mailbox,
     pool: Overload.Pool,
-    fanout: Overload.Fanout
+    fanout: Overload.Fanout,
+    burst: Overload.Burst
   }
 
   @doc "The scenario names."
