@@ -167,7 +167,7 @@ version() -> ?VERSION.
 -spec modules() -> [module()].
 modules() ->
     [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format,
-     beam_observer_pid, beam_observer_registry, beam_observer_discovery,
+     beam_observer_pid, beam_observer_registry, beam_observer_budget, beam_observer_discovery,
      beam_observer_debugger, beam_observer_sampler, beam_observer_touch, beam_observer_sweep,
      beam_observer_ranking, beam_observer_recorder, beam_observer_inspect,
      beam_observer_loader, beam_observer_cluster, beam_observer_cluster_load,

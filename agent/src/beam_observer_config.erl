@@ -18,7 +18,7 @@
 %% Limits are fixed, documented in docs/protocol.md; `initialize' reports
 %% those a client must respect. Messages that state a limit are built from
 %% these figures, so a figure changes in one place.
--spec limits() -> #{atom() => pos_integer() | {pos_integer(), pos_integer()}}.
+-spec limits() -> #{atom() => number() | {number(), number()}}.
 limits() ->
     #{max_frame_bytes => 1024 * 1024,     %% a request never needs more
       max_clients => 8,                   %% authenticated clients beyond this get HTTP 503
@@ -49,7 +49,11 @@ limits() ->
       history_window_s_range => {60, 3600},
       history_top_n_range => {1, 100},
       history_interval_ms_range => {1000, 60000},
-      history_bytes_range => {64 * 1024, 8 * 1024 * 1024}}.
+      history_bytes_range => {64 * 1024, 8 * 1024 * 1024},
+      %% The budget for observing (issue 17): the agent's periodic work, as a
+      %% share of one scheduler; budget/set accepts this range.
+      budget_share => 0.02,
+      budget_share_range => {0.001, 0.5}}.
 
 -spec normalise(map()) -> {ok, config()} | {error, binary()}.
 normalise(Opts) ->

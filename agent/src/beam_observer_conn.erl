@@ -364,7 +364,7 @@ flush_cluster(Conn = #conn{cluster = Cluster}) ->
     Start = erlang:monotonic_time(microsecond),
     {Batch, Cluster1} = beam_observer_cluster_load:flush(Cluster),
     Batch =/= none andalso send_text(Conn, Batch),
-    beam_observer_registry:add_busy_us(erlang:monotonic_time(microsecond) - Start),
+    beam_observer_budget:charge(cluster, erlang:monotonic_time(microsecond) - Start),
     Conn#conn{cluster = Cluster1}.
 
 %% The node a load/subscribe names and the interval it asks for.

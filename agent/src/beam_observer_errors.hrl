@@ -45,3 +45,6 @@
 -define(TraceOnOtherNode, -32036).
 %% issue 14: the recorder (-32040..-32049).
 -define(HistoryUnavailable, -32040).
+
+%% The budget for observing (issue 17).
+-define(BudgetExceeded, -32060).

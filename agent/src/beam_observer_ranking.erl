@@ -16,11 +16,18 @@
 %%% Resolved proc_lib initial calls are cached in a table of their own (an
 %%% initial call never changes, and reading a dictionary costs its process
 %%% a signal); entries of processes gone are dropped after each sweep.
-%%% One server, so sweeps never run concurrently. The recorder
+%%% One server, so sweeps never run concurrently, and one per node, so the
+%%% budget (beam_observer_budget) holds whichever clients ask: a periodic
+%%% request while the budget is in debt is answered from the last sweep made
+%%% for the same sort, limit and filter, saying how old it is and when the
+%%% next sweep is allowed; an explicit one (a user's Refresh Now) runs at once,
+%%% once. A sweep is charged to the budget as `sweeps' or `explicit'. The recorder
 %%% (beam_observer_recorder) has its own baseline and reads its rows with
 %%% rows/3.
 -module(beam_observer_ranking).
 -behaviour(gen_server).
+
+-include("beam_observer_errors.hrl").
 
 -export([start_link/0, list/1, real_initial_call/2, is_agent_process/2, rows/3, new_call_cache/0,
          forget/2, mfa_text/1]).
@@ -29,10 +36,15 @@
 -export([matches/2]).
 
 -type sort_key() :: reductions | memory | message_queue_len.
--type request() :: #{sort_by := sort_key(), limit := pos_integer(), filter := binary() | none}.
+-type request() :: #{sort_by := sort_key(), limit := pos_integer(), filter := binary() | none,
+                     refresh := periodic | explicit}.
+
+-define(CACHED_KEYS, 8).   %% last results kept, one per sort, limit and filter
 
 -record(state, {baseline :: beam_observer_sweep:baseline(),
-                calls :: ets:tid()}).
+                calls :: ets:tid(),
+                %% The last result per {sort, limit, filter}, with when it was swept (ms).
+                cache = [] :: [{term(), integer(), map()}]}).
 
 -spec start_link() -> {ok, pid()} | {error, term()}.
 start_link() ->
@@ -50,19 +62,76 @@ init([]) ->
     beam_observer_registry:add(self(), ranking),
     {ok, #state{baseline = beam_observer_sweep:new(ranking), calls = new_call_cache()}}.
 
-%% The time is accounted to the agent by the request's worker, not here.
--spec handle_call({list, request()}, gen_server:from(), #state{}) -> {reply, {ok, map()}, #state{}}.
-handle_call({list, Request}, _From, State) ->
-    Start = erlang:monotonic_time(microsecond),
-    {Result, State1} = sweep(Request, State),
-    Us = erlang:monotonic_time(microsecond) - Start,
-    {reply, {ok, Result#{sweepMs => round(Us / 100) / 10}}, State1}.
+%% The request's worker counts the time as the agent's busy time; the budget
+%% is charged here, as the kind of refresh it was.
+-spec handle_call({list, request()}, gen_server:from(), #state{}) ->
+          {reply, {ok, map()} | {error, integer(), binary()}, #state{}}.
+handle_call({list, Request = #{refresh := Refresh}}, _From, State) ->
+    Key = maps:with([sort_by, limit, filter], Request),
+    Cached = lists:keyfind(Key, 1, State#state.cache),
+    case {gate(Refresh, Cached), Cached} of
+        {ok, _} ->
+            {Result, State1} = timed_sweep(Request, Key, State),
+            {reply, {ok, Result}, State1};
+        {{wait, Ms}, {Key, SweptAt, Result}} ->
+            Age = erlang:monotonic_time(millisecond) - SweptAt,
+            {reply, {ok, Result#{refresh => refresh_info(false, Age, Ms)}}, State};
+        {{wait, Ms}, false} ->
+            {reply, {error, ?BudgetExceeded, over_budget(Ms)}, State}
+    end.
 
 -spec handle_cast(term(), #state{}) -> {noreply, #state{}}.
 handle_cast(_Msg, State) -> {noreply, State}.
 
 -spec handle_info(term(), #state{}) -> {noreply, #state{}}.
 handle_info(_Msg, State) -> {noreply, State}.
+
+%%% ------------------------------------------------------------------
+%%% The budget
+%%% ------------------------------------------------------------------
+
+%% Whether to sweep now. A periodic request for rows never swept before has
+%% nothing to be answered from: it has an overdraft of its own.
+gate(periodic, false) ->
+    beam_observer_budget:overdraft(first_look);
+gate(periodic, _Cached) ->
+    beam_observer_budget:periodic();
+gate(explicit, _Cached) ->
+    beam_observer_budget:overdraft(explicit).
+
+timed_sweep(Request = #{refresh := Refresh}, Key, State) ->
+    Start = erlang:monotonic_time(microsecond),
+    {Result, State1} = sweep(Request, State),
+    Us = erlang:monotonic_time(microsecond) - Start,
+    beam_observer_budget:charge_within_request(kind(Refresh), Us),
+    #{nextPeriodicInMs := Next} = beam_observer_budget:status(),
+    %% The rows are encoded once: an answer from this sweep costs a copy, not an encoding.
+    Fresh = Result#{sweepMs => round(Us / 100) / 10,
+                    rows := {json, iolist_to_binary(beam_observer_json:encode(maps:get(rows, Result)))}},
+    Now = erlang:monotonic_time(millisecond),
+    Cache = lists:sublist([{Key, Now, Fresh} | lists:keydelete(Key, 1, State1#state.cache)], ?CACHED_KEYS),
+    {Fresh#{refresh => refresh_info(true, 0, Next)}, State1#state{cache = Cache}}.
+
+kind(periodic) -> sweeps;
+kind(explicit) -> explicit.
+
+%% How fresh the rows are, and when a periodic request may sweep again.
+refresh_info(Fresh, AgeMs, NextMs) ->
+    #{fresh => Fresh, ageMs => AgeMs, nextSweepInMs => NextMs,
+      budgetShare => beam_observer_budget:share()}.
+
+over_budget(Ms) ->
+    iolist_to_binary(io_lib:format(
+        "the agent's budget (~s of one scheduler) is spent and there is no earlier sweep "
+        "of these rows to answer from; the next sweep is allowed in ~b ms",
+        [percent(beam_observer_budget:share()), Ms])).
+
+percent(Share) ->
+    Percent = Share * 100,
+    case Percent == round(Percent) of
+        true -> integer_to_list(round(Percent)) ++ "%";
+        false -> float_to_list(Percent, [{decimals, 2}, compact]) ++ "%"
+    end.
 
 %%% ------------------------------------------------------------------
 %%% The sweep

@@ -11,9 +11,10 @@
 %%%
 %%% Cost, bounded:
 %%% - time: a moment's work runs in record/1, timed as the agent's busy time
-%%%   under its own kind (beam_observer_registry:add_busy_us(recorder, _)).
+%%%   under its own kind, charged to the node's budget (beam_observer_budget).
 %%%   The interval adapts so that the recorder uses at most 1% of one
-%%%   scheduler: the next interval is 100 times what a moment costs (the
+%%%   scheduler, or half the node's budget when that is less (2% by default):
+%%%   at 1%, the next interval is 100 times what a moment costs (the
 %%%   median of the last ones, at a comparable process count, scaled to the
 %%%   present one), never shorter than the configured interval. Each moment says
 %%%   what its interval was and what was planned; time no moment covers is
@@ -32,10 +33,9 @@
 -export([start_link/0, configure/1, settings/0, history/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 %% Pure parts, exported for tests.
--export([next_interval/4, gaps/1, evict/4]).
+-export([next_interval/4, next_interval/5, gaps/1, evict/4]).
 
 -define(TABLE, beam_observer_history).
--define(BUDGET, 0.01).            %% share of one scheduler
 -define(READING_MS, 100).         %% run-queue readings, as the sampler does
 -define(MAX_INTERVAL_MS, 600000).
 
@@ -153,7 +153,7 @@ tick() ->
 timed(Work) ->
     Start = erlang:monotonic_time(microsecond),
     State = Work(),
-    beam_observer_registry:add_busy_us(recorder, erlang:monotonic_time(microsecond) - Start),
+    beam_observer_budget:charge(recorder, erlang:monotonic_time(microsecond) - Start),
     State.
 
 %%% ------------------------------------------------------------------
@@ -254,7 +254,7 @@ evict(Table, Oldest, MaxBytes, Bytes) ->
 
 %% The next interval and when it ends.
 plan(State = #state{settings = #{interval_ms := Min}, costs = Costs}, CostUs, Count) ->
-    {Planned, Costs1} = next_interval(Min, Costs, CostUs, Count),
+    {Planned, Costs1} = next_interval(Min, Costs, CostUs, Count, beam_observer_budget:recorder_share()),
     State#state{planned_ms = Planned, costs = Costs1,
                 deadline = erlang:monotonic_time(millisecond) + Planned}.
 
@@ -270,10 +270,15 @@ plan(State = #state{settings = #{interval_ms := Min}, costs = Costs}, CostUs, Co
 -spec next_interval(pos_integer(), [{non_neg_integer(), pos_integer()}], non_neg_integer(), pos_integer()) ->
           {pos_integer(), [{non_neg_integer(), pos_integer()}]}.
 next_interval(MinMs, Costs, CostUs, Count) ->
+    next_interval(MinMs, Costs, CostUs, Count, 0.01).
+
+-spec next_interval(pos_integer(), [{non_neg_integer(), pos_integer()}], non_neg_integer(), pos_integer(), float()) ->
+          {pos_integer(), [{non_neg_integer(), pos_integer()}]}.
+next_interval(MinMs, Costs, CostUs, Count, Share) ->
     Recent = [{CostUs, max(1, Count)} | [{C, N} || {C, N} <- lists:sublist(Costs, 7),
                                                    N * 2 >= Count, N =< Count * 2]],
     Scaled = lists:sort([C * max(1, Count) / N || {C, N} <- Recent]),
-    NeededMs = median(Scaled) / ?BUDGET / 1000,
+    NeededMs = median(Scaled) / Share / 1000,
     {min(?MAX_INTERVAL_MS, max(MinMs, ceil(NeededMs))), Recent}.
 
 median(Sorted) ->
@@ -306,7 +311,9 @@ info(#state{settings = #{window_s := W, top_n := N, interval_ms := I, max_bytes 
             planned_ms = Planned, bytes = Bytes, started_at = Started}) ->
     #{windowS => W, topN => N, intervalMs => I, maxBytes => Max,
       plannedMs => Planned, bytes => Bytes, recordingSince => Started,
-      busyUs => beam_observer_registry:busy_us(recorder)}.
+      busyUs => beam_observer_registry:busy_us(recorder),
+      %% The share of one scheduler it plans within (beam_observer_budget).
+      budgetShare => beam_observer_budget:recorder_share()}.
 
 moment_json({moment, Timestamp, IntervalMs, Planned, Sample, Rows, {Reds, Memory, Queue}, CostUs, Count, Scanned}) ->
     #{timestamp => Timestamp,

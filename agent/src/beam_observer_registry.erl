@@ -20,7 +20,7 @@
 create(Config) ->
     _ = ets:new(?TAB, [named_table, public, set, {write_concurrency, true}]),
     true = ets:insert(?TAB, [{busy_us, 0}, {config, Config}]),
-    ok.
+    beam_observer_budget:init().
 
 -spec config() -> map().
 config() ->

@@ -15,7 +15,9 @@
                   <<"processes/list">>, <<"process/info">>, <<"process/state">>,
                   <<"process/messages">>,
                   %% issue 14: the recorder
-                  <<"history/get">>, <<"history/configure">>]).
+                  <<"history/get">>, <<"history/configure">>,
+                  %% issue 17: the budget for observing (beam_observer_budget)
+                  <<"budget/get">>, <<"budget/set">>]).
 
 %% The rest of the node (issue 12): supervisors, ETS, ports, system, process
 %% actions; their parameters and dispatch live in beam_observer_node_rpc.
@@ -74,6 +76,12 @@ run(<<"history/get">>, Params) ->
 run(<<"history/configure">>, Params) ->
     with_params(Params, fun configure_params/1,
                 fun(Changes) -> with_recorder(fun() -> history_configure(Changes) end) end);
+%% The node's budget for observing, shared by every client (beam_observer_budget).
+run(<<"budget/get">>, _Params) ->
+    {ok, budget_status()};
+run(<<"budget/set">>, Params) ->
+    with_params(Params, fun budget_params/1,
+                fun(Share) -> beam_observer_budget:set_share(Share), {ok, budget_status()} end);
 run(Method, Params) ->
     case lists:member(Method, ?NODE_METHODS) of
         true -> beam_observer_node_rpc:run(Method, Params);
@@ -187,9 +195,12 @@ initialize() ->
                        %% Tracing (beam_observer_trace_rpc).
                        <<"trace">>, <<"calls">>,
                        %% The recorder (beam_observer_recorder).
-                       <<"history">>]
+                       <<"history">>,
+                       %% The budget for observing (beam_observer_budget).
+                       <<"budget">>]
                       ++ beam_observer_node_rpc:capabilities(),
       traceLimits => beam_observer_trace_params:limits_json(),
+      budget => budget_status(),
       limits => #{maxFrameBytes => maps:get(max_frame_bytes, Limits),
                   maxClients => maps:get(max_clients, Limits),
                   maxInflight => maps:get(max_inflight, Limits),
@@ -218,7 +229,14 @@ list_params(P) ->
                  F when is_binary(F), byte_size(F) =< MaxFilter -> F;
                  _ -> invalid(<<"filter must be a string of at most ", (integer_to_binary(MaxFilter))/binary, " bytes">>)
              end,
-    {ok, #{sort_by => SortBy, limit => Limit, filter => Filter}}.
+    %% The budget (beam_observer_budget): a periodic refresh may be answered
+    %% from the last sweep; an explicit one (a user's click) runs at once.
+    Refresh = case maps:get(<<"refresh">>, P, <<"periodic">>) of
+                  <<"periodic">> -> periodic;
+                  <<"explicit">> -> explicit;
+                  _ -> invalid(<<"refresh must be \"periodic\" or \"explicit\"">>)
+              end,
+    {ok, #{sort_by => SortBy, limit => Limit, filter => Filter, refresh => Refresh}}.
 
 pid_params(P) ->
     beam_observer_pid:parse(maps:get(<<"pid">>, P, null)).
@@ -275,6 +293,28 @@ configure_params(P) ->
         0 -> invalid(<<"give at least one of windowS, topN, intervalMs, maxBytes">>);
         _ -> {ok, Changes}
     end.
+
+%%% issue 17: budget/set parameters
+
+%% share: a number within budget_share_range.
+budget_params(P) ->
+    {Min, Max} = maps:get(budget_share_range, beam_observer_config:limits()),
+    case maps:get(<<"share">>, P, null) of
+        S when is_number(S), S >= Min, S =< Max -> {ok, float(S)};
+        _ -> invalid(iolist_to_binary(io_lib:format("share must be a number from ~s to ~s (a share of one scheduler: "
+                                                    "0.02 is 2%)", [number_text(Min), number_text(Max)])))
+    end.
+
+number_text(N) -> float_to_list(float(N), [{decimals, 4}, compact]).
+
+%% The budget with its range and what each kind of work has cost since the agent started.
+budget_status() ->
+    {Min, Max} = maps:get(budget_share_range, beam_observer_config:limits()),
+    (beam_observer_budget:status())#{
+        range => [Min, Max],
+        byKindUs => maps:from_list([{Kind, beam_observer_registry:busy_us(Kind)}
+                                    || Kind <- beam_observer_budget:kinds()]),
+        busyUs => beam_observer_registry:busy_us()}.
 
 %% The recorder restarts with the agent; between, it cannot answer.
 with_recorder(Fun) ->

@@ -54,7 +54,7 @@ loop(Plan = #{interval_ms := IntervalMs, step := Step}, Prev, Deadline, Queues) 
             Start = erlang:monotonic_time(microsecond),
             {Sample, Next} = sample(Prev#{queues => Queues1}),
             deliver(Plan, Sample),
-            beam_observer_registry:add_busy_us(erlang:monotonic_time(microsecond) - Start),
+            beam_observer_budget:charge(sampler, erlang:monotonic_time(microsecond) - Start),
             %% Keep the sampler's heap small between samples.
             erlang:garbage_collect(),
             %% If the node was too busy to wake us in time, start afresh rather than catch up.
@@ -81,7 +81,8 @@ first_reading() ->
       os_ticks => os_cpu_ticks(read_proc_stat()),
       agent_reductions => agent_reductions(),
       debugger => debugger_reductions(),
-      agent_busy_us => beam_observer_registry:busy_us()}.
+      agent_busy_us => beam_observer_registry:busy_us(),
+      agent_by_kind => [{Kind, beam_observer_registry:busy_us(Kind)} || Kind <- beam_observer_budget:kinds()]}.
 
 wall_time() ->
     case erlang:statistics(scheduler_wall_time_all) of
@@ -142,11 +143,17 @@ sample(Prev) ->
                                   wordsReclaimed => delta(reclaimed, Prev, Cur)},
           osCpu => OsCpu,
           agent => #{reductions => delta(agent_reductions, Prev, Cur),
-                     busyUs => delta(agent_busy_us, Prev, Cur)},
+                     busyUs => delta(agent_busy_us, Prev, Cur),
+                     %% Where the time went (the budget's kinds; the rest is requests).
+                     byKind => by_kind(maps:get(agent_by_kind, Prev), maps:get(agent_by_kind, Cur)),
+                     budget => beam_observer_budget:status()},
           debugger => debugger_delta(maps:get(debugger, Prev), maps:get(debugger, Cur))},
     {Sample, Cur}.
 
 delta(Key, Prev, Cur) -> max(0, maps:get(Key, Cur) - maps:get(Key, Prev)).
+
+by_kind(Prev, Cur) ->
+    maps:from_list([{Kind, max(0, Us - proplists:get_value(Kind, Prev, 0))} || {Kind, Us} <- Cur]).
 
 %% Utilisation per scheduler from two `scheduler_wall_time_all' readings.
 %% Ids 1..N are normal schedulers, then dirty CPU, then dirty IO ones. The

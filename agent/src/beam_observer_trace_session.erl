@@ -518,11 +518,15 @@ hold(Pids, S = #s{plan = Plan, held = Held, pairing = P}) ->
     [beam_observer_trace_backend:pause(Plan, Pid) || Pid <- New],
     S#s{held = maps:merge(Held, maps:from_list([{Pid, true} || Pid <- New]))}.
 
-%% Send the batch, oldest first, formatted now.
+%% Send the batch, oldest first, formatted now: the trace's bookkeeping,
+%% charged to the node's budget (a trace is bounded by its own limits, so it
+%% is counted there, not refused).
 flush(S = #s{batch = []}) -> S;
 flush(S = #s{batch = Batch, id = Id, owner = Owner, language = Language, dropped = Dropped}) ->
+    Start = erlang:monotonic_time(microsecond),
     Events = [beam_observer_trace_events:format(Raw, Language) || Raw <- lists:reverse(Batch)],
     notify(Owner, <<"trace/event">>, #{traceId => Id, events => Events, dropped => Dropped}),
+    beam_observer_budget:charge(trace, erlang:monotonic_time(microsecond) - Start),
     S#s{batch = [], batch_len = 0}.
 
 notify(Owner, Method, Params) ->

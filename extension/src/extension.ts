@@ -24,7 +24,7 @@ import { NodeRegistry } from './nodes/nodeRegistry';
 import { PID_HOVER_SELECTOR, PidHoverProvider } from './pids/pidHovers';
 import { RecentPids } from './pids/recentPids';
 import { PidTerminalLinkProvider } from './pids/terminalLinks';
-import { settings } from './settings';
+import { affects, settings } from './settings';
 import { BEAM_DEBUG_TYPES } from './shared/debugTypes';
 import { registerClusterOverview } from './views/clusterOverview';
 import { registerLoadCharts } from './views/loadCharts';
@@ -49,7 +49,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const dir = discoveryDir();
 
   // Nodes: the registry, the debug sessions' nodes, and the rule for the rest.
-  const registry = new NodeRegistry({ sampleIntervalMs: settings.sampleIntervalMs, log: (message) => log.info(message) });
+  const registry = new NodeRegistry({
+    sampleIntervalMs: settings.sampleIntervalMs,
+    agentBudget: settings.agentBudget,
+    log: (message) => log.info(message),
+  });
   const sessions = new DebugSessionNodes({
     registry,
     install: agent,
@@ -107,6 +111,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registerTracing(context, registry, log),
     rewind,
     ...registerRewindCommands(rewind),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (affects(event, 'agentBudget')) registry.applyBudget();
+    }),
   );
 
   // Language models (issue 18): the read-only tools in VS Code's chat, and the MCP server for MCP clients.

@@ -19,6 +19,11 @@ export const settings = {
   injectThroughDebugger: (): boolean => section().get<boolean>('injectThroughDebugger', true),
   /** Offer the read-only tools to language models in VS Code's chat (issue 18). */
   languageModelTools: (): boolean => section().get<boolean>('languageModelTools', true),
+  /**
+   * The budget for observing, a share of one scheduler (the setting is a percentage, 0.1 to 50, default 2):
+   * the agent keeps its periodic work in each node within it (issue 17).
+   */
+  agentBudget: (): number => Math.min(50, Math.max(0.1, section().get<number>('agentBudget', 2))) / 100,
   /** Offer the MCP server to VS Code's MCP clients (issue 18). */
   mcpServer: (): boolean => section().get<boolean>('mcpServer', true),
 };

@@ -101,7 +101,7 @@ describe('loading into a running node', () => {
     const load = [
       `Dir = "${AGENT_EBIN}",`,
       `Mods = [beam_observer_json, beam_observer_ws, beam_observer_config, beam_observer_format, beam_observer_pid,`,
-      ` beam_observer_registry, beam_observer_discovery, beam_observer_debugger, beam_observer_sampler,`,
+      ` beam_observer_registry, beam_observer_budget, beam_observer_discovery, beam_observer_debugger, beam_observer_sampler,`,
       ` beam_observer_touch, beam_observer_sweep, beam_observer_ranking, beam_observer_recorder,`,
       ` beam_observer_inspect, beam_observer_loader, beam_observer_cluster, beam_observer_cluster_load,`,
       ` beam_observer_bounded, beam_observer_supervisor, beam_observer_apps, beam_observer_ets, beam_observer_ports,`,

@@ -47,6 +47,7 @@ describe('agent protocol (erl node)', () => {
     assert.ok(info.processLimit > 1000);
     assert.equal(info.wordSize, 8);
     assert.deepEqual(info.capabilities.filter((c) => !NODE_CAPABILITIES.includes(c)).sort(), [
+      'budget',
       'calls',
       'cluster',
       'cluster/subscribe',

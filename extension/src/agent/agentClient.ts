@@ -65,6 +65,9 @@ import {
   TraceStop,
   TraceStopped,
   TraceStoppedNotification,
+  BudgetGet,
+  BudgetInfo,
+  BudgetSet,
   HistoryConfigure,
   HistoryConfigureParams,
   HistoryGet,
@@ -355,6 +358,18 @@ export class AgentClient implements Disposable {
   /** Which of these modules are loaded in the node (for the CodeLens: a view's priority). */
   modulesLoaded(modules: string[]): Promise<string[]> {
     return this.request('view', () => this.connection.sendRequest(ModulesLoaded, { modules })).then((r) => r.modules);
+  }
+
+  // -------------------------------------------------------------------------
+  // The budget for observing (docs/protocol.md, "The budget"): the node's, shared by its clients.
+
+  budget(): Promise<BudgetInfo> {
+    return this.request('background', () => this.connection.sendRequest(BudgetGet, {}));
+  }
+
+  /** share: of one scheduler, within the agent's range (0.001..0.5). */
+  setBudget(share: number): Promise<BudgetInfo> {
+    return this.request('background', () => this.connection.sendRequest(BudgetSet, { share }));
   }
 
   // -------------------------------------------------------------------------

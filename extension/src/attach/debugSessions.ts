@@ -27,6 +27,7 @@ export const AGENT_MODULES = [
   'beam_observer_format',
   'beam_observer_pid',
   'beam_observer_registry',
+  'beam_observer_budget',
   'beam_observer_discovery',
   'beam_observer_debugger',
   'beam_observer_sampler',

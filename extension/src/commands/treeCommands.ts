@@ -40,7 +40,7 @@ export function registerTreeCommands(tree: ProcessTreeProvider): vscode.Disposab
     vscode.commands.registerCommand(Commands.sortByMessageQueue, () => sortBy('messageQueueLen')),
     vscode.commands.registerCommand(Commands.filter, filter),
     vscode.commands.registerCommand(Commands.clearFilter, () => tree.setFilter(undefined)),
-    vscode.commands.registerCommand(Commands.refresh, () => tree.refresh(true)),
+    vscode.commands.registerCommand(Commands.refresh, () => tree.refresh(true, true)),
     vscode.commands.registerCommand(Commands.pause, () => tree.setPaused(true)),
     vscode.commands.registerCommand(Commands.resume, () => tree.setPaused(false)),
   ];

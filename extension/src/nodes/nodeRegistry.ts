@@ -69,6 +69,8 @@ export interface RegistryOptions {
   log: (message: string) => void;
   /** Is an OS process alive? Injected so tests can run without VS Code. */
   processAlive?: (osPid: number) => boolean;
+  /** The budget for observing to set in each node connected to (a share of one scheduler); none: leave the node's. */
+  agentBudget?: () => number | undefined;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
@@ -116,6 +118,23 @@ export class NodeRegistry implements vscode.Disposable {
 
   get all(): ObservedNode[] {
     return [...this.nodes.values()];
+  }
+
+  /** The budget setting changed: every connected node gets it (each node's budget is shared by all its clients). */
+  applyBudget(): void {
+    for (const node of this.connected) if (node.client) void this.setBudget(node, node.client);
+  }
+
+  private async setBudget(node: ObservedNode, client: AgentClient): Promise<void> {
+    const share = this.options.agentBudget?.();
+    if (share === undefined || !client.info.capabilities.includes('budget')) return;
+    try {
+      const budget = await client.setBudget(share);
+      if (node.client === client && node.info) node.info = { ...node.info, budget };
+      this.options.log(`${node.name}: the agent's periodic work is kept within ${(budget.share * 100).toFixed(1)}% of one scheduler`);
+    } catch (error) {
+      this.options.log(`${node.name}: setting the agent's budget failed: ${errorMessage(error)}`);
+    }
   }
 
   get connected(): ObservedNode[] {
@@ -333,6 +352,7 @@ export class NodeRegistry implements vscode.Disposable {
       this.setState(node, 'connected');
       if (client.info.capabilities.includes('cluster')) this.cluster.started(node, client);
       this.options.log(`connected to ${node.name} (OS pid ${node.osPid}, port ${node.endpoint.port})`);
+      void this.setBudget(node, client);
     } catch (error) {
       const message = errorMessage(error);
       if (!newest()) {

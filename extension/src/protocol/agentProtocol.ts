@@ -72,7 +72,9 @@ export type Capability =
   | 'trace'
   | 'calls'
   // The recorder: history/get, history/configure.
-  | 'history';
+  | 'history'
+  // The budget for observing: budget/get, budget/set, processes/list's refresh.
+  | 'budget';
 
 export interface InitializeResult {
   node: string;
@@ -90,6 +92,8 @@ export interface InitializeResult {
   limits: AgentLimits;
   /** trace/start's limits: what it uses when a limit is left out, and the most a client may ask. */
   traceLimits: { defaults: TraceLimits; caps: TraceLimits };
+  /** The node's budget for observing (agents with the `budget` capability). */
+  budget?: BudgetInfo;
 }
 
 export const Initialize = new RequestType0<InitializeResult, void>('initialize');
@@ -166,8 +170,12 @@ export interface LoadSample {
   garbageCollections: { count: number; wordsReclaimed: number };
   /** CPU of the VM's OS process (Linux /proc/self/stat); null elsewhere. */
   osCpu: { cores: number; share: number; logicalCpus: number } | null;
-  /** What the agent itself cost during the interval. */
-  agent: { reductions: number; busyUs: number };
+  /**
+   * What the agent itself cost during the interval: all its work (busyUs), the periodic work charged to
+   * the node's budget by kind (byKind; busyUs less their sum is requests: states, info, lists' rows), and
+   * the budget now. byKind and budget: agents from 0.1.0 on with the `budget` capability.
+   */
+  agent: { reductions: number; busyUs: number; byKind?: Record<BudgetKind, number>; budget?: BudgetStatus };
   /**
    * What a debugger running in the node (OTP's interpreter, ElixirLS's adapter)
    * ran during the interval: the reductions of its processes; null when none runs.
@@ -226,6 +234,11 @@ export interface ProcessesListParams extends NodeParams {
   limit?: number;
   /** Case-insensitive substring of the pid, registered name or initial call. */
   filter?: string | null;
+  /**
+   * "periodic" (default): a refresh that may be answered from the last sweep of the same rows while the
+   * node's budget is spent; "explicit": a user's request, swept at once (in debt: once, until it is paid back).
+   */
+  refresh?: 'periodic' | 'explicit';
 }
 
 export type ProcessStatus = 'exiting' | 'garbage_collecting' | 'waiting' | 'running' | 'runnable' | 'suspended';
@@ -278,7 +291,20 @@ export interface ProcessesListResult {
   sortBy: SortKey;
   /** Time since the previous sweep (the reductions window); null on the first. */
   windowMs: number | null;
+  /** What the sweep of these rows took (an answer from an earlier sweep: what that one took). */
   sweepMs: number;
+  /** Whether these rows were swept for this request, and when the next periodic sweep is allowed (budget). */
+  refresh?: RefreshInfo;
+}
+
+export interface RefreshInfo {
+  /** false: answered from the last sweep of the same sort, limit and filter, ageMs old. */
+  fresh: boolean;
+  ageMs: number;
+  /** A periodic request before this is answered from this sweep. */
+  nextSweepInMs: number;
+  /** The node's budget, a share of one scheduler. */
+  budgetShare: number;
 }
 
 export const ProcessesList = new RequestType<ProcessesListParams, ProcessesListResult, void>('processes/list');
@@ -928,6 +954,9 @@ export const ErrorCodes = {
   // issue 14: the recorder
   /** history/get or history/configure while the node's recorder is not running (it restarts with the agent). */
   HistoryUnavailable: -32040,
+  // The budget for observing.
+  /** A periodic processes/list while the budget is spent, with no earlier sweep of those rows to answer from. */
+  BudgetExceeded: -32060,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -1057,6 +1086,8 @@ export interface HistoryState extends HistorySettings {
   recordingSince: number;
   /** The recorder's busy time since it started, µs. */
   busyUs: number;
+  /** The share of one scheduler the recorder plans within: 1%, or half the node's budget when less. */
+  budgetShare?: number;
 }
 
 export interface HistoryGetParams extends NodeParams {
@@ -1079,3 +1110,41 @@ export const HistoryGet = new RequestType<HistoryGetParams, HistoryResult, void>
 
 export interface HistoryConfigureParams extends NodeParams, Partial<HistorySettings> {}
 export const HistoryConfigure = new RequestType<HistoryConfigureParams, HistoryState, void>('history/configure');
+
+// ---------------------------------------------------------------------------
+// The budget for observing (issue 17): the agent's periodic work on a node
+// (sampler, the tree's sweeps, recorder, cluster batches, traces'
+// bookkeeping) shares one allowance, a share of one scheduler, set for the
+// node (every client shares it). docs/protocol.md, "The budget".
+
+/** The kinds of work charged to the budget. */
+export type BudgetKind = 'sampler' | 'sweeps' | 'explicit' | 'recorder' | 'cluster' | 'trace';
+export const BUDGET_KINDS: readonly BudgetKind[] = ['sampler', 'sweeps', 'explicit', 'recorder', 'cluster', 'trace'];
+
+export interface BudgetStatus {
+  /** A share of one scheduler (0.02: 2%). */
+  share: number;
+  /** The allowance is averaged over this window (the most it saves up). */
+  windowMs: number;
+  /** What it holds now, µs of scheduler time; below 0: in debt. */
+  balanceUs: number;
+  /** 0, or when a periodic sweep is allowed again. */
+  nextPeriodicInMs: number;
+}
+
+export interface BudgetInfo extends BudgetStatus {
+  /** The shares budget/set accepts. */
+  range: [number, number];
+  /** What each kind has cost since the agent started, µs. */
+  byKindUs: Record<BudgetKind, number>;
+  /** All the agent's work since it started, µs (byKindUs plus requests). */
+  busyUs: number;
+}
+
+export const BudgetGet = new RequestType<NodeParams, BudgetInfo, void>('budget/get');
+
+export interface BudgetSetParams extends NodeParams {
+  /** Within BudgetInfo.range (0.001..0.5). */
+  share: number;
+}
+export const BudgetSet = new RequestType<BudgetSetParams, BudgetInfo, void>('budget/set');

@@ -10,7 +10,8 @@
 import * as vscode from 'vscode';
 import { Commands, InternalCommands } from '../commands/commandIds';
 import { agentErrorCode } from '../agent/agentClient';
-import { ErrorCodes, ProcessInfo, ProcessRow, SortKey, StackFrame } from '../protocol/agentProtocol';
+import { ErrorCodes, ProcessInfo, ProcessRow, RefreshInfo, SortKey, StackFrame } from '../protocol/agentProtocol';
+import { nextRefreshDelay, refreshDescription } from '../shared/budget';
 import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { errorMessage } from '../shared/errors';
 import { rowLabel, SORT_LABELS } from './format';
@@ -58,6 +59,12 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   private windowMs: number | null = null;
   private listError: string | undefined;
   private loading = false;
+  /** A refresh asked for while a list was loading: it runs when that one is in. */
+  private again: 'periodic' | 'explicit' | undefined;
+  /** The next list is a user's request (Refresh Now, a new sort or filter): swept at once, whatever the budget. */
+  private explicit = false;
+  /** What the agent said of the last list: fresh or not, when the next sweep is allowed. */
+  private lastRefresh: { info: RefreshInfo | undefined; sweepMs: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private visible = false;
   private readonly infoCache = new Map<string, Promise<ProcessInfo>>();
@@ -77,6 +84,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this.disposables.push(
       registry.onDidChangeSelection(() => {
         this.rows = [];
+        this.lastRefresh = undefined;
         this.stateCache.clear();
         this.refresh();
       }),
@@ -94,7 +102,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   setSort(sortBy: SortKey): void {
     this.sortBy = sortBy;
     void vscode.commands.executeCommand('setContext', 'beamObserver.sortBy', sortBy);
-    this.refresh();
+    this.refresh(false, true);
   }
 
   /** Show a recorded moment or range instead of the present; undefined: back to live. */
@@ -113,7 +121,7 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   setFilter(filter: string | undefined): void {
     this.filter = filter && filter.trim() ? filter.trim() : undefined;
     void vscode.commands.executeCommand('setContext', 'beamObserver.filtered', this.filter !== undefined);
-    this.refresh();
+    this.refresh(false, true);
   }
 
   setPaused(paused: boolean): void {
@@ -123,9 +131,13 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     else this.refresh();
   }
 
-  /** Re-fetch the list now (and the expanded processes' details and states). */
-  refresh(forgetStates = false): void {
+  /**
+   * Re-fetch the list now (and the expanded processes' details and states). `explicit`: a user's
+   * request, which the agent sweeps for at once even when its budget would wait (Refresh Now).
+   */
+  refresh(forgetStates = false, explicit = false): void {
     if (forgetStates) this.stateCache.clear();
+    if (explicit) this.explicit = true;
     this.stopTimer();
     void this.load();
   }
@@ -139,7 +151,8 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     const sort = SORT_LABELS[this.sortBy];
     if (this.asOf) return `${asOfTitle(this.asOf.view)} · by ${sort}`;
     const filtered = this.filter ? ` · filter "${this.filter}"` : '';
-    return node ? `${node.name} · by ${sort}${filtered}${this.paused ? ' · paused' : ''}` : '';
+    const budget = this.lastRefresh ? refreshDescription(this.lastRefresh.info, this.lastRefresh.sweepMs, this.usualInterval()) : '';
+    return node ? `${node.name} · by ${sort}${filtered}${this.paused ? ' · paused' : budget ? ` · ${budget}` : ''}` : '';
   }
 
   private async load(): Promise<void> {
@@ -150,23 +163,37 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       this.changeEmitter.fire(undefined);
       return;
     }
-    if (this.loading) return;
+    if (this.loading) {
+      this.again = this.explicit ? 'explicit' : (this.again ?? 'periodic');
+      return;
+    }
     this.loading = true;
+    const refresh = this.explicit ? 'explicit' : 'periodic';
+    this.explicit = false;
     try {
-      const result = await shown.listProcesses({ sortBy: this.sortBy, limit: this.settings.limit(), filter: this.filter ?? null });
+      const filter = this.filter ?? null;
+      const result = await shown.listProcesses({ sortBy: this.sortBy, limit: this.settings.limit(), filter, refresh });
       // Rows of a node no longer selected are dropped; the next tick loads the new one's.
       if (shown.member === this.registry.target?.member) {
         this.rows = result.rows;
         this.windowMs = result.windowMs;
+        this.lastRefresh = { info: result.refresh, sweepMs: result.sweepMs };
         this.listError = undefined;
       }
     } catch (error) {
       this.listError = errorMessage(error);
+      this.lastRefresh = undefined;
     } finally {
       this.loading = false;
     }
     this.infoCache.clear();
     this.changeEmitter.fire(undefined);
+    if (this.again) {
+      // A refresh asked for meanwhile (a new sort, Refresh Now) is not lost.
+      this.explicit = this.again === 'explicit';
+      this.again = undefined;
+      return this.load();
+    }
     this.schedule();
   }
 
@@ -183,14 +210,19 @@ export class ProcessTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (this.timer || this.paused || !this.visible || this.asOf) return;
     const node = this.registry.selected;
     if (node?.state !== 'connected') return;
-    const interval = this.registry.target?.history.latest()[0]?.intervalMs ?? 1000;
+    // Every sample interval, or later when the agent's budget allows no sooner sweep (it would answer from the last).
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
         void this.load();
       },
-      Math.max(500, interval),
+      nextRefreshDelay(this.lastRefresh?.info, this.usualInterval()),
     );
+  }
+
+  /** The tree refreshes with the load samples (1 s by default), at least every 500 ms. */
+  private usualInterval(): number {
+    return Math.max(500, this.registry.target?.history.latest()[0]?.intervalMs ?? 1000);
   }
 
   private stopTimer(): void {

@@ -9,6 +9,16 @@ import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { OVERLOAD_MIN_SAMPLES, overloaded } from '../shared/overload';
 import { formatPercent } from '../shared/format';
 import { formatAgentCost, formatDebuggerShare } from './format';
+import { agentWork, formatAgentWork } from '../shared/budget';
+import type { LoadSample } from '../protocol/agentProtocol';
+
+/** Where the agent's time went is averaged over this many samples (the budget's own window is 5 s). */
+const AGENT_WORK_SAMPLES = 10;
+
+function agentWorkLine(samples: LoadSample[]): string {
+  const work = agentWork(samples);
+  return work ? `; ${formatAgentWork(work)}` : '';
+}
 
 export class LoadStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('beamObserver.status', vscode.StatusBarAlignment.Left, 50);
@@ -66,6 +76,7 @@ export class LoadStatusBar implements vscode.Disposable {
               "Interpreted code runs far slower than compiled code, so much of this load may be the debugger's."
             : '') +
           `\n\nBEAM Observer's agent: ${formatAgentCost(last.agent, last.intervalMs)}` +
+          agentWorkLine(target.history.latest(AGENT_WORK_SAMPLES)) +
           '\n\nClick to open the load charts.',
         true,
       );
