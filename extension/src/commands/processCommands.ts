@@ -199,7 +199,8 @@ class ProcessCommands {
   private async pickProcess(placeHolder: string): Promise<string | undefined> {
     const shown = this.requireShown();
     if (!shown) return undefined;
-    const list = await shown.listProcesses({ sortBy: 'memory', limit: 1000 });
+    // A user's pick: swept at once whatever the budget (once; then from the last sweep).
+    const list = await shown.listProcesses({ sortBy: 'memory', limit: 1000, refresh: 'explicit' });
     const byPid = new Map(list.rows.map((r) => [r.pid, r]));
     const item = (row: ProcessRow, recent: boolean): vscode.QuickPickItem & { pid: string } => ({
       label: `${recent ? '$(history) ' : ''}${rowLabel(row)}`,

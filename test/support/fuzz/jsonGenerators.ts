@@ -520,6 +520,7 @@ function genWrongParams(rng: Rng, ctx: GenContext): string {
         ]),
       );
       maybe('limit', () => paramValue(rng, ['1', '5', '1000']));
+      maybe('refresh', () => rng.pick(['"periodic"', '"explicit"', '"Periodic"', '"now"', '""', '1', 'null', 'true']));
       maybe('filter', () =>
         rng.pick([
           'null',

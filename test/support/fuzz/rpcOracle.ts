@@ -21,6 +21,7 @@ export const E = {
   RateLimited: -32007,
   TooManyInflight: -32008,
   NodeNotConnected: -32009,
+  BudgetExceeded: -32060,
 } as const;
 
 /** The fuzzed node's name: it runs without distribution, so it is connected to no other node. */
@@ -118,11 +119,15 @@ function methodOutcomes(method: string, params: JValue): { allowed: Outcome[]; m
       if (notObject) return quick(E.InvalidParams);
       const sortBy = params.get('sortBy');
       const filter = params.get('filter');
+      const refresh = params.get('refresh');
       const ok =
         (sortBy === undefined || sortBy === 'reductions' || sortBy === 'memory' || sortBy === 'messageQueueLen') &&
         intParam(params, 'limit', 1, 1000) !== 'bad' &&
-        (filter === undefined || filter === null || (typeof filter === 'string' && Buffer.byteLength(filter) <= 200));
-      return quick(ok ? 'result' : E.InvalidParams);
+        (filter === undefined || filter === null || (typeof filter === 'string' && Buffer.byteLength(filter) <= 200)) &&
+        (refresh === undefined || refresh === 'periodic' || refresh === 'explicit');
+      if (!ok) return quick(E.InvalidParams);
+      // docs/protocol.md, "The budget": a periodic request for rows never swept, in debt, past its first look.
+      return quick(...(refresh === 'explicit' ? ['result' as const] : ['result' as const, E.BudgetExceeded]));
     }
     case 'process/info':
     case 'process/state':
