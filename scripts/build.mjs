@@ -39,6 +39,25 @@ export function buildAgent({ shipped = false } = {}) {
   // Headers (beam_observer_errors.hrl) sit beside the sources, where erlc looks
   // first, so neither this build nor a node compiling the shipped sources needs -I.
   run('erlc', ['+deterministic', '+warnings_as_errors', '+warn_missing_spec', '-o', 'agent/ebin', ...sources]);
+  checkCalls();
+}
+
+/**
+ * Every call between the agent's modules and into OTP resolves (xref): a module's
+ * function that moved elsewhere is a build error, not a crash in a user's node.
+ * Allowed: Elixir's (called only where Elixir runs) and OTP 27's `trace` module
+ * (called only where it exists).
+ */
+function checkCalls() {
+  const script =
+    'Undefined = proplists:get_value(undefined, xref:d("agent/ebin")),' +
+    "Missing = [MFA || {M, _, _} = MFA <- Undefined, M =/= trace, not lists:prefix(\"Elixir.\", atom_to_list(M))]," +
+    'io:format("~p~n", [Missing]), halt(case Missing of [] -> 0; _ -> 1 end).';
+  try {
+    execFileSync('erl', ['-noshell', '-eval', script], { cwd: root, encoding: 'utf8' });
+  } catch (error) {
+    throw new Error(`the agent calls functions that do not exist: ${String(error.stdout).trim()}`);
+  }
 }
 
 function checkCompilerRelease(shipped) {
