@@ -67,6 +67,13 @@ do_start(Opts) ->
         true ->
             case beam_observer_config:normalise(Opts) of
                 {ok, Config} ->
+                    %% Every module now, not when first called: the node pays
+                    %% for loading them (and their atoms) once, at start.
+                    _ = code:ensure_modules_loaded(modules()),
+                    %% OTP 25 makes some 300 atoms on the first erlang:memory/0
+                    %% in a node: the recorder's first moment would, a second
+                    %% later; at start, they are plainly the agent's.
+                    _ = erlang:memory(),
                     case start_supervisor(Config) of
                         ok -> status_or_error();
                         Error -> Error
