@@ -27,9 +27,9 @@ list(#{sort_by := SortBy, limit := Limit, filter := Filter}) ->
     Sockets = sockets(),
     Keyed = [{Key, {port, P}} || P <- Ports, (Key = port_key(SortBy, P, Filter)) =/= undefined]
         ++ [{Key, {socket, S, Info}} || {S, Info} <- Sockets, (Key = socket_key(SortBy, S, Info, Filter)) =/= undefined],
-    Top = lists:foldl(fun({Key, Entry}, Acc) -> beam_observer_ranking:top_add(Key, Entry, Acc) end,
-                      beam_observer_ranking:top_new(Limit), Keyed),
-    Rows = [R || {_, Entry} <- beam_observer_ranking:top_list(Top), (R = row(Entry)) =/= undefined],
+    Top = lists:foldl(fun({Key, Entry}, Acc) -> beam_observer_sweep:top_add(Key, Entry, Acc) end,
+                      beam_observer_sweep:top_new(Limit), Keyed),
+    Rows = [R || {_, Entry} <- beam_observer_sweep:top_list(Top), (R = row(Entry)) =/= undefined],
     {ok, #{ports => Rows,
            total => length(Ports) + length(Sockets),
            matched => length(Keyed),
