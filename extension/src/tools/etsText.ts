@@ -74,7 +74,9 @@ export function tableRowsText(page: EtsRows): string {
   }
   if (cutRows > 0) {
     const hidden = page.language === 'elixir' ? ', or where fields marked secret are hidden' : '';
-    lines.push(`[${plural(cutRows, 'row')} elided: "…" or "..." marks where the formatter's limits or this answer's left parts out${hidden}]`);
+    lines.push(
+      `[${plural(cutRows, 'row')} elided: "…" or "..." marks where the formatter's limits or this answer's left parts out${hidden}]`,
+    );
   }
   const left = page.size - page.returned;
   if (left > 0) lines.push(`[${plural(left, 'more row')} not read: this tool reads the first rows only]`);

@@ -108,7 +108,11 @@ function loadOverRange(moments: readonly RecordedMoment[]): string {
   const above = samples.filter((s) => queueAboveGuide(s.runQueue.totalAvg, s.schedulers.online)).length;
   const run = longestAbove(samples);
   const verdict =
-    run >= 3 ? `OVERLOADED for ${run} moments in a row at the longest` : above > 0 ? 'bursts above the guide, never 3 in a row' : 'never above the guide';
+    run >= 3
+      ? `OVERLOADED for ${run} moments in a row at the longest`
+      : above > 0
+        ? 'bursts above the guide, never 3 in a row'
+        : 'never above the guide';
   return (
     `Load over the range: normal schedulers ${formatPercent(average((s) => s.utilisation.normalAvg))} busy on average ` +
     `(highest ${formatPercent(busiest.utilisation.normalAvg)} at ${clockTime(busiest.timestamp)}); run queue ` +

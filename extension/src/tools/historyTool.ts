@@ -37,9 +37,13 @@ export function askedTime(input: RawInput, now: number): AsOfTime {
   }
   const end = to ?? now;
   const start = from ?? end - DEFAULT_RANGE_MS;
-  if (start >= end) throw new ToolError(`"from" must be before "to" (got ${new Date(start).toISOString()} to ${new Date(end).toISOString()})`);
+  if (start >= end) {
+    throw new ToolError(`"from" must be before "to" (got ${new Date(start).toISOString()} to ${new Date(end).toISOString()})`);
+  }
   if (end - start > MAX_RANGE_MS) {
-    throw new ToolError(`a range is at most ${MAX_RANGE_MS / 60_000} minutes (got ${Math.round((end - start) / 1000)} s); ask a shorter one`);
+    throw new ToolError(
+      `a range is at most ${MAX_RANGE_MS / 60_000} minutes (got ${Math.round((end - start) / 1000)} s); ask a shorter one`,
+    );
   }
   return { kind: 'range', from: start, to: end };
 }
@@ -48,9 +52,18 @@ export function askedTime(input: RawInput, now: number): AsOfTime {
 async function momentsAround(node: ToolNode, time: AsOfTime): Promise<HistoryResult> {
   const [start, end] = time.kind === 'moment' ? [time.at, time.at] : [time.from, time.to];
   const ask = (margin: number) =>
-    asked(node, () => node.client.history({ since: start - (time.kind === 'moment' ? margin : 0), until: end + margin, ...(node.member ? { node: node.member } : {}) }), {
-      [ErrorCodes.HistoryUnavailable]: 'beam_top_processes and beam_node_overview tell what it does now',
-    });
+    asked(
+      node,
+      () =>
+        node.client.history({
+          since: start - (time.kind === 'moment' ? margin : 0),
+          until: end + margin,
+          ...(node.member ? { node: node.member } : {}),
+        }),
+      {
+        [ErrorCodes.HistoryUnavailable]: 'beam_top_processes and beam_node_overview tell what it does now',
+      },
+    );
   const first = await ask(MARGIN_MS);
   const longest = Math.max(first.plannedMs, first.intervalMs, ...first.moments.map((m) => m.intervalMs));
   return 2 * longest + 1000 > MARGIN_MS ? ask(2 * longest + 1000) : first;
@@ -62,7 +75,7 @@ export const historyTool: ToolSpec = {
   referenceName: 'beamHistory',
   modelDescription:
     'What a BEAM node was doing at a past time ("at") or over a past range ("from", "to"; at most 10 minutes; without a ' +
-    'time: the last minute), from the recorder BEAM Observer\'s agent runs from its start (it keeps the last 10 minutes by ' +
+    "time: the last minute), from the recorder BEAM Observer's agent runs from its start (it keeps the last 10 minutes by " +
     'default, a moment about every second): the load then (scheduler utilisation, run queue against the overload rule, ' +
     'memory) and the top processes then by reductions per second, memory or message queue, with names and real initial ' +
     'calls, those that have exited since marked; plus the window the recorder holds. Use it for "why was the node slow at ' +

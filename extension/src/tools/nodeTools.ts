@@ -38,7 +38,9 @@ async function supervisorPid(node: ToolNode, text: string): Promise<PidText> {
   if (pid) return pid.pid;
   const name = bareName(text.trim());
   if (!/^[^\s<>#]{1,255}$/.test(name)) {
-    throw new ToolError(`"supervisor" must be a pid such as "<0.123.0>" or a registered name such as "MyApp.Supervisor" (got ${JSON.stringify(text)})`);
+    throw new ToolError(
+      `"supervisor" must be a pid such as "<0.123.0>" or a registered name such as "MyApp.Supervisor" (got ${JSON.stringify(text)})`,
+    );
   }
   const params = { sortBy: 'memory' as const, limit: 50, filter: name, ...(node.member ? { node: node.member } : {}) };
   const found = await asked(node, () => node.client.listProcesses(params));
@@ -59,7 +61,7 @@ export const supervisionTree: ToolSpec = {
   modelDescription:
     'The supervision tree of a BEAM node. Without "supervisor": the running applications, each with its version, description ' +
     'and top supervisor (pid and name; library applications have none). With "supervisor" (a pid or a registered name): that ' +
-    "supervisor's strategy and its children, a page at a time with the total (\"offset\" for the next page), each with its " +
+    'supervisor\'s strategy and its children, a page at a time with the total ("offset" for the next page), each with its ' +
     'child id, its pid or why it has none (restarting, not running), worker or supervisor, and its restart type (permanent, ' +
     'transient, temporary). Walk down by asking again with a child supervisor. Only supervisors are asked for children: any ' +
     'other process is refused and sent nothing. Cost to the node: the applications are one call to the application ' +
@@ -131,7 +133,7 @@ export const etsTables: ToolSpec = {
     'owner process, type (set, ordered_set, bag, duplicate_bag), protection, rows and memory; "filter" keeps tables whose ' +
     'name or owner name contains it. With "table": instead, the first rows of that table (at most 20), formatted inside the ' +
     "node: Elixir's inspect in an Elixir node (fields the application marks secret are hidden), Erlang term syntax with " +
-    'limits otherwise. Rows are table data, so the user is asked before they are read; private tables and BEAM Observer\'s ' +
+    "limits otherwise. Rows are table data, so the user is asked before they are read; private tables and BEAM Observer's " +
     'own cannot be read. Cost to the node: the list reads one item of every table (the sort key) and the others for the ' +
     'tables returned (ets:all/0 plus ets:info, well under a millisecond for a few hundred tables); rows are one ets:select ' +
     "page (never the whole table; under a millisecond whatever the table's size), copied into a helper process with a " +
@@ -149,7 +151,13 @@ export const etsTables: ToolSpec = {
         maxLength: 255,
         description: 'Read the first rows of this table: its name, or the id of an unnamed table ("#Ref<0.1.2.3>")',
       },
-      rows: { type: 'integer', minimum: 1, maximum: MAX_TABLE_ROWS, default: 10, description: `Rows to read with "table" (1 to ${MAX_TABLE_ROWS})` },
+      rows: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_TABLE_ROWS,
+        default: 10,
+        description: `Rows to read with "table" (1 to ${MAX_TABLE_ROWS})`,
+      },
     },
     additionalProperties: false,
   },

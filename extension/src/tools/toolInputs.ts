@@ -99,7 +99,10 @@ export function timeInput(input: RawInput, key: string, now: number): number | u
   if (text === 'now') return now;
   const ago = text && /^(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\s+ago$/i.exec(text);
   if (ago) return now - Number(ago[1]) * AGO_UNITS[ago[2][0].toLowerCase()];
-  const at = text && /^(\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?$/.test(text) ? lineTimestamp(text, now) : undefined;
+  const at =
+    text && /^(\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)
+      ? lineTimestamp(text, now)
+      : undefined;
   if (at === undefined) {
     throw new ToolError(
       `"${key}" must be a time such as "2026-12-06T10:42:13Z", "10:42:13" (today, local time), "90 seconds ago" or "now" ` +
