@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RecordedMoment, SupervisorChildren, SystemInfo } from '../../extension/src/protocol/agentProtocol';
 import type { RecordingFile } from '../../extension/src/protocol/recordingFormat';
-import { TOOLS } from '../../extension/src/tools/catalog';
+import { runTool, TOOLS } from '../../extension/src/tools/catalog';
 import { MAX_ROW_BYTES, tableRowsText, tablesText } from '../../extension/src/tools/etsText';
 import { historyText } from '../../extension/src/tools/historyText';
 import { askedTime, MAX_RANGE_MS } from '../../extension/src/tools/historyTool';
-import { ToolError } from '../../extension/src/tools/nodeSource';
+import { ToolError, type NodeSource, type ToolClient } from '../../extension/src/tools/nodeSource';
 import { portsText } from '../../extension/src/tools/portsText';
 import { applicationsText, supervisorChildrenText } from '../../extension/src/tools/supervisionText';
 import { FRAGMENTED_MIN_BYTES, MAX_FAMILIES, systemInfoText } from '../../extension/src/tools/systemInfoText';
@@ -26,6 +26,7 @@ import { timeInput } from '../../extension/src/tools/toolInputs';
 import { MAX_TOOL_TEXT_BYTES, utf8Bytes } from '../../extension/src/tools/toolText';
 import { ROOT } from '../support/beamNode';
 import { loadNodeToolAnswers } from '../support/nodeToolAnswers';
+import { loadToolAnswers } from '../support/toolAnswers';
 
 const { erlang, elixir } = loadNodeToolAnswers();
 const RECORDING = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'samples', 'history.json'), 'utf8')) as RecordingFile;
@@ -327,5 +328,42 @@ describe('the new tools: times, ranges and confirmation', () => {
       /the first 5 rows of ETS table sessions on a@h .*Elixir hides only the fields the application marks secret/,
     );
     assert.match(ets.modelDescription, /the user is asked before they are read/);
+  });
+});
+
+describe('a node whose agent lacks the capability', () => {
+  // The initialize answer recorded from an agent of before issues 12 and 14: none of their capabilities.
+  const info = loadToolAnswers().elixir.initialize;
+  // Nothing may be asked of this node: the capability check answers first.
+  const client = new Proxy({} as ToolClient, {
+    get: (_, method) => () => Promise.reject(new Error(`asked ${String(method)}`)),
+  });
+  const source: NodeSource = {
+    attached: async () => [{ name: info.node, members: [] }],
+    node: async () => ({ name: info.node, agentName: info.node, member: undefined, client, info }),
+    samples: async () => [],
+  };
+
+  it('gets a sentence naming the capability and what to do, for every new tool', async () => {
+    assert.ok(!info.capabilities.includes('ets') && !info.capabilities.includes('history'));
+    for (const [tool, input, capability] of [
+      ['beam_supervision_tree', {}, 'applications/list'],
+      ['beam_supervision_tree', { supervisor: '<0.80.0>' }, 'supervisor/children'],
+      ['beam_ets_tables', {}, 'ets'],
+      ['beam_ports', {}, 'ports/list'],
+      ['beam_system_info', {}, 'system/info'],
+      ['beam_history', { at: '5 s ago' }, 'history'],
+    ] as const) {
+      await assert.rejects(runTool(tool, input, source), (e: Error) => {
+        assert.ok(e instanceof ToolError, e.message);
+        assert.match(
+          e.message,
+          new RegExp(
+            `^${esc(info.node)} cannot .*: its BEAM Observer agent \\(${esc(info.agentVersion)}\\) does not offer "${esc(capability)}"\\. Load the agent`,
+          ),
+        );
+        return true;
+      });
+    }
   });
 });
