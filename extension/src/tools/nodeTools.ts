@@ -37,7 +37,7 @@ async function supervisorPid(node: ToolNode, text: string): Promise<PidText> {
   const pid = parsePid(text);
   if (pid) return pid.pid;
   const name = bareName(text.trim());
-  if (!/^[^\s<>#]{1,255}$/.test(name)) {
+  if (!/^[^\s<>#]{1,200}$/.test(name)) {
     throw new ToolError(
       `"supervisor" must be a pid such as "<0.123.0>" or a registered name such as "MyApp.Supervisor" (got ${JSON.stringify(text)})`,
     );
