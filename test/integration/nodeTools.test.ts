@@ -7,7 +7,9 @@
  * Elixir node running node_fixture.exs (a supervisor by its Elixir name, an
  * ETS row whose struct hides a field marked secret); and on an `erl` node
  * running history_fixture.erl, what the node did during a 2 s burst of a
- * process that has exited since.
+ * process that has exited since; and the same tools asked of another node of
+ * a cluster (a plain `erl` peer of tools_fixture.exs, found through the
+ * discovery directory), which its agent loads itself into.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { runTool, TOOLS } from '../../extension/src/tools/catalog';
 import { MAX_TOOL_TEXT_BYTES, utf8Bytes } from '../../extension/src/tools/toolText';
 import { AGENT_EBIN, type FixtureNode, ROOT, startFixture } from '../support/beamNode';
 import { startElixirNodeFixture, startNodeFixture, type NodeFixture } from '../support/nodeFixture';
+import { startToolsNode, type ToolsNode } from '../support/toolsNode';
 import { sleep } from '../support/wait';
 
 const BIN = join(ROOT, 'bin', 'beam-observer-mcp.js');
@@ -266,5 +269,47 @@ describe('beam_history through the MCP server (erl, history_fixture.erl)', () =>
     const bad = await mcpCall(client, 'beam_history', { at: 'tomorrow' });
     assert.equal(bad.isError, true);
     assert.match(bad.text, /"at" must be a time such as/);
+  });
+});
+
+describe('the node tools asked of another node of the cluster (tools_fixture.exs and its erl peer)', () => {
+  let node: ToolsNode;
+  let client: Client;
+
+  before(async () => {
+    node = await startToolsNode();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BEAM_OBSERVER_DIR: node.discovery },
+      stderr: 'ignore',
+    });
+    client = new Client({ name: 'beam-observer-tests', version: '0.0.1' });
+    await client.connect(transport);
+  });
+
+  after(async () => {
+    await client?.close();
+    await node?.stop();
+  });
+
+  it('answer for the peer, named by "node", not for the node whose agent is asked', async () => {
+    const peer = node.peer.node;
+    assert.match(await mcpAnswer(client, 'beam_system_info', { node: peer }), new RegExp(`^System of ${peer}: OTP \\d+`));
+    const apps = await mcpAnswer(client, 'beam_supervision_tree', { node: peer });
+    assert.match(apps, new RegExp(`^Applications running on ${peer} \\(`));
+    assert.ok(!apps.includes('- elixir '), 'the plain erl peer runs no Elixir');
+    assert.match(
+      await mcpAnswer(client, 'beam_supervision_tree', { node: peer, supervisor: 'kernel_sup' }),
+      new RegExp(`^Supervisor kernel_sup \\(<0\\.\\d+\\.0>\\) on ${peer}`),
+    );
+    assert.match(await mcpAnswer(client, 'beam_ets_tables', { node: peer, limit: 3 }), new RegExp(`^ETS tables of ${peer} by memory`));
+    assert.match(await mcpAnswer(client, 'beam_ports', { node: peer, limit: 3 }), new RegExp(`^Ports and sockets of ${peer} by bytes in`));
+    // The peer's recorder starts with the agent loaded there by the requests above.
+    await sleep(3000);
+    assert.match(
+      await mcpAnswer(client, 'beam_history', { node: peer, from: '10 seconds ago' }),
+      new RegExp(`^${peer} from .*: \\d+ moments? covering`),
+    );
   });
 });
