@@ -6,7 +6,8 @@
  * (test/fixtures/lm-tools-caller) stands in for the chat: it invokes the tool
  * a request file names and writes the answer to a file. The state tool asks
  * for confirmation first: declined, nothing is read; accepted, the state
- * comes back. The setting turns the tools off and on.
+ * comes back; so does the ETS tool before it reads rows. The setting turns
+ * the tools off and on.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -177,6 +178,21 @@ describe('language-model tools in VS Code', () => {
     );
     assert.match(accepted.text!, /^#Overload\.BigState\.Catalogue<$/m);
     assert.ok(!accepted.text!.includes('sk_live_demo_only'), 'the api_key the application marks secret stays hidden');
+  });
+
+  it('the rest of the node: the ETS tool lists without asking and asks before rows; the history answers', async () => {
+    const tables = await answer('beam_ets_tables', { filter: 'overload_' });
+    assert.match(tables, /^1\. overload_customers: set, public, 100,000 rows, [\d.]+ MB; owner Overload\.Cache <0\.\d+\.0>$/m);
+    const rows = await invoke('beam_ets_tables', { table: 'overload_customers', rows: 3 }, async () => {
+      await workbench.step('the ETS confirmation dialog', () => dialog().waitFor({ timeout: 15_000 }));
+      assert.match(await dialog().innerText(), /Send rows of ETS table overload_customers to the language model\?/);
+      await workbench.screenshot('lm-tools-3-ets-confirmation');
+      await dialog().getByRole('button', { name: 'Yes' }).click();
+    });
+    assert.equal(rows.error, undefined, rows.error);
+    assert.match(rows.text!, /^\{\d+, #Overload\.Cache\.Customer<id: \d+, name: "Customer \d+", plan: :\w+, country: "\w+", \.\.\.>\}$/m);
+    assert.ok(!rows.text!.includes('tok_'), 'the api_token the application marks secret stays hidden');
+    assert.match(await answer('beam_history', { at: '5 seconds ago', sortBy: 'messageQueueLen', limit: 3 }), /Overload\.Mailbox\.Server/);
   });
 
   it('a bad input gets a precise error; the setting turns the tools off and on', async () => {

@@ -35,15 +35,15 @@ describe('tool catalog and package.json', () => {
     }
   });
 
-  it('names are snake_case and unique, reference names unique, and only the state tool asks first', () => {
+  it('names are snake_case and unique, reference names unique, and only the state and ETS tools ask first', () => {
     for (const tool of TOOLS) assert.match(tool.name, /^beam_[a-z_]+$/);
     assert.equal(new Set(TOOLS.map((t) => t.name)).size, TOOLS.length);
     assert.equal(new Set(TOOLS.map((t) => t.referenceName)).size, TOOLS.length);
     assert.deepEqual(
       TOOLS.filter((t) => t.needsConfirmation).map((t) => t.name),
-      ['beam_process_state'],
+      ['beam_process_state', 'beam_ets_tables'],
     );
-    const state = TOOLS.find((t) => t.needsConfirmation)!.describe({ pid: '<0.5.0>' });
+    const state = TOOLS.find((t) => t.name === 'beam_process_state')!.describe({ pid: '<0.5.0>' });
     assert.match(state.confirmTitle ?? '', /state of process <0\.5\.0>/);
   });
 

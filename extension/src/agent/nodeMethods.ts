@@ -32,7 +32,7 @@ import {
 
 export class NodeMethods {
   constructor(
-    private readonly client: AgentClient,
+    private readonly client: Pick<AgentClient, 'send'>,
     /** The cluster member asked; undefined for the agent's own node. */
     readonly member: string | undefined,
   ) {}

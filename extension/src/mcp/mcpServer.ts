@@ -18,7 +18,9 @@ export const MCP_PROVIDER_ID = 'beamObserver.mcpServer';
 const INSTRUCTIONS =
   'BEAM Observer looks at live Erlang and Elixir nodes that run its agent, read-only: start with beam_node_overview ' +
   '(is the node overloaded, and by what), then beam_top_processes, beam_process_info, beam_pid_lookup, and ' +
-  'beam_process_state when a process state is needed. No tool evaluates code or changes the node.';
+  'beam_process_state when a process state is needed; beam_history for what it did at a past time (even processes that ' +
+  'exited since); beam_supervision_tree, beam_ets_tables, beam_ports and beam_system_info for the rest of the node. No tool ' +
+  'evaluates code or changes the node.';
 
 export function createMcpServer(source: NodeSource, version: string): Server {
   const server = new Server(

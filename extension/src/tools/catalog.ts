@@ -5,65 +5,37 @@
  * checks it) and the MCP server (mcp/mcpServer.ts) both serve this list.
  *
  * Every tool sends only the agent's bounded, read-only requests (initialize,
- * processes/list, process/info, process/state, pid/resolve) and reads load
- * samples: none evaluates code, kills, garbage-collects, traces or changes
- * anything in the node. Each answer is text (toolText.ts: at most 12 KB,
- * saying what was cut).
+ * processes/list, process/info, process/state, pid/resolve, system/info,
+ * applications/list, supervisor/children, ets/list, ets/rows, ports/list,
+ * history/get) and reads load samples: none evaluates code, kills,
+ * garbage-collects, traces or changes anything in the node. Each answer is
+ * text (toolText.ts: at most 12 KB, saying what was cut).
  *
- * More tools plug in here, one entry each, when their capabilities land:
- * supervision trees, ETS tables and ports (issue 12), the recorded history
- * (issue 14). A tool for a capability a node lacks should check
- * `node.info.capabilities` and say so.
+ * The tools of the rest of the node (supervision tree, ETS tables, ports,
+ * system: issue 12) are in nodeTools.ts, the recorded history (issue 14) in
+ * historyTool.ts; each checks that the node's agent offers the capability
+ * it needs (toolSpec.ts's requireCapability) and says so when it does not.
  */
-import { agentErrorCode, AgentConnectError } from '../agent/agentClient';
-import { ErrorCodes } from '../protocol/agentProtocol';
 import { OVERLOAD_MIN_SAMPLES } from '../shared/overload';
 import { errorMessage } from '../shared/errors';
-import { attachedSentence, NodeSource, ToolError, ToolNode } from './nodeSource';
+import { historyTool } from './historyTool';
+import { attachedSentence, NodeSource, ToolError } from './nodeSource';
+import { etsTables, ports, supervisionTree, systemInfo } from './nodeTools';
 import { overviewText } from './overviewText';
 import { pidLookupText } from './pidLookupText';
 import { AGENT_ROWS, processesText } from './processesText';
 import { processInfoText } from './processInfoText';
 import { processStateText } from './processStateText';
 import { inputObject, integerIn, nodeName, optionalText, pidText, RawInput, sortKey } from './toolInputs';
+import { asked, NODE_PROPERTY, PID_PROPERTY, type ToolSpec } from './toolSpec';
 
-/** A JSON Schema for a tool's input: an object of named properties. */
-export interface InputSchema {
-  type: 'object';
-  properties: Record<string, Record<string, unknown>>;
-  required?: string[];
-  additionalProperties: false;
-}
-
-export interface ToolSpec {
-  /** snake_case, unique: the name models call it by. */
-  name: string;
-  displayName: string;
-  /** What a user types after `#` in a chat prompt. */
-  referenceName: string;
-  /** For the model: what it answers and what it costs the node, in plain words. */
-  modelDescription: string;
-  /** For the user, in VS Code's tool lists. */
-  userDescription: string;
-  inputSchema: InputSchema;
-  /** Whether the user must confirm before it runs (what it sends may hold data the user does not want sent). */
-  needsConfirmation: boolean;
-  /** The text shown while it runs, and the confirmation's title and message. */
-  describe(input: RawInput): { running: string; confirmTitle?: string; confirmMessage?: string };
-  run(input: RawInput, source: NodeSource): Promise<string>;
-}
+export type { InputSchema, ToolSpec } from './toolSpec';
 
 /** How long the top processes by reductions wait between the sweep that opens the window and the one that reads it. */
 export const REDUCTIONS_WINDOW_MS = 1000;
 /** The samples the overload rule needs (shared/overload.ts), and how long to wait for them from a node not sampled yet. */
 const OVERVIEW_SAMPLES = OVERLOAD_MIN_SAMPLES;
 const OVERVIEW_WAIT_MS = 4500;
-
-const NODE_PROPERTY = {
-  type: 'string',
-  description: 'Erlang node name, e.g. "app@host"; default: the node shown in VS Code, or the only attached node',
-};
-const PID_PROPERTY = { type: 'string', description: 'A pid as printed, e.g. "<0.123.0>" or "#PID<0.123.0>"', maxLength: 64 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -245,7 +217,18 @@ const pidLookup: ToolSpec = {
 };
 
 /** Every tool, in the order they are listed. */
-export const TOOLS: readonly ToolSpec[] = [nodeOverview, topProcesses, processInfo, processState, pidLookup];
+export const TOOLS: readonly ToolSpec[] = [
+  nodeOverview,
+  topProcesses,
+  processInfo,
+  processState,
+  pidLookup,
+  supervisionTree,
+  etsTables,
+  ports,
+  systemInfo,
+  historyTool,
+];
 
 export function findTool(name: string): ToolSpec | undefined {
   return TOOLS.find((t) => t.name === name);
@@ -263,31 +246,5 @@ export async function runTool(name: string, input: unknown, source: NodeSource):
     return await tool.run(input as RawInput, source);
   } catch (error) {
     throw error instanceof ToolError ? error : new ToolError(errorMessage(error));
-  }
-}
-
-/** A request to a node, its failure said in words that name the node. */
-async function asked<T>(node: ToolNode, request: () => Promise<T>): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    throw new ToolError(failureText(node, error));
-  }
-}
-
-function failureText(node: ToolNode, error: unknown): string {
-  const message = errorMessage(error);
-  if (error instanceof AgentConnectError) {
-    return `${node.name} cannot be reached: ${message} (the node may have stopped; beam_node_overview lists the nodes attached now)`;
-  }
-  switch (agentErrorCode(error)) {
-    case ErrorCodes.ProcessNotFound:
-      return `${message} (asked of ${node.name}; the process may have exited since its pid was seen)`;
-    case ErrorCodes.NodeNotConnected:
-      return `${message} (the node may have stopped or left the cluster)`;
-    case undefined:
-      return `${node.name}: ${message}`;
-    default:
-      return message;
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The tool catalog as VS Code language-model tools (Copilot's agent mode and
  * any chat participant), where this VS Code has the API: registered while the
- * setting beamObserver.languageModelTools is on. The state tool asks the user
- * first (VS Code's confirmation), since a state can hold data the user does
- * not want sent to a model.
+ * setting beamObserver.languageModelTools is on. The state tool, and the ETS
+ * tool when it reads rows, ask the user first (VS Code's confirmation), since
+ * a state or a row can hold data the user does not want sent to a model.
  */
 import * as vscode from 'vscode';
 import { affects, settings } from '../settings';

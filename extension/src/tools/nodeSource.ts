@@ -8,8 +8,15 @@
 import type { AgentClient } from '../agent/agentClient';
 import type { InitializeResult, LoadSample } from '../protocol/agentProtocol';
 
-/** The requests the tools send: read-only, bounded ones only. */
-export type ToolClient = Pick<AgentClient, 'listProcesses' | 'processInfo' | 'processState' | 'resolvePid' | 'nodeInfo'>;
+/**
+ * The requests the tools send: read-only, bounded ones only. `send` carries
+ * the reads of the rest of the node (toolSpec.ts's readsOf: system,
+ * applications, supervisors, ETS, ports), `history` the recorder's moments.
+ */
+export type ToolClient = Pick<
+  AgentClient,
+  'listProcesses' | 'processInfo' | 'processState' | 'resolvePid' | 'nodeInfo' | 'send' | 'history'
+>;
 
 /** A node the tools can ask, reached through an agent's connection. */
 export interface ToolNode {

@@ -7,6 +7,7 @@
  */
 import { SORT_KEYS, type SortKey } from '../protocol/agentProtocol';
 import { parsePid } from '../pids/pidText';
+import { lineTimestamp } from '../shared/rewind';
 import { ToolError } from './nodeSource';
 
 export type RawInput = Record<string, unknown>;
@@ -72,4 +73,41 @@ export function optionalText(input: RawInput, key: string, maxLength: number): s
     throw new ToolError(`"${key}" must be text of at most ${maxLength} characters`);
   }
   return value;
+}
+
+/** One of `values`, or `fallback` when not given. */
+export function oneOf<T extends string>(input: RawInput, key: string, values: readonly T[], fallback: T): T {
+  const value = input[key] ?? fallback;
+  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+    throw new ToolError(`"${key}" must be one of ${values.map((v) => `"${v}"`).join(', ')} (got ${JSON.stringify(value)})`);
+  }
+  return value as T;
+}
+
+const AGO_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A time as a model writes one: "now", "90 seconds ago", "5 min ago", an ISO
+ * time with a date ("2026-12-06T10:42:13Z", a zone or local time), or a time
+ * of day ("10:42:13", today's in local time, as shared/rewind.ts reads a log
+ * line's). Milliseconds since the epoch; undefined when not given.
+ */
+export function timeInput(input: RawInput, key: string, now: number): number | undefined {
+  const value = input[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  const text = typeof value === 'string' && value.length <= 64 ? value.trim() : undefined;
+  if (text === 'now') return now;
+  const ago = text && /^(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\s+ago$/i.exec(text);
+  if (ago) return now - Number(ago[1]) * AGO_UNITS[ago[2][0].toLowerCase()];
+  const at =
+    text && /^(\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)
+      ? lineTimestamp(text, now)
+      : undefined;
+  if (at === undefined) {
+    throw new ToolError(
+      `"${key}" must be a time such as "2026-12-06T10:42:13Z", "10:42:13" (today, local time), "90 seconds ago" or "now" ` +
+        `(got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value)})`,
+    );
+  }
+  return at;
 }
