@@ -51,7 +51,7 @@ export function buildAgent({ shipped = false } = {}) {
 function checkCalls() {
   const script =
     'Undefined = proplists:get_value(undefined, xref:d("agent/ebin")),' +
-    "Missing = [MFA || {M, _, _} = MFA <- Undefined, M =/= trace, not lists:prefix(\"Elixir.\", atom_to_list(M))]," +
+    'Missing = [MFA || {M, _, _} = MFA <- Undefined, M =/= trace, not lists:prefix("Elixir.", atom_to_list(M))],' +
     'io:format("~p~n", [Missing]), halt(case Missing of [] -> 0; _ -> 1 end).';
   try {
     execFileSync('erl', ['-noshell', '-eval', script], { cwd: root, encoding: 'utf8' });

@@ -131,6 +131,16 @@ describe('beam_top_processes text', () => {
     assert.match(processesText(elixir.listNoMatch, 10, 'no-such-process'), /No process matches "no-such-process"/);
   });
 
+  it("says when the rows are an earlier sweep's, how old, and why (the node's budget)", () => {
+    const stale = { ...elixir.listMemory, refresh: { fresh: false, ageMs: 12_000, nextSweepInMs: 48_000, budgetShare: 0.02 } };
+    assert.match(
+      processesText(stale, 10).split('\n')[0],
+      /— as of the agent's last sweep, 12 s ago: the node's budget for observing \(2% of a scheduler\) allows the next sweep in 48 s:$/,
+    );
+    const fresh = { ...elixir.listMemory, refresh: { fresh: true, ageMs: 0, nextSweepInMs: 0, budgetShare: 0.02 } };
+    assert.doesNotMatch(processesText(fresh, 10), /last sweep/);
+  });
+
   it('cuts 100 processes to the size rule and says how many it shows', () => {
     const text = processesText(elixir.listReductionsMany, 100);
     withinSize(text);

@@ -109,8 +109,15 @@ const topProcesses: ToolSpec = {
     const limit = integerIn(input, 'limit', 1, 100, 10);
     const filter = optionalText(input, 'filter', 200);
     const node = await source.node(nodeName(input));
-    // More rows than asked: the agent's own processes are ranked but not listed (processesText).
-    const params = { sortBy, limit: limit + AGENT_ROWS, ...(filter ? { filter } : {}), ...(node.member ? { node: node.member } : {}) };
+    // More rows than asked: the agent's own processes are ranked but not listed (processesText). A model's
+    // question is a user's request: swept at once whatever the node's budget (once; then from the last sweep).
+    const params = {
+      sortBy,
+      limit: limit + AGENT_ROWS,
+      refresh: 'explicit' as const,
+      ...(filter ? { filter } : {}),
+      ...(node.member ? { node: node.member } : {}),
+    };
     if (sortBy === 'reductions') {
       await asked(node, () => node.client.listProcesses({ ...params, limit: 1 }));
       await sleep(REDUCTIONS_WINDOW_MS);

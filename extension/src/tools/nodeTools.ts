@@ -42,7 +42,13 @@ async function supervisorPid(node: ToolNode, text: string): Promise<PidText> {
       `"supervisor" must be a pid such as "<0.123.0>" or a registered name such as "MyApp.Supervisor" (got ${JSON.stringify(text)})`,
     );
   }
-  const params = { sortBy: 'memory' as const, limit: 50, filter: name, ...(node.member ? { node: node.member } : {}) };
+  const params = {
+    sortBy: 'memory' as const,
+    limit: 50,
+    filter: name,
+    refresh: 'explicit' as const,
+    ...(node.member ? { node: node.member } : {}),
+  };
   const found = await asked(node, () => node.client.listProcesses(params));
   const row = found.rows.find((r) => r.name !== null && bareName(r.name) === name);
   if (!row) {

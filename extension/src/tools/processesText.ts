@@ -4,7 +4,8 @@
  * `$initial_call`, not proc_lib:init_p/5), the figure sorted by and the
  * others, and where it is now. Pure and unit-tested.
  */
-import type { ProcessRow, ProcessesListResult, SortKey } from '../protocol/agentProtocol';
+import type { ProcessRow, ProcessesListResult, RefreshInfo, SortKey } from '../protocol/agentProtocol';
+import { formatDuration, formatShare } from '../shared/budget';
 import { formatBytes, formatCount, formatMfa, formatName } from '../shared/format';
 import { holdLabel } from '../views/processDetails';
 import { boundedLines, grouped } from './toolText';
@@ -58,7 +59,16 @@ export function processesHeading(result: ProcessesListResult, shown: number, fil
         ? ` over the last ${(result.windowMs / 1000).toFixed(2)} s`
         : ' (no earlier sweep, so totals since each process started)';
   const among = filter ? `${grouped(result.scanned)} processes scanned, those matching "${filter}"` : `${grouped(result.total)} processes`;
-  return `Top ${shown} processes of ${result.node} by ${SORT_WORDS[result.sortBy]}${window} (${among}; the sweep took ${result.sweepMs.toFixed(1)} ms):`;
+  const stale = result.refresh && !result.refresh.fresh ? ` ${staleNote(result.refresh)}` : '';
+  return `Top ${shown} processes of ${result.node} by ${SORT_WORDS[result.sortBy]}${window} (${among}; the sweep took ${result.sweepMs.toFixed(1)} ms)${stale}:`;
+}
+
+/** Rows answered from an earlier sweep: how old they are, and why (the node's budget for observing). */
+function staleNote(refresh: RefreshInfo): string {
+  return (
+    `— as of the agent's last sweep, ${formatDuration(refresh.ageMs)} ago: the node's budget for observing ` +
+    `(${formatShare(refresh.budgetShare)} of a scheduler) allows the next sweep in ${formatDuration(refresh.nextSweepInMs)}`
+  );
 }
 
 /**
