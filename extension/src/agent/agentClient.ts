@@ -363,13 +363,14 @@ export class AgentClient implements Disposable {
   // -------------------------------------------------------------------------
   // The budget for observing (docs/protocol.md, "The budget"): the node's, shared by its clients.
 
-  budget(): Promise<BudgetInfo> {
-    return this.request('background', () => this.connection.sendRequest(BudgetGet, {}));
+  /** The budget of `node` (default: the agent's node). */
+  budget(node?: string): Promise<BudgetInfo> {
+    return this.request('background', () => this.connection.sendRequest(BudgetGet, withNode({}, node)));
   }
 
-  /** share: of one scheduler, within the agent's range (0.001..0.5). */
-  setBudget(share: number): Promise<BudgetInfo> {
-    return this.request('background', () => this.connection.sendRequest(BudgetSet, { share }));
+  /** share: of one scheduler, within the agent's range (0.001..0.5); for `node` (default: the agent's node). */
+  setBudget(share: number, node?: string): Promise<BudgetInfo> {
+    return this.request('background', () => this.connection.sendRequest(BudgetSet, withNode({ share }, node)));
   }
 
   // -------------------------------------------------------------------------
