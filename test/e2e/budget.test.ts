@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Workbench } from './support/workbench';
 import { scratchDirs, startObserverWorkbench, teardown } from './support/lifecycle';
+import { widenSideBar } from './support/observedNode';
 import { AGENT_EBIN, FixtureNode, ROOT, startFixture } from '../support/beamNode';
 import { waitForAsync } from '../support/wait';
 
@@ -23,17 +24,6 @@ const scratch = scratchDirs('beam-observer-budget-');
 
 let workbench: Workbench;
 let node: FixtureNode;
-
-/** Wider side bar, for the view's description: drag its edge (the sash between it and the editor). */
-async function widenSideBar(bench: Workbench): Promise<void> {
-  const box = await bench.page.locator('.part.sidebar').boundingBox();
-  if (!box) return;
-  const edge = { x: box.x + box.width + 1, y: box.y + box.height / 2 };
-  await bench.page.mouse.move(edge.x, edge.y);
-  await bench.page.mouse.down();
-  await bench.page.mouse.move(edge.x + 450, edge.y, { steps: 10 });
-  await bench.page.mouse.up();
-}
 
 before(async () => {
   mkdirSync(BUDGET_EBIN, { recursive: true });
@@ -78,7 +68,7 @@ describe(`the budget for observing, ${PROCESSES.toLocaleString('en')} processes`
     // side bar), the pointer away from the header (hovered, it shows its actions instead).
     const run = page.locator('.pane-header', { hasText: /^Run$/ }).first();
     if ((await run.getAttribute('aria-expanded')) === 'true') await run.click({ position: { x: 12, y: 10 } });
-    await widenSideBar(workbench);
+    await widenSideBar(workbench, 450);
     await processes.locator('.monaco-list-row').first().waitFor({ timeout: 30_000 });
     await page.mouse.move(900, 500);
     await workbench.screenshot('budget-1-tree-description');

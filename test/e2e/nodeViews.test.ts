@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator } from 'playwright-core';
 import { AgentClient } from '../../extension/src/agent/agentClient';
-import { discoveryFiles, extensionActive } from './support/observedNode';
+import { discoveryFiles, extensionActive, widenSideBar } from './support/observedNode';
 import { ROOT, type Workbench } from './support/workbench';
 import { scratchDirs, startObserverWorkbench, teardown } from './support/lifecycle';
 import { waitFor } from '../support/wait';
@@ -87,7 +87,7 @@ describe('the rest of the node in VS Code', () => {
     );
     await workbench.screenshot('15a-debug-sidebar');
     await page.locator('.activitybar [aria-label^="BEAM Observer"]').first().click();
-    await widenSideBar();
+    await widenSideBar(workbench);
     for (const title of ['Supervision', 'ETS Tables', 'Ports and Sockets', 'System']) await workbench.expandedView(title);
     await workbench.screenshot('15b-observer-container');
   });
@@ -250,18 +250,6 @@ async function scrollTo(target: Locator, timeoutMs: number): Promise<void> {
     await workbench.page.keyboard.press('PageDown');
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Wider side bar, for the rows' descriptions: drag its edge (the sash between it and the editor). */
-async function widenSideBar(): Promise<void> {
-  const { page } = workbench;
-  const box = await page.locator('.part.sidebar').boundingBox();
-  if (!box) return;
-  const edge = { x: box.x + box.width + 1, y: box.y + box.height / 2 };
-  await page.mouse.move(edge.x, edge.y);
-  await page.mouse.down();
-  await page.mouse.move(edge.x + 250, edge.y, { steps: 10 });
-  await page.mouse.up();
 }
 
 /** "Go to Line/Column..." in the active editor (past the last line: the last line). */

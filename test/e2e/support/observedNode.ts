@@ -95,3 +95,15 @@ export async function listedNodes(workbench: Workbench, screenshot?: string): Pr
   await workbench.page.keyboard.press('Escape');
   return listed;
 }
+
+/** A wider side bar, for rows' and views' descriptions: drag its edge (the sash between it and the editor) by `px`. */
+export async function widenSideBar(workbench: Workbench, px = 250): Promise<void> {
+  const { page } = workbench;
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const edge = { x: box.x + box.width + 1, y: box.y + box.height / 2 };
+  await page.mouse.move(edge.x, edge.y);
+  await page.mouse.down();
+  await page.mouse.move(edge.x + px, edge.y, { steps: 10 });
+  await page.mouse.up();
+}
