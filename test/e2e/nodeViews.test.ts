@@ -140,7 +140,12 @@ describe('the rest of the node in VS Code', () => {
       page.locator('.statusbar-item', { hasText: 'Elixir term (BEAM Observer)' }).first().waitFor({ timeout: 10_000 }),
     );
     await workbench.runCommand('BEAM Observer: Load More Rows');
-    // The editor renders only the lines in view: to the end, then back to the header.
+    // The next page arrives a moment later: its header first (the editor is at the top), then, since the
+    // editor renders only the lines in view, the footer at the end (going there before the page came in
+    // would leave the view at the old end).
+    await workbench.step('200 rows in the header after Load More Rows', () =>
+      editor.filter({ hasText: /200\s+of\s+100,000\s+rows/ }).waitFor({ timeout: 30_000 }),
+    );
     await goToLine(99_999);
     await workbench.step('the footer after Load More Rows', () =>
       editor.filter({ hasText: /200\s+rows\s+shown;\s+"Load\s+More\s+Rows"\s+reads\s+the\s+next\s+100/ }).waitFor({ timeout: 30_000 }),

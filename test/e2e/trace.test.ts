@@ -87,6 +87,8 @@ async function codeLens(head: string, title: string) {
 
 /** A screenshot of the BEAM Trace panel's editor group, maximized for it (then restored). */
 async function panelScreenshot(name: string): Promise<void> {
+  // A context menu or hover left open (Trace Messages is picked from one) makes the workbench inert to the palette.
+  await workbench.page.keyboard.press('Escape');
   await workbench.page.locator('.editor-group-container .tab', { hasText: 'BEAM Trace' }).first().click();
   if (await workbench.page.locator('.part.panel').isVisible()) await workbench.runCommand('View: Toggle Panel Visibility');
   await workbench.runCommand('View: Toggle Maximize Editor Group');
