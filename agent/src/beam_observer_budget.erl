@@ -20,8 +20,9 @@
 %%% about 0.1 ms a second), the recorder (which plans its own interval within
 %%% half the budget, recorder_share/0) and the cluster's batches. A user's
 %%% explicit refresh is honoured at once even in debt, once: until the bucket
-%%% has paid that debt back, a further explicit request waits like a periodic
-%%% one (overdraft(explicit)). Rows never swept before (a client's first
+%%% has paid that debt back, a further explicit request is answered from the
+%%% last sweep of its rows, if there is one (overdraft(explicit); see
+%%% beam_observer_ranking). Rows never swept before (a client's first
 %%% look, or a client that changed its sort without saying it was the user)
 %%% have an overdraft of their own, on the same terms (overdraft(first_look)),
 %%% so a client's first look never spends the user's.

@@ -21,7 +21,8 @@
 %%% request while the budget is in debt is answered from the last sweep made
 %%% for the same sort, limit and filter, saying how old it is and when the
 %%% next sweep is allowed; an explicit one (a user's Refresh Now) runs at once,
-%%% once. A sweep is charged to the budget as `sweeps' or `explicit'. The recorder
+%%% once per debt, and always when there is nothing to answer it from. A sweep
+%%% is charged to the budget as `sweeps' or `explicit'. The recorder
 %%% (beam_observer_recorder) has its own baseline and reads its rows with
 %%% rows/3.
 -module(beam_observer_ranking).
@@ -76,6 +77,11 @@ handle_call({list, Request = #{refresh := Refresh}}, _From, State) ->
         {{wait, Ms}, {Key, SweptAt, Result}} ->
             Age = erlang:monotonic_time(millisecond) - SweptAt,
             {reply, {ok, Result#{refresh => refresh_info(false, Age, Ms)}}, State};
+        {{wait, _}, false} when Refresh =:= explicit ->
+            %% A user's request for rows never swept: nothing to answer from, so swept
+            %% (and charged) whatever the debt. A coding agent's questions come this way.
+            {Result, State1} = timed_sweep(Request, Key, State),
+            {reply, {ok, Result}, State1};
         {{wait, Ms}, false} ->
             {reply, {error, ?BudgetExceeded, over_budget(Ms)}, State}
     end.

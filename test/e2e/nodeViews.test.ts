@@ -17,7 +17,7 @@ import { AgentClient } from '../../extension/src/agent/agentClient';
 import { discoveryFiles, extensionActive, widenSideBar } from './support/observedNode';
 import { ROOT, type Workbench } from './support/workbench';
 import { scratchDirs, startObserverWorkbench, teardown } from './support/lifecycle';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForAsync } from '../support/wait';
 
 const scratch = scratchDirs('beam-observer-e2e-nodeviews-', 'overload');
 const { workspace, discovery } = scratch;
@@ -140,11 +140,17 @@ describe('the rest of the node in VS Code', () => {
       page.locator('.statusbar-item', { hasText: 'Elixir term (BEAM Observer)' }).first().waitFor({ timeout: 10_000 }),
     );
     await workbench.runCommand('BEAM Observer: Load More Rows');
-    // The next page arrives a moment later: its header first (the editor is at the top), then, since the
-    // editor renders only the lines in view, the footer at the end (going there before the page came in
-    // would leave the view at the old end).
+    // The next page arrives a moment later, and the editor renders only the lines in view (it keeps its scroll
+    // position as the document grows): go to the header until it says 200 rows, then to the footer.
     await workbench.step('200 rows in the header after Load More Rows', () =>
-      editor.filter({ hasText: /200\s+of\s+100,000\s+rows/ }).waitFor({ timeout: 30_000 }),
+      waitForAsync(
+        async () => {
+          await goToLine(1);
+          return /200\s+of\s+100,000\s+rows/.test(await editor.first().innerText());
+        },
+        30_000,
+        'the header of 200 rows',
+      ),
     );
     await goToLine(99_999);
     await workbench.step('the footer after Load More Rows', () =>

@@ -158,6 +158,10 @@ describe(`the budget for observing, ${PROCESSES.toLocaleString('en')} processes 
       ErrorCodes.BudgetExceeded,
       /budget \(2% of one scheduler\) is spent and there is no earlier sweep of these rows to answer from; the next sweep is allowed in \d+ ms/,
     );
+    // A user's request for those rows, its own overdraft spent too, still gets them: nothing to answer from.
+    await client.listProcesses({ sortBy: 'reductions', limit: 200, refresh: 'explicit' });
+    const asked = await client.listProcesses({ sortBy: 'messageQueueLen', limit: 50, refresh: 'explicit' });
+    assert.equal(asked.refresh?.fresh, true, 'swept: there was nothing to answer from');
   });
 
   it("budget/set is the node's: another client sees it, the recorder plans within half of it, out of range is refused", async () => {
