@@ -205,7 +205,12 @@ describe('the rest of the node in VS Code', () => {
     assert.match(hover, /Reveal in Supervision Tree/);
     await workbench.screenshot('21a-pid-hover-reveal-link');
     await workbench.page.locator('.monaco-hover a', { hasText: 'Reveal in Supervision Tree' }).first().click();
-    const view = await workbench.expandedView('Supervision');
+    // The reveal itself opens the view (clicking its header meanwhile could fold it again as the reveal opens it).
+    const header = workbench.page.locator('.pane-header', { hasText: 'Supervision' }).first();
+    await workbench.step('the Supervision view opened by the reveal', () =>
+      waitForAsync(async () => (await header.getAttribute('aria-expanded')) === 'true', 15_000, 'the view expanded'),
+    );
+    const view = workbench.page.locator('.pane', { has: header });
     await workbench.step('the session selected under Overload.Sessions', () =>
       view.locator('.monaco-list-row.selected', { hasText: session.pid }).waitFor({ timeout: 30_000 }),
     );
