@@ -242,11 +242,7 @@ application_of(Pid) ->
         undefined -> null
     end.
 
-registered_name(Pid) ->
-    case erlang:process_info(Pid, registered_name) of
-        {registered_name, Name} when is_atom(Name) -> Name;
-        _ -> null
-    end.
+registered_name(Pid) -> beam_observer_pid:registered_name(Pid).
 
 name_suffix(undefined) -> <<>>;
 name_suffix(Name) -> <<" (", (beam_observer_format:module_name(Name))/binary, ")">>.

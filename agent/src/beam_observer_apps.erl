@@ -63,12 +63,7 @@ linked(Pid) ->
         undefined -> []
     end.
 
-registered_name(undefined) -> null;
-registered_name(Pid) ->
-    case erlang:process_info(Pid, registered_name) of
-        {registered_name, Name} when is_atom(Name) -> Name;
-        _ -> null
-    end.
+registered_name(Pid) -> beam_observer_pid:registered_name(Pid).
 
 pid_or_null(undefined) -> null;
 pid_or_null(Pid) -> beam_observer_pid:to_binary(Pid).

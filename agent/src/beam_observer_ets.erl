@@ -149,11 +149,7 @@ table_row(T) ->
 table_text(T) when is_atom(T) -> atom_to_binary(T);
 table_text(T) -> list_to_binary(erlang:ref_to_list(T)).
 
-registered_name(Pid) ->
-    case erlang:process_info(Pid, registered_name) of
-        {registered_name, Name} when is_atom(Name) -> Name;
-        _ -> null
-    end.
+registered_name(Pid) -> beam_observer_pid:registered_name(Pid).
 
 agent_owned(Owner, OwnerName) ->
     beam_observer_ranking:is_agent_process(Owner, {case OwnerName of null -> []; N -> N end, undefined}).

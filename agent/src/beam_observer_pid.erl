@@ -9,7 +9,7 @@
 
 -include("beam_observer_errors.hrl").
 
--export([parse/1, to_binary/1]).
+-export([parse/1, to_binary/1, registered_name/1]).
 
 -spec parse(term()) -> {ok, pid()} | {error, integer(), binary()}.
 parse(Text) when is_binary(Text), byte_size(Text) =< 64 ->
@@ -58,3 +58,13 @@ invalid(Text) ->
 -spec to_binary(pid() | port()) -> binary().
 to_binary(Pid) when is_pid(Pid) -> list_to_binary(pid_to_list(Pid));
 to_binary(Port) when is_port(Port) -> list_to_binary(port_to_list(Port)).
+
+%% A process's registered name, or null (not registered, or not alive). The
+%% name is a process_info item the runtime answers without the process.
+-spec registered_name(pid() | undefined) -> atom() | null.
+registered_name(undefined) -> null;
+registered_name(Pid) ->
+    case erlang:process_info(Pid, registered_name) of
+        {registered_name, Name} when is_atom(Name) -> Name;
+        _ -> null
+    end.

@@ -132,11 +132,7 @@ row({socket, Socket, Info}) ->
 is_agent(Owner) ->
     beam_observer_ranking:is_agent_process(Owner, {case owner_name(Owner) of null -> []; N -> N end, undefined}).
 
-owner_name(Owner) ->
-    case erlang:process_info(Owner, registered_name) of
-        {registered_name, N} when is_atom(N) -> N;
-        _ -> null
-    end.
+owner_name(Owner) -> beam_observer_pid:registered_name(Owner).
 
 %% Addresses and state of a gen_tcp/gen_udp/gen_sctp port (through its driver).
 inet_details(Driver, Port) when Driver =:= <<"tcp_inet">>; Driver =:= <<"udp_inet">>; Driver =:= <<"sctp_inet">> ->

@@ -453,11 +453,7 @@ describe(Pid) ->
         Name -> <<(text(Pid))/binary, " (", (mod(Name))/binary, ")">>
     end.
 
-registered_name(Pid) ->
-    case erlang:process_info(Pid, registered_name) of
-        {registered_name, Name} when is_atom(Name) -> Name;
-        _ -> null
-    end.
+registered_name(Pid) -> beam_observer_pid:registered_name(Pid).
 
 mod(M) -> beam_observer_format:module_name(M).
 

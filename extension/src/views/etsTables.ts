@@ -11,7 +11,15 @@ import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { errorMessage } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { tableDescription, tableLabel } from '../shared/nodeFormat';
-import { messageItem, NodeViewMessage, nodeMethodsOf, notConnectedMessage, ProcessRef, processRefItem } from './nodeViewSupport';
+import {
+  detailItem,
+  messageItem,
+  NodeViewMessage,
+  nodeMethodsOf,
+  notConnectedMessage,
+  ProcessRef,
+  processRefItem,
+} from './nodeViewSupport';
 
 export type EtsNode =
   | { kind: 'table'; id: string; table: EtsTable }
@@ -62,12 +70,8 @@ export class EtsTablesProvider implements vscode.TreeDataProvider<EtsNode>, vsco
     switch (node.kind) {
       case 'table':
         return tableItem(node);
-      case 'detail': {
-        const item = new vscode.TreeItem(node.label);
-        item.id = node.id;
-        item.description = node.description;
-        return item;
-      }
+      case 'detail':
+        return detailItem(node);
       case 'process':
         return processRefItem(node);
       case 'message':

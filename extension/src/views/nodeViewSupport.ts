@@ -34,6 +34,14 @@ export function messageItem(node: NodeViewMessage): vscode.TreeItem {
   return item;
 }
 
+/** A label and its figure under a row (a table's type, a port's bytes, a child's restart type). */
+export function detailItem(node: { id: string; label: string; description: string }): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label);
+  item.id = node.id;
+  item.description = node.description;
+  return item;
+}
+
 /** What a view says while no node is shown, or while its node is not connected. */
 export function notConnectedMessage(registry: NodeRegistry): NodeViewMessage {
   const node = registry.selected;

@@ -11,7 +11,15 @@ import type { NodeRegistry } from '../nodes/nodeRegistry';
 import { errorMessage } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { portDescription, portLabel } from '../shared/nodeFormat';
-import { messageItem, NodeViewMessage, nodeMethodsOf, notConnectedMessage, ProcessRef, processRefItem } from './nodeViewSupport';
+import {
+  detailItem,
+  messageItem,
+  NodeViewMessage,
+  nodeMethodsOf,
+  notConnectedMessage,
+  ProcessRef,
+  processRefItem,
+} from './nodeViewSupport';
 
 export type PortNode =
   | { kind: 'port'; id: string; port: PortRow }
@@ -58,12 +66,8 @@ export class PortsProvider implements vscode.TreeDataProvider<PortNode>, vscode.
     switch (node.kind) {
       case 'port':
         return portItem(node);
-      case 'detail': {
-        const item = new vscode.TreeItem(node.label);
-        item.id = node.id;
-        item.description = node.description;
-        return item;
-      }
+      case 'detail':
+        return detailItem(node);
       case 'process':
         return processRefItem(node);
       case 'message':

@@ -18,7 +18,7 @@ import { errorMessage } from '../shared/errors';
 import { formatName } from '../shared/format';
 import { applicationLine, childDescription, childLabel, childTooltip } from '../shared/nodeFormat';
 import { infoLines, stateLines } from './processDetails';
-import { messageItem, NodeViewMessage, nodeMethodsOf, notConnectedMessage } from './nodeViewSupport';
+import { detailItem, messageItem, NodeViewMessage, nodeMethodsOf, notConnectedMessage } from './nodeViewSupport';
 
 export type SupervisionNode =
   | { kind: 'app'; id: string; app: RunningApplication }
@@ -92,12 +92,8 @@ export class SupervisionTreeProvider implements vscode.TreeDataProvider<Supervis
         item.command = { command: InternalCommands.moreChildren, title: 'Load More Children', arguments: [node.supervisor] };
         return item;
       }
-      case 'detail': {
-        const item = new vscode.TreeItem(node.label);
-        item.id = node.id;
-        item.description = node.description;
-        return item;
-      }
+      case 'detail':
+        return detailItem(node);
       case 'state': {
         const item = new vscode.TreeItem('State', vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
